@@ -1,0 +1,141 @@
+// Sportello text engine: the one way a visible string reaches the screen (DESIGN.md rule 1).
+//
+// Pipeline, per paragraph (one string = one BiDi isolate, laid out on its own):
+//   UTF-8 (invalid sequences -> U+FFFD) -> UTF-16 -> ICU ubidi (paragraph + embedding levels)
+//   -> itemize into runs of one script and one level -> line breaking with ICU BreakIterator
+//   on logical text -> per line, visual reordering of runs (ubidi_reorderVisual)
+//   -> HarfBuzz shaping of each run with the font chosen for its script and language
+//   -> glyphs positioned per line.
+// Rasterization is by glyph id with FreeType into an RGBA atlas owned by the engine (grows,
+// then evicts least recently used glyphs, never those used by the frame being drawn).
+//
+// The core (this header, text.cpp, shaping, atlas bitmap) has no ImGui and no GL: tools and
+// tests link it without a window. text_draw.h adds drawing through an ImDrawList.
+//
+// Ownership: Engine owns fonts, shaped-paragraph cache and atlas pixels. Layouts are shared,
+// immutable, and stay valid for as long as the caller holds the shared_ptr.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace text {
+
+enum class Direction : uint8_t { Auto, LeftToRight, RightToLeft };
+enum class Align : uint8_t { Start, End, Center };   // Start/End follow the paragraph direction
+
+// How a paragraph is set. Part of the layout cache key.
+struct Style {
+    float size_px = 24.0f;                  // em size in pixels (rounded to 1/4 px for caching)
+    bool bold = false;
+    std::string lang = "en";                // BCP 47 language of the text: picks fonts (ur -> Nastaliq,
+                                            // zh -> CJK SC face) and HarfBuzz's language
+    Direction direction = Direction::Auto;  // Auto = first strong character (FSI semantics)
+    float line_height = 1.35f;              // line advance as a multiple of size_px (scripts with tall
+                                            // stacks may get more: the engine never lets lines overlap)
+};
+
+// One glyph placed in a layout. x is relative to the start (left edge) of its line, y is the
+// baseline offset (HarfBuzz y_offset, y down), both in pixels.
+struct Glyph {
+    uint32_t glyph_id = 0;
+    uint16_t font = 0;        // index into the engine's font stack (see Engine::font_file)
+    float x = 0, y = 0;
+    float advance = 0;
+    uint32_t cluster = 0;     // byte offset in Layout::text of the cluster this glyph belongs to
+};
+
+// A run: one script, one direction, one font, in visual order within its line.
+struct Run {
+    uint32_t text_start = 0, text_end = 0;   // byte range in Layout::text (logical)
+    bool rtl = false;
+    uint16_t font = 0;
+    uint32_t first_glyph = 0, glyph_count = 0;   // range in Layout::glyphs, glyphs in visual order
+    float x = 0, width = 0;                  // relative to the line's left edge
+};
+
+struct Line {
+    uint32_t first_run = 0, run_count = 0;   // range in Layout::runs, in visual order (left to right)
+    uint32_t text_start = 0, text_end = 0;   // byte range in Layout::text (logical)
+    float baseline = 0;                      // y of the baseline from the layout's top
+    float width = 0;                         // advance width of the line (trailing spaces excluded)
+};
+
+struct Layout {
+    std::string text;                        // the input as laid out (invalid UTF-8 replaced by U+FFFD)
+    Style style;
+    bool rtl = false;                        // resolved paragraph direction
+    bool had_invalid_utf8 = false;
+    float max_width = 0;                     // width the paragraph was broken at (0 = no wrapping)
+    float width = 0;                         // widest line
+    float height = 0;                        // total height of all lines
+    std::vector<Line> lines;
+    std::vector<Run> runs;
+    std::vector<Glyph> glyphs;
+};
+
+// A glyph rasterized in the atlas. Coordinates in atlas pixels; bearing from the pen position.
+struct AtlasGlyph {
+    uint16_t x = 0, y = 0, w = 0, h = 0;
+    int16_t bearing_x = 0, bearing_y = 0;    // offset of the bitmap's top-left from (pen x, baseline)
+};
+
+// The atlas bitmap: RGBA8, white with coverage in alpha (so ImGui's default shader draws it
+// tinted by the vertex colour). The platform uploads [dirty_*] after each frame's layout work.
+struct AtlasPixels {
+    int width = 0, height = 0;
+    const uint8_t* rgba = nullptr;
+    int dirty_x0 = 0, dirty_y0 = 0, dirty_x1 = 0, dirty_y1 = 0;  // empty when x0 >= x1
+    uint64_t generation = 0;                 // changes when the texture must be re-created (resize)
+};
+
+struct EngineConfig {
+    std::string font_dir = "/usr/share/fonts";  // searched recursively for the Noto files
+    int atlas_initial = 1024;                   // square, grows by doubling up to atlas_max
+    int atlas_max = 4096;
+    size_t layout_cache_entries = 2048;
+};
+
+class Engine {
+public:
+    // Loads the font stack. Never returns null: on failure ok() is false and error() says which
+    // font file is missing and where it was looked for.
+    static std::unique_ptr<Engine> create(const EngineConfig& config);
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    bool ok() const;                          // fonts loaded
+    const std::string& error() const;         // why not
+
+    // Shapes and breaks one paragraph at max_width pixels (0 = single line, no wrapping).
+    // Cached by (text, style, max_width); the same arguments return the same object.
+    std::shared_ptr<const Layout> layout(std::string_view utf8, const Style& style, float max_width = 0);
+
+    // Atlas entry for a glyph at a pixel size, rasterizing it on first use. Marks it used by the
+    // current frame. Returns false for glyphs with no bitmap (spaces).
+    bool glyph(uint16_t font, uint32_t glyph_id, float size_px, AtlasGlyph* out);
+
+    void begin_frame();                       // frame boundary: eviction may happen only here
+    const AtlasPixels& atlas();               // current bitmap and dirty rectangle
+    void clear_atlas_dirty();                 // after the platform uploaded it
+
+    const std::string& font_file(uint16_t font) const;   // path of a font of the stack
+    int font_face_index(uint16_t font) const;            // face index in a collection (.ttc)
+
+    struct Stats { size_t layouts_cached, layout_hits, layout_misses, glyphs_in_atlas, atlas_evictions; };
+    Stats stats() const;
+
+    struct Impl;
+private:
+    explicit Engine(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// Aligns a line inside a box of box_width: x offset of the line's left edge.
+float line_offset(const Layout& layout, const Line& line, float box_width, Align align);
+
+}  // namespace text
