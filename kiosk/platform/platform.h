@@ -9,9 +9,13 @@
 #include <cstdarg>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+struct SDL_Window;
+union SDL_Event;
 
 namespace platform {
 
@@ -31,5 +35,92 @@ void clock_use_virtual(bool on);            // switch to the virtual clock (star
 void clock_advance(uint64_t ms);            // virtual clock only
 bool clock_is_virtual();
 int64_t wall_clock_unix_ms();               // real time of day (for dates shown and stored)
+void clock_set_virtual_wall(int64_t unix_ms);  // what wall_clock_unix_ms() says at virtual 0
+
+// [SECTION] Configuration files --------------------------------------------------------------
+// `key = value` lines, `#` comments, blank lines ignored. Values are kept as text; the caller
+// checks them and reports errors with the line number given here.
+struct ConfigEntry {
+  std::string key, value;
+  int line = 0;
+};
+struct ConfigFile {
+  bool ok = false;
+  std::string error;                        // "path:line: what is wrong" or "path: cannot read: ..."
+  std::vector<ConfigEntry> entries;
+};
+ConfigFile read_config_file(const std::string& path);
+
+// [SECTION] Service manager -------------------------------------------------------------------
+// sd_notify(3) without libsystemd: READY=1 once the first frame is up, WATCHDOG=1 on every tick.
+// Both are no-ops when the process was not started by systemd (no NOTIFY_SOCKET).
+void notify_ready();
+void notify_watchdog();
+uint64_t watchdog_interval_ms();            // half of WATCHDOG_USEC, or 0 when there is none
+
+// [SECTION] Window, GL context and Dear ImGui (library sportello_platform) ------------------
+// One window, full screen on the primary display unless a size is given. Works with any SDL
+// video driver; `headless` selects the offscreen driver (EGL on Mesa llvmpipe, no X server).
+struct WindowConfig {
+  int width = 0, height = 0;                // 0 = full screen on the primary display
+  bool headless = false;
+  bool vsync = true;
+  float display_width_mm = 0;               // physical width if known better than the EDID/DPI
+};
+
+class Window {
+public:
+  // Opens the window, the GL context and ImGui with its SDL2 + OpenGL3 backends. Never null;
+  // check ok() and error() (e.g. "no video device: ...").
+  static std::unique_ptr<Window> open(const WindowConfig& config);
+  ~Window();
+  Window(const Window&) = delete;
+  Window& operator=(const Window&) = delete;
+
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+  int width() const { return width_; }      // drawable size in pixels
+  int height() const { return height_; }
+  float px_per_mm() const { return px_per_mm_; }
+  const char* video_driver() const;
+  SDL_Window* sdl() const { return window_; }
+
+  void begin_frame(float dt_seconds);       // ImGui::NewFrame with the backends
+  void end_frame();                         // render ImGui's draw data and present
+  // The last frame, RGBA top-down rows. Call after end_frame(), before the next begin_frame().
+  bool read_pixels(std::vector<uint8_t>* rgba) const;
+  void refresh_size();                      // after SDL_WINDOWEVENT_SIZE_CHANGED
+
+private:
+  Window() = default;
+  SDL_Window* window_ = nullptr;
+  void* gl_context_ = nullptr;
+  bool imgui_sdl_ = false, imgui_gl_ = false;
+  int width_ = 0, height_ = 0;
+  float px_per_mm_ = 96.0f / 25.4f;
+  std::string error_;
+};
+
+// An RGBA8 texture for glyph atlases and images. Needs the window's GL context to be current.
+class Texture {
+public:
+  Texture() = default;
+  ~Texture();
+  Texture(Texture&& other) noexcept;
+  Texture& operator=(Texture&& other) noexcept;
+  // (Re)creates storage of this size; contents undefined until uploaded.
+  void resize(int width, int height);
+  // Copies a sub-rectangle of an RGBA8 image whose full row length is `row_pixels`.
+  void upload(int x, int y, int w, int h, const uint8_t* rgba, int row_pixels);
+  void* imgui_id() const { return (void*)(uintptr_t)id_; }
+  int width() const { return width_; }
+  int height() const { return height_; }
+
+private:
+  unsigned id_ = 0;
+  int width_ = 0, height_ = 0;
+};
+
+bool write_png(const std::string& path, int width, int height, const std::vector<uint8_t>& rgba);
 
 }  // namespace platform

@@ -1,0 +1,218 @@
+// [SECTION] Window: SDL2 window + OpenGL 3 context + Dear ImGui backends, and RGBA textures.
+#include "platform.h"
+
+#include <SDL.h>
+#include <imgui.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <backends/imgui_impl_sdl.h>
+#include <stb/stb_image_write.h>
+
+#include <cstdlib>
+
+namespace platform {
+
+// The few GL entry points we call ourselves, resolved through SDL so the same code runs on
+// GLX, EGL (offscreen, Wayland, KMSDRM) without linking libGL directly.
+namespace gl {
+using GLenum = unsigned;
+using GLuint = unsigned;
+using GLint = int;
+using GLsizei = int;
+constexpr GLenum TEXTURE_2D = 0x0DE1, RGBA = 0x1908, UNSIGNED_BYTE = 0x1401, LINEAR = 0x2601,
+                 TEXTURE_MIN_FILTER = 0x2801, TEXTURE_MAG_FILTER = 0x2800, CLAMP_TO_EDGE = 0x812F,
+                 TEXTURE_WRAP_S = 0x2802, TEXTURE_WRAP_T = 0x2803, UNPACK_ROW_LENGTH = 0x0CF2,
+                 UNPACK_ALIGNMENT = 0x0CF5, PACK_ALIGNMENT = 0x0D05, COLOR_BUFFER_BIT = 0x4000,
+                 TEXTURE_BINDING_2D = 0x8069;
+struct Api {
+  void (*GenTextures)(GLsizei, GLuint*);
+  void (*DeleteTextures)(GLsizei, const GLuint*);
+  void (*BindTexture)(GLenum, GLuint);
+  void (*TexParameteri)(GLenum, GLenum, GLint);
+  void (*PixelStorei)(GLenum, GLint);
+  void (*TexImage2D)(GLenum, GLint, GLint, GLsizei, GLsizei, GLint, GLenum, GLenum, const void*);
+  void (*TexSubImage2D)(GLenum, GLint, GLint, GLint, GLsizei, GLsizei, GLenum, GLenum, const void*);
+  void (*ReadPixels)(GLint, GLint, GLsizei, GLsizei, GLenum, GLenum, void*);
+  void (*Viewport)(GLint, GLint, GLsizei, GLsizei);
+  void (*ClearColor)(float, float, float, float);
+  void (*Clear)(GLenum);
+  void (*GetIntegerv)(GLenum, GLint*);
+};
+static Api api;
+
+template <typename F>
+static bool load(F* fn, const char* name) {
+  *fn = (F)SDL_GL_GetProcAddress(name);
+  return *fn != nullptr;
+}
+
+static bool load_all() {
+  return load(&api.GenTextures, "glGenTextures") && load(&api.DeleteTextures, "glDeleteTextures") &&
+         load(&api.BindTexture, "glBindTexture") && load(&api.TexParameteri, "glTexParameteri") &&
+         load(&api.PixelStorei, "glPixelStorei") && load(&api.TexImage2D, "glTexImage2D") &&
+         load(&api.TexSubImage2D, "glTexSubImage2D") && load(&api.ReadPixels, "glReadPixels") &&
+         load(&api.Viewport, "glViewport") && load(&api.ClearColor, "glClearColor") &&
+         load(&api.Clear, "glClear") && load(&api.GetIntegerv, "glGetIntegerv");
+}
+}  // namespace gl
+
+std::unique_ptr<Window> Window::open(const WindowConfig& config) {
+  std::unique_ptr<Window> w(new Window());  // private constructor: make_unique cannot reach it
+  if (config.headless) setenv("SDL_VIDEODRIVER", "offscreen", 1);
+  // A kiosk never lets the screen blank by itself and never minimizes when focus moves.
+  SDL_SetHint(SDL_HINT_VIDEO_ALLOW_SCREENSAVER, "0");
+  SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
+  SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "0");  // the ui module reads finger events itself
+  if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
+    w->error_ = std::string("cannot start video: ") + SDL_GetError();
+    return w;
+  }
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 2);
+  SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
+
+  Uint32 flags = SDL_WINDOW_OPENGL | SDL_WINDOW_ALLOW_HIGHDPI;
+  int width = config.width, height = config.height;
+  if (width <= 0 || height <= 0) {
+    SDL_DisplayMode mode;
+    if (SDL_GetDesktopDisplayMode(0, &mode) == 0) {
+      width = mode.w;
+      height = mode.h;
+    } else {
+      width = 1920;
+      height = 1080;
+    }
+    if (!config.headless) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP | SDL_WINDOW_BORDERLESS;
+  }
+  w->window_ = SDL_CreateWindow("Sportello", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width, height, flags);
+  if (!w->window_) {
+    w->error_ = std::string("cannot open a window: ") + SDL_GetError();
+    return w;
+  }
+  w->gl_context_ = SDL_GL_CreateContext(w->window_);
+  if (!w->gl_context_) {
+    w->error_ = std::string("cannot create an OpenGL 3.2 context: ") + SDL_GetError();
+    return w;
+  }
+  SDL_GL_MakeCurrent(w->window_, (SDL_GLContext)w->gl_context_);
+  SDL_GL_SetSwapInterval(config.headless ? 0 : (config.vsync ? 1 : 0));
+  if (!gl::load_all()) {
+    w->error_ = "the OpenGL driver lacks a basic entry point";
+    return w;
+  }
+  if (!config.headless) SDL_ShowCursor(SDL_DISABLE);  // touch kiosk: no pointer on screen
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;  // a kiosk keeps no state between runs
+  io.LogFilename = nullptr;
+  w->imgui_sdl_ = ImGui_ImplSDL2_InitForOpenGL(w->window_, w->gl_context_);
+  w->imgui_gl_ = ImGui_ImplOpenGL3_Init("#version 150");
+  if (!w->imgui_sdl_ || !w->imgui_gl_) {
+    w->error_ = "cannot start the Dear ImGui backends";
+    return w;
+  }
+  w->refresh_size();
+  float ddpi = 0, hdpi = 0, vdpi = 0;
+  if (config.display_width_mm > 0)
+    w->px_per_mm_ = (float)w->width_ / config.display_width_mm;
+  else if (!config.headless && SDL_GetDisplayDPI(0, &ddpi, &hdpi, &vdpi) == 0 && hdpi > 30)
+    w->px_per_mm_ = hdpi / 25.4f;
+  return w;
+}
+
+Window::~Window() {
+  if (imgui_gl_) ImGui_ImplOpenGL3_Shutdown();
+  if (imgui_sdl_) ImGui_ImplSDL2_Shutdown();
+  if (ImGui::GetCurrentContext()) ImGui::DestroyContext();
+  if (gl_context_) SDL_GL_DeleteContext((SDL_GLContext)gl_context_);
+  if (window_) SDL_DestroyWindow(window_);
+  SDL_Quit();
+}
+
+const char* Window::video_driver() const {
+  const char* name = SDL_GetCurrentVideoDriver();
+  return name ? name : "none";
+}
+
+void Window::refresh_size() { SDL_GL_GetDrawableSize(window_, &width_, &height_); }
+
+void Window::begin_frame(float dt_seconds) {
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplSDL2_NewFrame();
+  ImGuiIO& io = ImGui::GetIO();
+  // Time comes from our clock (virtual in headless runs), not from SDL's ticks.
+  io.DeltaTime = dt_seconds > 0 ? dt_seconds : 1.0f / 60.0f;
+  ImGui::NewFrame();
+}
+
+void Window::end_frame() {
+  ImGui::Render();
+  gl::api.Viewport(0, 0, width_, height_);
+  gl::api.ClearColor(0.97f, 0.97f, 0.95f, 1.0f);
+  gl::api.Clear(gl::COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  SDL_GL_SwapWindow(window_);
+}
+
+bool Window::read_pixels(std::vector<uint8_t>* rgba) const {
+  // Double buffered: after the swap the back buffer is undefined, so redraw what ImGui holds.
+  gl::api.Viewport(0, 0, width_, height_);
+  gl::api.ClearColor(0.97f, 0.97f, 0.95f, 1.0f);
+  gl::api.Clear(gl::COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  std::vector<uint8_t> bottom_up((size_t)width_ * height_ * 4);
+  gl::api.PixelStorei(gl::PACK_ALIGNMENT, 1);
+  gl::api.ReadPixels(0, 0, width_, height_, gl::RGBA, gl::UNSIGNED_BYTE, bottom_up.data());
+  rgba->resize(bottom_up.size());
+  size_t row = (size_t)width_ * 4;
+  for (int y = 0; y < height_; y++)
+    std::copy_n(&bottom_up[(size_t)(height_ - 1 - y) * row], row, &(*rgba)[(size_t)y * row]);
+  return true;
+}
+
+// [SECTION] Texture ----------------------------------------------------------------------------
+Texture::~Texture() {
+  if (id_) gl::api.DeleteTextures(1, &id_);
+}
+
+Texture::Texture(Texture&& other) noexcept : id_(other.id_), width_(other.width_), height_(other.height_) {
+  other.id_ = 0;
+}
+
+Texture& Texture::operator=(Texture&& other) noexcept {
+  std::swap(id_, other.id_);
+  std::swap(width_, other.width_);
+  std::swap(height_, other.height_);
+  return *this;
+}
+
+void Texture::resize(int width, int height) {
+  if (!id_) gl::api.GenTextures(1, &id_);
+  gl::api.BindTexture(gl::TEXTURE_2D, id_);
+  gl::api.TexParameteri(gl::TEXTURE_2D, gl::TEXTURE_MIN_FILTER, gl::LINEAR);
+  gl::api.TexParameteri(gl::TEXTURE_2D, gl::TEXTURE_MAG_FILTER, gl::LINEAR);
+  gl::api.TexParameteri(gl::TEXTURE_2D, gl::TEXTURE_WRAP_S, gl::CLAMP_TO_EDGE);
+  gl::api.TexParameteri(gl::TEXTURE_2D, gl::TEXTURE_WRAP_T, gl::CLAMP_TO_EDGE);
+  gl::api.TexImage2D(gl::TEXTURE_2D, 0, gl::RGBA, width, height, 0, gl::RGBA, gl::UNSIGNED_BYTE, nullptr);
+  width_ = width;
+  height_ = height;
+}
+
+void Texture::upload(int x, int y, int w, int h, const uint8_t* rgba, int row_pixels) {
+  if (!id_ || w <= 0 || h <= 0) return;
+  gl::api.BindTexture(gl::TEXTURE_2D, id_);
+  gl::api.PixelStorei(gl::UNPACK_ALIGNMENT, 1);
+  gl::api.PixelStorei(gl::UNPACK_ROW_LENGTH, row_pixels);
+  gl::api.TexSubImage2D(gl::TEXTURE_2D, 0, x, y, w, h, gl::RGBA, gl::UNSIGNED_BYTE,
+                        rgba + ((size_t)y * row_pixels + x) * 4);
+  gl::api.PixelStorei(gl::UNPACK_ROW_LENGTH, 0);
+}
+
+bool write_png(const std::string& path, int width, int height, const std::vector<uint8_t>& rgba) {
+  if (rgba.size() < (size_t)width * height * 4) return false;
+  return stbi_write_png(path.c_str(), width, height, 4, rgba.data(), width * 4) != 0;
+}
+
+}  // namespace platform
