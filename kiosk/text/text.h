@@ -12,6 +12,9 @@
 // The core (this header, text.cpp, shaping, atlas bitmap) has no ImGui and no GL: tools and
 // tests link it without a window. text_draw.h adds drawing through an ImDrawList.
 //
+// Threading: one Engine is used from the UI thread only (no locks inside).
+// Sizes are quantized to 1/4 px: layout, cache key and rasterization all use that size.
+//
 // Ownership: Engine owns fonts, shaped-paragraph cache and atlas pixels. Layouts are shared,
 // immutable, and stay valid for as long as the caller holds the shared_ptr.
 #pragma once
@@ -55,6 +58,8 @@ struct Run {
     uint16_t font = 0;
     uint32_t first_glyph = 0, glyph_count = 0;   // range in Layout::glyphs, glyphs in visual order
     float x = 0, width = 0;                  // relative to the line's left edge
+    uint32_t script = 0;                     // ISO 15924 tag it was shaped with (hb_script_t)
+    uint8_t level = 0;                       // BiDi embedding level (odd = right to left)
 };
 
 struct Line {
@@ -119,7 +124,9 @@ public:
     // current frame. Returns false for glyphs with no bitmap (spaces).
     bool glyph(uint16_t font, uint32_t glyph_id, float size_px, AtlasGlyph* out);
 
-    void begin_frame();                       // frame boundary: eviction may happen only here
+    void begin_frame();                       // frame boundary: growth and eviction happen only here
+    bool needs_redraw() const;                // a glyph did not fit the atlas this frame (drawn
+                                              // blank): draw one more frame after begin_frame()
     const AtlasPixels& atlas();               // current bitmap and dirty rectangle
     void clear_atlas_dirty();                 // after the platform uploaded it
 

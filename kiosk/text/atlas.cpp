@@ -1,0 +1,142 @@
+// Glyph atlas: FreeType rasterization by glyph id into an RGBA8 bitmap (white, coverage in alpha).
+//
+// Index
+//   [SECTION] Packing
+//   [SECTION] Growth and eviction (only at begin_frame)
+//   [SECTION] Rasterization
+//
+// Rules: coordinates handed out during a frame stay valid until the next begin_frame(), so a
+// draw list built during the frame is consistent. When a glyph does not fit, glyph() says "no
+// bitmap" for this frame and sets `overflow`; the next begin_frame() doubles the atlas (up to
+// atlas_max) or, at the maximum, evicts the least recently used glyphs and repacks the others.
+// Engine::needs_redraw() tells the app to draw one more frame.
+// Sizes are rasterized exactly at the quarter-pixel size of the layout (quantize_size).
+#include "text_internal.h"
+
+#include <cstring>
+
+namespace text {
+
+static const int kPad = 1;   // empty pixels between glyphs so bilinear sampling never bleeds
+
+// [SECTION] Packing ------------------------------------------------------------------------------
+
+void Atlas::init(int initial, int max) {
+    max_size = std::max(64, max);
+    width = height = std::min(std::max(64, initial), max_size);
+    rgba.assign((size_t)width * height * 4, 0);
+    for (size_t i = 0; i < rgba.size(); i += 4) rgba[i] = rgba[i + 1] = rgba[i + 2] = 255;
+    shelf_x = shelf_y = shelf_h = 0;
+    entries.clear();
+    mark_dirty(0, 0, width, height);
+}
+
+bool Atlas::alloc(int w, int h, int* x, int* y) {
+    if (shelf_x + w + kPad > width) {   // next shelf
+        shelf_y += shelf_h;
+        shelf_x = 0;
+        shelf_h = 0;
+    }
+    if (shelf_x + w + kPad > width || shelf_y + h + kPad > height) return false;
+    *x = shelf_x + kPad;
+    *y = shelf_y + kPad;
+    shelf_x += w + kPad;
+    shelf_h = std::max(shelf_h, h + kPad);
+    return true;
+}
+
+void Atlas::mark_dirty(int x0, int y0, int x1, int y1) {
+    if (dirty_x0 >= dirty_x1 || dirty_y0 >= dirty_y1) {
+        dirty_x0 = x0; dirty_y0 = y0; dirty_x1 = x1; dirty_y1 = y1;
+        return;
+    }
+    dirty_x0 = std::min(dirty_x0, x0);
+    dirty_y0 = std::min(dirty_y0, y0);
+    dirty_x1 = std::max(dirty_x1, x1);
+    dirty_y1 = std::max(dirty_y1, y1);
+}
+
+// [SECTION] Growth and eviction ------------------------------------------------------------------
+
+void Atlas::grow() {
+    int nw = std::min(width * 2, max_size), nh = std::min(height * 2, max_size);
+    std::vector<uint8_t> next((size_t)nw * nh * 4, 0);
+    for (size_t i = 0; i < next.size(); i += 4) next[i] = next[i + 1] = next[i + 2] = 255;
+    for (int y = 0; y < height; y++)
+        memcpy(&next[(size_t)y * nw * 4], &rgba[(size_t)y * width * 4], (size_t)width * 4);
+    rgba.swap(next);
+    width = nw;
+    height = nh;
+    generation++;   // the texture must be re-created at the new size
+    dirty_x0 = dirty_x1 = 0;
+    mark_dirty(0, 0, width, height);
+}
+
+// Keeps the most recently used glyphs, up to half the atlas area, packed anew; drops the rest.
+void Atlas::evict_lru() {
+    std::vector<std::pair<uint64_t, AtlasKey>> order;   // (last_frame, key)
+    for (auto& [key, e] : entries)
+        if (e.has_bitmap) order.push_back({e.last_frame, key});
+    std::sort(order.begin(), order.end(), [](auto& a, auto& b) { return a.first > b.first; });
+    std::vector<uint8_t> old = rgba;
+    for (size_t i = 0; i < rgba.size(); i += 4) rgba[i + 3] = 0;
+    shelf_x = shelf_y = shelf_h = 0;
+    long budget = (long)width * height / 2;
+    for (auto& [frame, key] : order) {
+        AtlasEntry& e = entries[key];
+        long area = (long)(e.g.w + kPad) * (e.g.h + kPad);
+        int x = 0, y = 0;
+        if (budget < area || !alloc(e.g.w, e.g.h, &x, &y)) {
+            entries.erase(key);
+            evictions++;
+            continue;
+        }
+        budget -= area;
+        for (int r = 0; r < e.g.h; r++)
+            memcpy(&rgba[((size_t)(y + r) * width + x) * 4], &old[((size_t)(e.g.y + r) * width + e.g.x) * 4],
+                   (size_t)e.g.w * 4);
+        e.g.x = (uint16_t)x;
+        e.g.y = (uint16_t)y;
+    }
+    mark_dirty(0, 0, width, height);
+}
+
+void Atlas::begin_frame() {
+    frame++;
+    if (!overflow) return;
+    overflow = false;
+    if (width < max_size || height < max_size) grow();
+    else evict_lru();
+}
+
+// [SECTION] Rasterization ------------------------------------------------------------------------
+
+bool Engine::Impl::rasterize(uint16_t font, uint32_t glyph_id, int size_q, AtlasEntry* out) {
+    *out = AtlasEntry{};
+    if (!ensure_loaded(font)) return true;   // remembered as "no bitmap"
+    Font& f = fonts[font];
+    FT_Face face = f.ft_face.get();
+    if (f.ft_size_q != size_q) {
+        if (FT_Set_Char_Size(face, 0, (FT_F26Dot6)size_q * 16, 72, 72) != 0) return true;
+        f.ft_size_q = size_q;
+    }
+    if (FT_Load_Glyph(face, glyph_id, FT_LOAD_RENDER | FT_LOAD_TARGET_LIGHT) != 0) return true;
+    const FT_Bitmap& bm = face->glyph->bitmap;
+    if (bm.width == 0 || bm.rows == 0 || bm.pixel_mode != FT_PIXEL_MODE_GRAY) return true;
+    int w = (int)bm.width, h = (int)bm.rows;
+    if (w + 2 * kPad > atlas.max_size || h + 2 * kPad > atlas.max_size) return true;   // never fits
+    int x = 0, y = 0;
+    if (!atlas.alloc(w, h, &x, &y)) { atlas.overflow = true; return false; }
+    for (int r = 0; r < h; r++) {
+        const uint8_t* src = bm.buffer + (ptrdiff_t)r * bm.pitch;
+        uint8_t* dst = &atlas.rgba[((size_t)(y + r) * atlas.width + x) * 4];
+        for (int col = 0; col < w; col++) dst[col * 4 + 3] = src[col];
+    }
+    atlas.mark_dirty(x, y, x + w, y + h);
+    out->has_bitmap = true;
+    out->g = {(uint16_t)x, (uint16_t)y, (uint16_t)w, (uint16_t)h, (int16_t)face->glyph->bitmap_left,
+              (int16_t)-face->glyph->bitmap_top};
+    return true;
+}
+
+}  // namespace text

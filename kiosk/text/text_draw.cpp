@@ -1,0 +1,37 @@
+// Drawing laid-out text as textured quads through an ImDrawList (the only ImGui user of kiosk/text).
+#include "text_draw.h"
+
+#include <cmath>
+
+namespace text {
+
+void draw_layout(ImDrawList* draw_list, Engine& engine, ImTextureID atlas, const Layout& layout,
+                 ImVec2 top_left, float box_width, Align align, ImU32 color) {
+    if (!draw_list || layout.glyphs.empty()) return;
+    const AtlasPixels& px = engine.atlas();
+    float size = layout.style.size_px;
+    draw_list->PushTextureID(atlas);
+    for (const Line& line : layout.lines) {
+        float x0 = top_left.x + line_offset(layout, line, box_width, align);
+        float base = top_left.y + line.baseline;
+        for (uint32_t r = line.first_run; r < line.first_run + line.run_count; r++) {
+            const Run& run = layout.runs[r];
+            for (uint32_t i = run.first_glyph; i < run.first_glyph + run.glyph_count; i++) {
+                const Glyph& g = layout.glyphs[i];
+                AtlasGlyph ag;
+                if (!engine.glyph(g.font, g.glyph_id, size, &ag)) continue;
+                // Whole pixels: glyphs are rasterized at pixel phase 0, so this keeps them crisp.
+                float x = std::floor(x0 + g.x + 0.5f) + ag.bearing_x;
+                float y = std::floor(base + g.y + 0.5f) + ag.bearing_y;
+                // atlas() may not be re-read here: the size cannot change before begin_frame().
+                ImVec2 uv0((float)ag.x / px.width, (float)ag.y / px.height);
+                ImVec2 uv1((float)(ag.x + ag.w) / px.width, (float)(ag.y + ag.h) / px.height);
+                draw_list->PrimReserve(6, 4);
+                draw_list->PrimRectUV(ImVec2(x, y), ImVec2(x + ag.w, y + ag.h), uv0, uv1, color);
+            }
+        }
+    }
+    draw_list->PopTextureID();
+}
+
+}  // namespace text
