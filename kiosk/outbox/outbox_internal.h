@@ -119,6 +119,8 @@ class HttpClient {  // move-only owner of one CURL easy handle (keeps the connec
 public:
   HttpClient(const Config& config, const std::atomic<bool>* abort_flag);
   ~HttpClient();
+  HttpClient(HttpClient&& o) noexcept : curl_(o.curl_), config_(o.config_), abort_(o.abort_) { o.curl_ = nullptr; }
+  HttpClient& operator=(HttpClient&&) = delete;
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
   bool ok() const { return curl_ != nullptr; }

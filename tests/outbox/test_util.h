@@ -72,3 +72,32 @@ inline void fill(outbox::RequestInput& in, const char* name, const char* phone) 
 }
 
 }  // namespace outbox_test
+
+#include <chrono>
+#include <functional>
+#include <thread>
+
+namespace outbox_test {
+
+// Polls `done` every 5 ms until it holds or `limit_ms` passed. Returns the last value.
+inline bool wait_until(const std::function<bool()>& done, int limit_ms = 20000) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limit_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return done();
+}
+
+// Test timing: short backoff, fast failure detection (never by sleeping in the test).
+inline void fast_retries(outbox::Config& c) {
+  c.backoff_base_ms = 10;
+  c.backoff_cap_ms = 200;
+  c.connect_timeout_ms = 2000;
+  c.low_speed_time_s = 1;
+  c.low_speed_limit_bytes = 1;
+  c.transfer_timeout_ms = 10000;
+  c.probe_interval_ms = 100;
+}
+
+}  // namespace outbox_test
