@@ -100,7 +100,7 @@ struct AtlasPixels {
 struct EngineConfig {
     std::string font_dir = "/usr/share/fonts";  // searched recursively for the Noto files
     int atlas_initial = 1024;                   // square, grows by doubling up to atlas_max
-    int atlas_max = 4096;
+    int atlas_max = 2048;                       // 2048^2 RGBA = 16 MB (plus the GPU copy): RSS budget
     size_t layout_cache_entries = 2048;
 };
 

@@ -165,7 +165,7 @@ TEST_CASE("bidi: a wrapped Arabic paragraph keeps its words in logical order", "
     ubrk_close(bi);
 }
 
-TEST_CASE("wrap: a word wider than the line breaks between graphemes; trailing spaces do not count",
+TEST_CASE("wrap: a word wider than the line breaks between graphemes, trailing spaces do not count",
           "[text][wrap]") {
     REQUIRE(engine().ok());
     std::string word = "Permessodisoggiornoperlavorosubordinato";

@@ -106,7 +106,7 @@ TEST_CASE("fonts: characters the run's font lacks fall back per cluster to a fon
     for (const text::Glyph& g : zh->glyphs) CHECK(g.glyph_id != 0);
 }
 
-TEST_CASE("cache: same key same object; width, style or text change gives another", "[text][cache]") {
+TEST_CASE("cache: same key same object, a change of width, style or text gives another", "[text][cache]") {
     REQUIRE(engine().ok());
     const char* t = "Carta d'identità elettronica";
     auto a = engine().layout(t, style("it"), 300);
