@@ -79,18 +79,38 @@ static bool is_weak_script(hb_script_t s) {
 }
 
 // Script runs in bytes: Common/Inherited characters join the run they are in (or the first
-// strong script that follows, at the start of the text).
+// strong script that follows, at the start of the text). A closing bracket takes the script of
+// its opening bracket (UAX #24, as Pango and HarfBuzz's own itemizer do), so "Roma (روما)" keeps
+// both parentheses in the Latin run.
 static std::vector<std::pair<uint32_t, hb_script_t>> script_runs(const std::string& t) {
     std::vector<std::pair<uint32_t, hb_script_t>> runs;   // (start, script)
+    struct Open { UChar32 close; hb_script_t script; };
+    std::vector<Open> stack;
     hb_unicode_funcs_t* uf = hb_unicode_funcs_get_default();
     hb_script_t cur = HB_SCRIPT_COMMON;
     runs.push_back({0, cur});
     for (size_t i = 0; i < t.size();) {
         int len = 1;
-        hb_script_t s = hb_unicode_script(uf, utf8_decode(t, i, &len));
+        UChar32 cp = (UChar32)utf8_decode(t, i, &len);
+        hb_script_t s = hb_unicode_script(uf, (hb_codepoint_t)cp);
+        int bpt = u_getIntPropertyValue(cp, UCHAR_BIDI_PAIRED_BRACKET_TYPE);
+        if (bpt == U_BPT_OPEN && stack.size() < 64) {
+            stack.push_back({u_getBidiPairedBracket(cp), cur});
+        } else if (bpt == U_BPT_CLOSE) {
+            size_t k = stack.size();
+            while (k > 0 && stack[k - 1].close != cp) k--;
+            if (k > 0) {
+                s = stack[k - 1].script;
+                stack.resize(k - 1);
+            }
+        }
         if (!is_weak_script(s) && s != cur) {
-            if (is_weak_script(cur)) runs.back().second = s;
-            else runs.push_back({(uint32_t)i, s});
+            if (is_weak_script(cur)) {
+                runs.back().second = s;
+                for (Open& o : stack) if (is_weak_script(o.script)) o.script = s;
+            } else {
+                runs.push_back({(uint32_t)i, s});
+            }
             cur = s;
         }
         i += len;

@@ -222,3 +222,21 @@ TEST_CASE("lines: tall scripts never overlap from one line to the next", "[text]
     }
     CHECK(L->height >= bottom.back());
 }
+
+TEST_CASE("itemize: a closing bracket takes the script of its opening bracket", "[text][itemize]") {
+    REQUIRE(engine().ok());
+    auto L = engine().layout("Questura di Roma (روما) aperta", style("it"));
+    size_t close = L->text.find(')');
+    REQUIRE(close != std::string::npos);
+    uint32_t open_script = 0, close_script = 0, arabic_script = 0;
+    for (const text::Run& r : L->runs) {
+        if (r.text_start <= 17 && 17 < r.text_end) open_script = r.script;   // "(" is byte 17
+        if (r.text_start <= close && close < r.text_end) close_script = r.script;
+        if (L->text.substr(r.text_start, r.text_end - r.text_start).find("روما") != std::string::npos)
+            arabic_script = r.script;
+    }
+    CHECK(L->text[17] == '(');
+    CHECK(open_script == (uint32_t)HB_SCRIPT_LATIN);
+    CHECK(close_script == (uint32_t)HB_SCRIPT_LATIN);
+    CHECK(arabic_script == (uint32_t)HB_SCRIPT_ARABIC);
+}
