@@ -73,10 +73,14 @@ std::shared_ptr<const Layout> Engine::layout(std::string_view utf8, const Style&
         empty->had_invalid_utf8 = in.had_invalid;
         result = empty;
     }
-    m.lru.push_front({std::move(key), result});
+    size_t bytes = 2 * key.size() + sizeof(Layout) + result->glyphs.size() * sizeof(Glyph) +
+                   result->runs.size() * sizeof(Run) + result->lines.size() * sizeof(Line) + 128;
+    m.lru.push_front({std::move(key), result, bytes});
     m.cache.emplace(std::string_view(m.lru.front().key), m.lru.begin());
+    m.cache_bytes += bytes;
     size_t limit = std::max<size_t>(1, m.config.layout_cache_entries);
-    while (m.lru.size() > limit) {
+    while (m.lru.size() > limit || (m.cache_bytes > m.config.layout_cache_bytes && m.lru.size() > 1)) {
+        m.cache_bytes -= m.lru.back().bytes;
         m.cache.erase(std::string_view(m.lru.back().key));
         m.lru.pop_back();
     }
@@ -129,7 +133,7 @@ int Engine::font_face_index(uint16_t font) const {
 
 Engine::Stats Engine::stats() const {
     const Impl& m = *impl_;
-    return {m.lru.size(), m.hits, m.misses, m.atlas.entries.size(), m.atlas.evictions};
+    return {m.lru.size(), m.hits, m.misses, m.atlas.entries.size(), m.atlas.evictions, m.cache_bytes};
 }
 
 // [SECTION] Alignment ----------------------------------------------------------------------------

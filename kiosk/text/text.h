@@ -102,6 +102,7 @@ struct EngineConfig {
     int atlas_initial = 1024;                   // square, grows by doubling up to atlas_max
     int atlas_max = 2048;                       // 2048^2 RGBA = 16 MB (plus the GPU copy): RSS budget
     size_t layout_cache_entries = 2048;
+    size_t layout_cache_bytes = 16u << 20;      // also bounded by memory (long pages are ~100 KB each)
 };
 
 class Engine {
@@ -133,7 +134,8 @@ public:
     const std::string& font_file(uint16_t font) const;   // path of a font of the stack
     int font_face_index(uint16_t font) const;            // face index in a collection (.ttc)
 
-    struct Stats { size_t layouts_cached, layout_hits, layout_misses, glyphs_in_atlas, atlas_evictions; };
+    struct Stats { size_t layouts_cached, layout_hits, layout_misses, glyphs_in_atlas, atlas_evictions,
+                   layout_cache_bytes; };
     Stats stats() const;
 
     struct Impl;

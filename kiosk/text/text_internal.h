@@ -133,6 +133,7 @@ struct Atlas {
 struct CacheEntry {
     std::string key;
     std::shared_ptr<const Layout> layout;
+    size_t bytes = 0;                             // estimate of key + layout memory
 };
 
 struct Engine::Impl {
@@ -146,7 +147,7 @@ struct Engine::Impl {
     Atlas atlas;
     std::list<CacheEntry> lru;                    // front = most recent
     std::unordered_map<std::string_view, std::list<CacheEntry>::iterator> cache;
-    size_t hits = 0, misses = 0;
+    size_t hits = 0, misses = 0, cache_bytes = 0;
 
     bool load_stack();                            // fonts.cpp
     bool ensure_loaded(uint16_t font);            // fonts.cpp
@@ -159,6 +160,8 @@ struct Engine::Impl {
 
 // Quarter-pixel quantization of sizes: the cache key and the rasterized size.
 inline int quantize_size(float px) {
+    if (!(px > 0.0f)) return 4;   // also NaN
+    if (px > 1024.0f) px = 1024.0f;
     int q = (int)(px * 4.0f + 0.5f);
     return q < 4 ? 4 : (q > 4 * 1024 ? 4 * 1024 : q);
 }

@@ -132,6 +132,16 @@ TEST_CASE("cache: same key same object, a change of width, style or text gives a
     CHECK(e->stats().layouts_cached == 2);
     CHECK(e->layout("uno", style("it")).get() != x.get());
     CHECK(x->text == "uno");   // the caller's layout stays valid
+
+    text::EngineConfig budget{SPORTELLO_FONT_DIR};
+    budget.layout_cache_bytes = 1024 * 1024;   // a few of these 8 KB pages (about 200 KB each)
+    auto m = text::Engine::create(budget);
+    std::string page;
+    while (page.size() < 8000) page += "Il permesso di soggiorno si rinnova presso l'ufficio postale. ";
+    for (int w = 0; w < 20; w++) m->layout(page, style("it"), 300.0f + (float)w);
+    CHECK(m->stats().layout_cache_bytes <= budget.layout_cache_bytes);
+    CHECK(m->stats().layouts_cached < 20);
+    CHECK(m->stats().layouts_cached >= 1);
 }
 
 TEST_CASE("atlas: grows by doubling, then evicts least recently used at begin_frame only", "[text][atlas]") {
