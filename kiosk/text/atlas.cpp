@@ -10,10 +10,12 @@
 // bitmap" for this frame and sets `overflow`; the next begin_frame() doubles the atlas (up to
 // atlas_max) or, at the maximum, evicts the least recently used glyphs and repacks the others.
 // Engine::needs_redraw() tells the app to draw one more frame.
-// Sizes are rasterized exactly at the quarter-pixel size of the layout (quantize_size).
+// Sizes are rasterized exactly at the quarter-pixel size of the layout (quantize_size), and at
+// one of four horizontal quarter-pixel phases (the outline is shifted before rendering).
 #include "text_internal.h"
 
 #include <cstring>
+#include FT_OUTLINE_H
 
 namespace text {
 
@@ -111,7 +113,7 @@ void Atlas::begin_frame() {
 
 // [SECTION] Rasterization ------------------------------------------------------------------------
 
-bool Engine::Impl::rasterize(uint16_t font, uint32_t glyph_id, int size_q, AtlasEntry* out) {
+bool Engine::Impl::rasterize(uint16_t font, uint32_t glyph_id, int size_q, int phase, AtlasEntry* out) {
     *out = AtlasEntry{};
     if (!ensure_loaded(font)) return true;   // remembered as "no bitmap"
     Font& f = fonts[font];
@@ -120,7 +122,10 @@ bool Engine::Impl::rasterize(uint16_t font, uint32_t glyph_id, int size_q, Atlas
         if (FT_Set_Char_Size(face, 0, (FT_F26Dot6)size_q * 16, 72, 72) != 0) return true;
         f.ft_size_q = size_q;
     }
-    if (FT_Load_Glyph(face, glyph_id, FT_LOAD_RENDER | FT_LOAD_TARGET_LIGHT) != 0) return true;
+    if (FT_Load_Glyph(face, glyph_id, FT_LOAD_TARGET_LIGHT) != 0) return true;
+    if (face->glyph->format == FT_GLYPH_FORMAT_OUTLINE && phase > 0)
+        FT_Outline_Translate(&face->glyph->outline, phase * 16, 0);   // 26.6: 16 = 1/4 px
+    if (FT_Render_Glyph(face->glyph, FT_RENDER_MODE_LIGHT) != 0) return true;
     const FT_Bitmap& bm = face->glyph->bitmap;
     if (bm.width == 0 || bm.rows == 0 || bm.pixel_mode != FT_PIXEL_MODE_GRAY) return true;
     int w = (int)bm.width, h = (int)bm.rows;

@@ -90,14 +90,19 @@ std::shared_ptr<const Layout> Engine::layout(std::string_view utf8, const Style&
 // [SECTION] Atlas --------------------------------------------------------------------------------
 
 bool Engine::glyph(uint16_t font, uint32_t glyph_id, float size_px, AtlasGlyph* out) {
+    return glyph(font, glyph_id, size_px, 0, out);
+}
+
+bool Engine::glyph(uint16_t font, uint32_t glyph_id, float size_px, int x_phase, AtlasGlyph* out) {
     Impl& m = *impl_;
-    if (!ok() || font >= m.fonts.size()) return false;
+    if (!ok() || font >= m.fonts.size() || glyph_id > 0xFFFF) return false;
     int size_q = quantize_size(size_px);
-    AtlasKey key{((uint64_t)font << 48) | ((uint64_t)size_q << 32) | glyph_id};
+    x_phase &= 3;
+    AtlasKey key{((uint64_t)font << 48) | ((uint64_t)size_q << 32) | ((uint64_t)x_phase << 16) | glyph_id};
     auto it = m.atlas.entries.find(key);
     if (it == m.atlas.entries.end()) {
         AtlasEntry e;
-        if (!m.rasterize(font, glyph_id, size_q, &e)) return false;   // full: next frame
+        if (!m.rasterize(font, glyph_id, size_q, x_phase, &e)) return false;   // full: next frame
         it = m.atlas.entries.emplace(key, e).first;
     }
     it->second.last_frame = m.atlas.frame;

@@ -124,6 +124,9 @@ public:
     // Atlas entry for a glyph at a pixel size, rasterizing it on first use. Marks it used by the
     // current frame. Returns false for glyphs with no bitmap (spaces).
     bool glyph(uint16_t font, uint32_t glyph_id, float size_px, AtlasGlyph* out);
+    // The same, rasterized x_phase quarter pixels to the right (0..3): draw_layout places glyphs at
+    // quarter-pixel precision so cursive joins and spacing do not jitter by rounding.
+    bool glyph(uint16_t font, uint32_t glyph_id, float size_px, int x_phase, AtlasGlyph* out);
 
     void begin_frame();                       // frame boundary: growth and eviction happen only here
     bool needs_redraw() const;                // a glyph did not fit the atlas this frame (drawn

@@ -18,10 +18,13 @@ void draw_layout(ImDrawList* draw_list, Engine& engine, ImTextureID atlas, const
             const Run& run = layout.runs[r];
             for (uint32_t i = run.first_glyph; i < run.first_glyph + run.glyph_count; i++) {
                 const Glyph& g = layout.glyphs[i];
+                // Quarter-pixel pen: whole pixels for the quad, the rest is the rasterized phase.
+                float qx = std::floor((x0 + g.x) * 4.0f + 0.5f);
+                float ix = std::floor(qx / 4.0f);
+                int phase = (int)(qx - ix * 4.0f);
                 AtlasGlyph ag;
-                if (!engine.glyph(g.font, g.glyph_id, size, &ag)) continue;
-                // Whole pixels: glyphs are rasterized at pixel phase 0, so this keeps them crisp.
-                float x = std::floor(x0 + g.x + 0.5f) + ag.bearing_x;
+                if (!engine.glyph(g.font, g.glyph_id, size, phase, &ag)) continue;
+                float x = ix + ag.bearing_x;
                 float y = std::floor(base + g.y + 0.5f) + ag.bearing_y;
                 // atlas() may not be re-read here: the size cannot change before begin_frame().
                 ImVec2 uv0((float)ag.x / px.width, (float)ag.y / px.height);

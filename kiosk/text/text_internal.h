@@ -96,7 +96,7 @@ struct FontChoice { uint16_t regular = 0, bold = 0; };
 // [SECTION] Atlas --------------------------------------------------------------------------------
 
 struct AtlasKey {
-    uint64_t v;   // font(16) | size in quarter px(16) | glyph id(32)
+    uint64_t v;   // font(16) | size in quarter px(16) | x phase(16) | glyph id(16, OpenType's limit)
     bool operator==(const AtlasKey& o) const { return v == o.v; }
 };
 struct AtlasKeyHash { size_t operator()(const AtlasKey& k) const { return std::hash<uint64_t>()(k.v); } };
@@ -155,7 +155,7 @@ struct Engine::Impl {
     bool has_codepoint(uint16_t font, uint32_t cp);                        // fonts.cpp
     std::vector<uint16_t> fallback_order(bool bold) const;                 // fonts.cpp
     std::shared_ptr<Layout> build(const Utf& in, const Style& style, float max_width);  // layout.cpp
-    bool rasterize(uint16_t font, uint32_t glyph_id, int size_q, AtlasEntry* out);      // atlas.cpp
+    bool rasterize(uint16_t font, uint32_t glyph_id, int size_q, int phase, AtlasEntry* out);  // atlas.cpp
 };
 
 // Quarter-pixel quantization of sizes: the cache key and the rasterized size.

@@ -45,18 +45,49 @@ TEST_CASE("draw: one quad per inked glyph, placed at pen + bearing with the atla
     for (const ImDrawCmd& cmd : d.list.CmdBuffer) textured |= cmd.TextureId == tex && cmd.ElemCount == (unsigned)inked * 6;
     CHECK(textured);
     const text::AtlasPixels& px = engine().atlas();
-    const text::Glyph& s = L->glyphs[0];
-    text::AtlasGlyph ag;
-    REQUIRE(engine().glyph(s.font, s.glyph_id, 32, &ag));
-    const ImDrawVert& v0 = d.list.VtxBuffer[0];   // top-left corner of the first quad
-    CHECK(v0.pos.x == std::floor(100 + s.x + 0.5f) + ag.bearing_x);
-    CHECK(v0.pos.y == std::floor(50 + L->lines[0].baseline + s.y + 0.5f) + ag.bearing_y);
-    CHECK(v0.uv.x == Approx((float)ag.x / px.width));
-    CHECK(v0.uv.y == Approx((float)ag.y / px.height));
-    CHECK(v0.col == IM_COL32(255, 0, 0, 255));
-    const ImDrawVert& v2 = d.list.VtxBuffer[2];   // bottom-right
-    CHECK(v2.pos.x - v0.pos.x == ag.w);
-    CHECK(v2.pos.y - v0.pos.y == ag.h);
+    for (int q = 0; q < inked; q++) {   // each quad: which atlas entry (by its UVs), and where
+        const text::Glyph& g = L->glyphs[q + (q >= 9 ? 1 : 0)];   // glyph 9 is the space
+        const ImDrawVert& v0 = d.list.VtxBuffer[q * 4];   // top-left corner
+        int found = -1;
+        text::AtlasGlyph ag;
+        for (int phase = 0; phase < 4 && found < 0; phase++) {
+            REQUIRE(engine().glyph(g.font, g.glyph_id, 32, phase, &ag));
+            if (v0.uv.x == Approx((float)ag.x / px.width) && v0.uv.y == Approx((float)ag.y / px.height)) found = phase;
+        }
+        INFO("quad " << q);
+        REQUIRE(found >= 0);
+        // Whole-pixel quad + quarter-pixel phase reproduce the pen position within 1/8 px.
+        CHECK(std::fabs(v0.pos.x - ag.bearing_x + found * 0.25f - (100 + g.x)) <= 0.125f + 1e-4f);
+        CHECK(v0.pos.y == std::floor(50 + L->lines[0].baseline + g.y + 0.5f) + ag.bearing_y);
+        CHECK(v0.col == IM_COL32(255, 0, 0, 255));
+        const ImDrawVert& v2 = d.list.VtxBuffer[q * 4 + 2];   // bottom-right
+        CHECK(v2.pos.x - v0.pos.x == ag.w);
+        CHECK(v2.pos.y - v0.pos.y == ag.h);
+    }
+}
+
+TEST_CASE("atlas: the four quarter-pixel phases are distinct rasterizations", "[text][atlas]") {
+    REQUIRE(engine().ok());
+    engine().begin_frame();
+    auto L = engine().layout("l", style("it", 40));
+    REQUIRE(L->glyphs.size() == 1);
+    const text::Glyph& g = L->glyphs[0];
+    const text::AtlasPixels& px = engine().atlas();
+    auto ink_centre = [&](const text::AtlasGlyph& a) {   // coverage-weighted x, in pen coordinates
+        double sum = 0, wsum = 0;
+        for (int y = 0; y < a.h; y++)
+            for (int x = 0; x < a.w; x++) {
+                double w = px.rgba[((size_t)(a.y + y) * px.width + a.x + x) * 4 + 3];
+                sum += w * (x + 0.5 + a.bearing_x);
+                wsum += w;
+            }
+        return sum / wsum;
+    };
+    text::AtlasGlyph p0, p2;
+    REQUIRE(engine().glyph(g.font, g.glyph_id, 40, 0, &p0));
+    REQUIRE(engine().glyph(g.font, g.glyph_id, 40, 2, &p2));
+    CHECK((p0.x != p2.x || p0.y != p2.y));
+    CHECK(ink_centre(p2) - ink_centre(p0) == Approx(0.5).margin(0.1));   // half a pixel to the right
 }
 
 TEST_CASE("draw: Start aligns right-to-left text to the right edge of its box", "[text][draw]") {
