@@ -41,6 +41,9 @@ TEST_CASE("utf8: invalid sequences are replaced by U+FFFD", "[text][utf8]") {
         CHECK(text_test::to_u16(L->text) == icu_decode(c.in));
         CHECK(!L->lines.empty());
     }
+    auto shown = engine().layout("Nome: \xFF", style("it"));   // U+FFFD is drawn with a real glyph
+    REQUIRE(!shown->glyphs.empty());
+    CHECK(shown->glyphs.back().glyph_id != 0);
     auto ok = engine().layout("valid مرحبا 中文", style("ar"));
     CHECK_FALSE(ok->had_invalid_utf8);
     CHECK(ok->text == "valid مرحبا 中文");

@@ -42,9 +42,10 @@ float draw(text::Engine& e, Canvas& cv, const text::Layout& L, float top, float 
         for (uint32_t r = line.first_run; r < line.first_run + line.run_count; r++)
             for (uint32_t i = L.runs[r].first_glyph; i < L.runs[r].first_glyph + L.runs[r].glyph_count; i++) {
                 const text::Glyph& g = L.glyphs[i];
+                float qx = std::floor((x0 + g.x) * 4.0f + 0.5f), ix = std::floor(qx / 4.0f);
                 text::AtlasGlyph ag;
-                if (!e.glyph(g.font, g.glyph_id, L.style.size_px, &ag)) continue;
-                cv.blit(e.atlas(), ag, (int)std::floor(x0 + g.x + 0.5f) + ag.bearing_x,
+                if (!e.glyph(g.font, g.glyph_id, L.style.size_px, (int)(qx - ix * 4.0f), &ag)) continue;
+                cv.blit(e.atlas(), ag, (int)ix + ag.bearing_x,
                         (int)std::floor(top + line.baseline + g.y + 0.5f) + ag.bearing_y);
             }
     }
@@ -80,6 +81,7 @@ int main(int argc, char** argv) {
         size_t p = opts.find("--lang=");
         if (p != std::string::npos) st.lang = opts.substr(p + 7, opts.find(' ', p) - p - 7);
         st.bold = opts.find("--bold") != std::string::npos;
+        if (opts.find("--dir=rtl") != std::string::npos) st.direction = text::Direction::RightToLeft;
         st.size_px = 30;
         y += draw(*e, cv, *e->layout(txt, st, box), y, box) + 6;
     }
