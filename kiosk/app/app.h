@@ -1,0 +1,168 @@
+// The kiosk application: options, session, screens and the automation contract. Internal to
+// kiosk/app (the binary is its face); screens use ui, text, locale, content and outbox only
+// through their public headers.
+#pragma once
+
+#include "locale.h"
+#include "mediator.h"
+#include "platform.h"
+#include "tasks.h"
+#include "ui.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace outbox {
+class Outbox;
+class Uploader;
+}
+
+namespace app {
+
+// [SECTION] Options: config file first, then flags; every error names what is wrong.
+struct Options {
+  int width = 0, height = 0;        // --windowed WxH or --size WxH; 0 = full screen
+  bool headless = false;            // --headless: offscreen driver, virtual clock
+  std::string script, out_dir;      // --script FILE --out DIR
+  std::string content_pack;         // --content PACK
+  std::string locales_dir;          // --locales DIR (used when no pack is given)
+  std::string font_dir = "/usr/share/fonts";
+  std::string default_lang = "it";  // language of the attract screen
+  int idle_timeout_s = 90;          // without input, then the "still there?" prompt
+  int idle_grace_s = 10;            // how long the prompt waits
+  float display_width_mm = 0;       // physical width when the display reports none
+  std::string frame_stats;          // --frame-stats FILE: per-frame milliseconds (benchmarks)
+  // Mediator requests: the outbox and the hub it uploads to.
+  std::string outbox_db;            // --outbox-db FILE (SQLite); empty = requests disabled
+  std::string hub_url, kiosk_id, ref_prefix = "K", hub_token_file, hub_public_key, hub_ca_file, hub_pin;
+  std::vector<std::string> mediator_days = {"Tu", "Th"};  // when the pack does not list them
+  bool show_help = false;
+};
+struct ParseResult {
+  bool ok = false;
+  std::string error;
+  Options options;
+};
+ParseResult parse_options(int argc, char** argv);
+const char* usage();
+
+// [SECTION] Screens
+enum class Screen : uint8_t { Home, Languages, Welcome, Topics, Mediator, Check, Staff, OutOfService };
+const char* screen_id(Screen s);
+
+struct Session {                  // everything about the current visitor; wiped on idle
+  std::string lang;
+  std::vector<Screen> history;    // for Back
+  std::string topic;              // topic the visitor is reading (preselects the mediator form)
+  MediatorForm mediator;
+  StatusCheck check;
+};
+
+// What the screens use beyond strings and text; any may be null (e.g. no outbox configured).
+struct Services {
+  outbox::Outbox* outbox = nullptr;      // used only from tasks (it fsyncs)
+  outbox::Uploader* uploader = nullptr;
+  Tasks* tasks = nullptr;
+};
+
+struct StaffView {
+  bool busy = false, ok = false;
+  int64_t queue_depth = 0, oldest_unsent_age_s = 0, permanent_errors = 0, sent_total = 0;
+  std::string last_error;
+};
+
+class Kiosk {
+public:
+  Kiosk(const Options& options, text::Engine& engine, locale::Strings& strings, Services services);
+  // Input, timers and drawing. frame() draws one frame into ImGui's background draw list.
+  bool handle_event(const union SDL_Event& event, int w, int h) { return ui_.handle_event(event, w, h); }
+  bool update_timers(uint64_t now_ms);          // true when the screen changed
+  uint64_t next_deadline_ms(uint64_t now_ms) const;  // when update_timers next has work; ~0 = none
+  void frame(int width, int height, float px_per_mm, uint64_t now_ms);
+  bool animating() const { return ui_.animating(); }
+  bool busy() const { return services_.tasks && services_.tasks->busy(); }  // background work pending
+  ui::Context& ui() { return ui_; }
+  const ui::Context& ui() const { return ui_; }
+
+  Screen screen() const { return screen_; }
+  const std::string& lang() const { return session_.lang; }
+  bool rtl() const;
+  bool idle_prompt() const { return idle_prompt_; }
+
+private:
+  std::string t(const char* key);               // UI string in the visitor's language
+  std::string t_lang(const char* key);          // the language that string really is in
+  // Replaces {name} placeholders of a message with plain strings (dates, times, names).
+  static std::string fill(std::string message, std::initializer_list<std::pair<const char*, std::string>> args);
+  std::vector<std::string> desk_days() const;
+  std::string content_version() const;
+  void go(Screen s);
+  void back();
+  void home_and_forget();
+  void nav_bar(float* y);
+  void draw_home();
+  void draw_languages();
+  void draw_welcome();
+  void draw_topics();
+  void draw_out_of_service();
+  void start_mediator(const std::string& topic);
+  void submit_mediator();
+  void draw_mediator();
+  void draw_mediator_choose(float x, float y, float cw);
+  void draw_mediator_details(float x, float y, float cw);
+  void draw_mediator_privacy(float x, float y, float cw);
+  void draw_mediator_saved(float x, float y, float cw);
+  void check_status();
+  void draw_check();
+  void refresh_staff();
+  void draw_staff();
+  void draw_idle_prompt(uint64_t now_ms);
+
+  Options options_;
+  text::Engine& engine_;
+  locale::Strings& strings_;
+  Services services_;
+  ui::Context ui_;
+  Screen screen_ = Screen::Home;
+  Session session_;
+  uint64_t session_serial_ = 0;       // bumps on every reset: late task results are dropped
+  StaffView staff_;
+  std::vector<uint64_t> corner_taps_; // five quick taps on home's corner open the staff view
+  bool idle_prompt_ = false;
+  uint64_t idle_prompt_since_ = 0;
+};
+
+// [SECTION] Automation contract: headless script player and UI tree dump.
+struct ScriptResult {
+  bool ok = false;
+  std::string error;                // "script.txt:7: no element with id lang.xx on screen"
+};
+// Draws frames of a Kiosk into a Window: the interactive loop and the script player share it.
+class Runner {
+public:
+  Runner(platform::Window& window, text::Engine& engine, Kiosk& kiosk);
+  void draw(uint64_t now_ms);       // one frame: layout, atlas upload, present
+  void settle();                    // draw until nothing moves or changes (bounded)
+  void advance(uint64_t ms);        // virtual clock: timers and inertia follow, frame by frame
+  bool screenshot(const std::string& path);
+  Kiosk& kiosk() { return kiosk_; }
+  platform::Window& window() { return window_; }
+  uint64_t frames() const { return frames_; }
+  const std::vector<float>& frame_times_ms() const { return frame_times_; }
+
+private:
+  platform::Window& window_;
+  text::Engine& engine_;
+  Kiosk& kiosk_;
+  platform::Texture atlas_;
+  uint64_t atlas_generation_ = ~0ull;
+  uint64_t frames_ = 0, last_frame_ms_ = 0;
+  bool redraw_ = false;             // the atlas grew during a frame: draw it once more
+  std::vector<float> frame_times_;  // real milliseconds per frame, layout to present
+};
+ScriptResult run_script(Runner& runner, const std::string& path, const std::string& out_dir);
+std::string dump_json(const Kiosk& kiosk, int width, int height);
+
+}  // namespace app

@@ -1,0 +1,147 @@
+// [SECTION] Kiosk: session, idle timers, navigation and the first screens.
+#include "app.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace app {
+
+const char* screen_id(Screen s) {
+  switch (s) {
+    case Screen::Home: return "home";
+    case Screen::Languages: return "languages";
+    case Screen::Welcome: return "welcome";
+    case Screen::Topics: return "topics";
+    case Screen::Mediator: return "mediator";
+    case Screen::Check: return "check";
+    case Screen::Staff: return "staff";
+    case Screen::OutOfService: return "out-of-service";
+  }
+  return "?";
+}
+
+Kiosk::Kiosk(const Options& options, text::Engine& engine, locale::Strings& strings, Services services)
+    : options_(options), engine_(engine), strings_(strings), services_(services), ui_(engine) {
+  session_.lang = options_.default_lang;
+}
+
+bool Kiosk::rtl() const {
+  const locale::Language* l = locale::find_language(session_.lang);
+  return l && l->rtl;
+}
+
+std::string Kiosk::t(const char* key) { return strings_.get(key, session_.lang).text; }
+std::string Kiosk::t_lang(const char* key) { return strings_.get(key, session_.lang).lang; }
+
+std::string Kiosk::fill(std::string message, std::initializer_list<std::pair<const char*, std::string>> args) {
+  for (const auto& [name, value] : args) {
+    std::string placeholder = std::string("{") + name + "}";
+    for (size_t at = message.find(placeholder); at != std::string::npos; at = message.find(placeholder, at + value.size()))
+      message.replace(at, placeholder.size(), value);
+  }
+  return message;
+}
+
+std::vector<std::string> Kiosk::desk_days() const { return options_.mediator_days; }
+
+std::string Kiosk::content_version() const { return "-"; }
+
+// [SECTION] Navigation and idle --------------------------------------------------------------
+void Kiosk::go(Screen s) {
+  if (s == screen_) return;
+  ui_.focused_field = nullptr;
+  session_.history.push_back(screen_);
+  screen_ = s;
+  ui_.reset_scroll();
+}
+
+void Kiosk::back() {
+  if (session_.history.empty()) return home_and_forget();
+  screen_ = session_.history.back();
+  session_.history.pop_back();
+  ui_.focused_field = nullptr;
+  // Back out of a finished or failed request starts a fresh form next time.
+  if (screen_ != Screen::Mediator) session_.mediator.clear();
+  ui_.reset_scroll();
+}
+
+void Kiosk::home_and_forget() {
+  // The next visitor must find nothing of this one: language, history, anything typed.
+  session_.mediator.clear();  // wipes the buffers; assignment alone would free them unwiped
+  wipe(session_.check.typed);
+  session_ = Session{};
+  session_serial_++;
+  session_.lang = options_.default_lang;
+  screen_ = Screen::Home;
+  idle_prompt_ = false;
+  ui_.reset_scroll();
+  ui_.focused_field = nullptr;
+}
+
+bool Kiosk::update_timers(uint64_t now) {
+  if (screen_ == Screen::Home || screen_ == Screen::OutOfService) return false;
+  uint64_t last = ui_.last_input_ms();
+  if (idle_prompt_ && last > idle_prompt_since_) {  // any touch answers the prompt
+    idle_prompt_ = false;
+    return true;
+  }
+  uint64_t timeout = (uint64_t)options_.idle_timeout_s * 1000, grace = (uint64_t)options_.idle_grace_s * 1000;
+  if (!idle_prompt_ && now >= last + timeout) {
+    idle_prompt_ = true;
+    idle_prompt_since_ = now;
+    return true;
+  }
+  if (idle_prompt_ && now >= idle_prompt_since_ + grace) {
+    home_and_forget();
+    return true;
+  }
+  return idle_prompt_;  // the countdown changes every second
+}
+
+uint64_t Kiosk::next_deadline_ms(uint64_t now) const {
+  if (screen_ == Screen::Home || screen_ == Screen::OutOfService) return ~0ull;
+  if (idle_prompt_) {
+    uint64_t elapsed = now - idle_prompt_since_;
+    return now + (1000 - elapsed % 1000);  // next second of the countdown
+  }
+  return ui_.last_input_ms() + (uint64_t)options_.idle_timeout_s * 1000;
+}
+
+// [SECTION] Frame ----------------------------------------------------------------------------
+void Kiosk::frame(int width, int height, float px_per_mm, uint64_t now) {
+  if (services_.tasks) services_.tasks->drain();
+  ImDrawList* dl = ImGui::GetBackgroundDrawList();
+  ui_.begin_frame(dl, (float)width, (float)height, ui::metrics_for(width, height, px_per_mm), rtl(), now);
+  dl->AddRectFilled({0, 0}, {(float)width, (float)height}, ui_.theme().background);
+  switch (screen_) {
+    case Screen::Home: draw_home(); break;
+    case Screen::Languages: draw_languages(); break;
+    case Screen::Welcome: draw_welcome(); break;
+    case Screen::Topics: draw_topics(); break;
+    case Screen::Mediator: draw_mediator(); break;
+    case Screen::Check: draw_check(); break;
+    case Screen::Staff: draw_staff(); break;
+    case Screen::OutOfService: draw_out_of_service(); break;
+  }
+  if (idle_prompt_) draw_idle_prompt(now);
+  ui_.end_frame();
+}
+
+// Back at the start edge, Home next to it, Language at the end edge; mirrored in RTL.
+void Kiosk::nav_bar(float* y) {
+  const ui::Metrics& m = ui_.m();
+  float h = m.nav_h, bw = std::max(m.min_target * 4, ui_.width() * 0.16f), by = (h - m.button_h) * 0.5f;
+  ui_.fill({0, 0, ui_.width(), h}, ui_.theme().surface);
+  ui_.fill({0, h - 2, ui_.width(), 2}, ui_.theme().outline);
+  ui::ButtonStyle quiet{ui::Variant::Surface};
+  std::string arrow_back = rtl() ? "→ " : "← ";
+  if (ui_.button("nav.back", arrow_back + t("nav.back"), t_lang("nav.back"), {m.pad, by, bw, m.button_h}, quiet)) back();
+  if (ui_.button("nav.home", t("nav.home"), t_lang("nav.home"), {2 * m.pad + bw, by, bw, m.button_h}, quiet))
+    home_and_forget();
+  if (ui_.button("nav.language", t("nav.language"), t_lang("nav.language"),
+                 {ui_.width() - m.pad - bw, by, bw, m.button_h}, quiet))
+    go(Screen::Languages);
+  *y = h + m.pad;
+}
+
+}  // namespace app

@@ -1,0 +1,173 @@
+// sportello: the kiosk process. Full screen, event driven, offline first.
+// Exit codes: 0 done, 1 a script step failed, 2 bad options, 3 fonts or strings missing,
+// 4 no display.
+#include "app.h"
+
+#include "outbox.h"
+#include "text.h"
+
+#include <SDL.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace {
+
+std::string default_locales_dir() {
+  for (const char* dir : {"/usr/share/sportello/locales", SPORTELLO_SOURCE_LOCALES})
+    if (std::filesystem::is_directory(dir)) return dir;
+  return SPORTELLO_SOURCE_LOCALES;
+}
+
+// The interactive loop: sleep in SDL_WaitEventTimeout until input, a timer or the watchdog.
+int run_interactive(app::Runner& runner, app::Kiosk& kiosk, platform::Window& window) {
+  uint64_t watchdog = platform::watchdog_interval_ms(), next_ping = platform::now_ms();
+  int frames_wanted = 2;
+  bool ready = false;
+  for (;;) {
+    uint64_t now = platform::now_ms();
+    uint64_t deadline = kiosk.next_deadline_ms(now);
+    if (watchdog) deadline = std::min(deadline, next_ping);
+    int timeout;
+    if (frames_wanted > 0) timeout = 0;
+    else if (kiosk.animating()) timeout = 16;  // pace inertia even where there is no vsync
+    else timeout = (int)std::clamp<int64_t>((int64_t)(deadline - std::min(deadline, now)), 1, 3600 * 1000);
+    SDL_Event e;
+    bool got = timeout == 0 ? SDL_PollEvent(&e) : SDL_WaitEventTimeout(&e, timeout);
+    while (got) {
+      if (e.type == SDL_QUIT) return 0;
+      if (e.type == SDL_WINDOWEVENT) {
+        if (e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED) window.refresh_size();
+        frames_wanted = std::max(frames_wanted, 2);
+      }
+      if (kiosk.handle_event(e, window.width(), window.height())) frames_wanted = std::max(frames_wanted, 2);
+      got = SDL_PollEvent(&e);
+    }
+    now = platform::now_ms();
+    if (watchdog && now >= next_ping) {
+      platform::notify_watchdog();
+      next_ping = now + watchdog;
+    }
+    if (kiosk.update_timers(now)) frames_wanted = std::max(frames_wanted, 2);
+    if (frames_wanted > 0 || kiosk.animating()) {
+      runner.draw(now);
+      frames_wanted--;
+      if (!ready) {
+        platform::notify_ready();
+        platform::log(platform::LogLevel::Info, "app", "first frame presented (%s driver)", window.video_driver());
+        ready = true;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  app::ParseResult parsed = app::parse_options(argc, argv);
+  if (!parsed.ok) {
+    fprintf(stderr, "sportello: %s\n", parsed.error.c_str());
+    return 2;
+  }
+  app::Options& o = parsed.options;
+  if (o.show_help) {
+    fputs(app::usage(), stdout);
+    return 0;
+  }
+  if (o.headless) {
+    platform::clock_use_virtual(true);
+    std::error_code ec;
+    std::filesystem::create_directories(o.out_dir, ec);
+    if (!std::filesystem::is_directory(o.out_dir)) {
+      fprintf(stderr, "sportello: cannot create the output directory %s\n", o.out_dir.c_str());
+      return 2;
+    }
+  }
+
+  text::EngineConfig text_config;
+  text_config.font_dir = o.font_dir;
+  std::unique_ptr<text::Engine> engine = text::Engine::create(text_config);
+  if (!engine->ok()) {
+    fprintf(stderr, "sportello: %s\n", engine->error().c_str());
+    return 3;
+  }
+
+  locale::Strings strings;
+  if (o.locales_dir.empty()) o.locales_dir = default_locales_dir();
+  if (!strings.load_dir(o.locales_dir) || !strings.has_language("it")) {
+    fprintf(stderr, "sportello: no UI strings in %s (expected it.po, en.po, ...)\n", o.locales_dir.c_str());
+    return 3;
+  }
+  for (const std::string& w : strings.warnings()) platform::log(platform::LogLevel::Warn, "locale", "%s", w.c_str());
+
+  platform::WindowConfig window_config;
+  window_config.width = o.width;
+  window_config.height = o.height;
+  window_config.headless = o.headless;
+  window_config.display_width_mm = o.display_width_mm;
+  std::unique_ptr<platform::Window> window = platform::Window::open(window_config);
+  if (!window->ok()) {
+    fprintf(stderr, "sportello: %s\n", window->error().c_str());
+    return 4;
+  }
+
+  // Mediator requests: the outbox opens even without a hub (offline is normal); the uploader
+  // starts when a hub is configured.
+  outbox::Outbox box;
+  std::unique_ptr<outbox::Uploader> uploader;
+  app::Tasks tasks;  // after box and uploader: destroyed first, so its jobs never outlive them
+  app::Services services;
+  services.tasks = &tasks;
+  if (!o.outbox_db.empty()) {
+    outbox::Config oc;
+    oc.db_path = o.outbox_db;
+    oc.hub_url = o.hub_url;
+    oc.kiosk_id = o.kiosk_id.empty() ? "unprovisioned" : o.kiosk_id;
+    oc.ref_prefix = o.ref_prefix;
+    oc.hub_public_key_b64 = o.hub_public_key;
+    oc.ca_file = o.hub_ca_file;
+    oc.pinned_public_key = o.hub_pin;
+    oc.heartbeat_interval_ms = 5 * 60 * 1000;
+    if (!o.hub_token_file.empty()) {
+      std::ifstream in(o.hub_token_file);
+      std::getline(in, oc.token);
+      if (oc.token.empty()) {
+        fprintf(stderr, "sportello: cannot read the hub token from %s\n", o.hub_token_file.c_str());
+        return 2;
+      }
+    }
+    box = outbox::Outbox::open(oc);
+    if (!box.ok()) {
+      // The kiosk still informs; the request screens say the request cannot be saved.
+      platform::log(platform::LogLevel::Error, "outbox", "%s", box.error().c_str());
+    } else {
+      services.outbox = &box;
+      if (!o.hub_url.empty()) {
+        uploader = std::make_unique<outbox::Uploader>(oc);
+        std::string error;
+        if (uploader->start(&error)) services.uploader = uploader.get();
+        else platform::log(platform::LogLevel::Error, "outbox", "uploader: %s", error.c_str());
+      }
+    }
+  }
+
+  app::Kiosk kiosk(o, *engine, strings, services);
+  app::Runner runner(*window, *engine, kiosk);
+  if (!o.headless) return run_interactive(runner, kiosk, *window);
+
+  app::ScriptResult result = app::run_script(runner, o.script, o.out_dir);
+  if (!o.frame_stats.empty()) {
+    FILE* f = fopen(o.frame_stats.c_str(), "w");
+    if (f) {
+      for (float ms : runner.frame_times_ms()) fprintf(f, "%.3f\n", ms);
+      fclose(f);
+    }
+  }
+  if (!result.ok) {
+    fprintf(stderr, "sportello: %s\n", result.error.c_str());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,191 @@
+// [SECTION] Options: a `key = value` config file (--config) and flags; flags win.
+#include "app.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+namespace app {
+
+const char* usage() {
+  return
+      "usage: sportello [options]\n"
+      "  --config FILE        read options from FILE (key = value, same names without --)\n"
+      "  --content PACK       content pack to show (built by sportello-admin build)\n"
+      "  --locales DIR        UI strings when no pack is given (default: the source tree's locales/)\n"
+      "  --font-dir DIR       root of the Noto fonts (default /usr/share/fonts)\n"
+      "  --windowed WxH       a window of that size instead of full screen (development)\n"
+      "  --lang CODE          language of the attract screen (default it)\n"
+      "  --idle-timeout S     seconds without input before \"still there?\" (default 90)\n"
+      "  --idle-grace S       seconds the prompt waits before going home (default 10)\n"
+      "  --display-width-mm N physical width of the screen, when the display does not report it\n"
+      "  --headless --size WxH --script FILE --out DIR\n"
+      "                       play FILE on the offscreen driver with a virtual clock (see README)\n"
+      "  --outbox-db FILE     where mediator requests wait for the hub (SQLite; default: none)\n"
+      "  --hub-url URL --kiosk-id ID --ref-prefix P --hub-token-file F --hub-public-key B64\n"
+      "  [--hub-ca-file PEM] [--hub-pin sha256//...]   the hub requests are uploaded to\n"
+      "  --mediator-days Tu,Th  weekly mediator days at this desk (when the pack lists none)\n"
+      "  --frame-stats FILE   write each frame's time in ms to FILE at exit (benchmarks)\n"
+      "  --help               this text\n";
+}
+
+static bool parse_size(const std::string& v, int* w, int* h) {
+  char x = 0;
+  char rest = 0;
+  return sscanf(v.c_str(), "%d%c%d%c", w, &x, h, &rest) == 3 && (x == 'x' || x == 'X') && *w >= 64 &&
+         *h >= 64 && *w <= 16384 && *h <= 16384;
+}
+
+static bool parse_int(const std::string& v, int lo, int hi, int* out) {
+  char* end = nullptr;
+  long n = strtol(v.c_str(), &end, 10);
+  if (v.empty() || *end || n < lo || n > hi) return false;
+  *out = (int)n;
+  return true;
+}
+
+// Applies one option; `where` prefixes errors ("--size" or "kiosk.conf:3: size").
+static std::string apply(Options& o, const std::string& key, const std::string& value, const std::string& where) {
+  auto bad = [&](const char* expected) { return where + ": invalid value \"" + value + "\" (expected " + expected + ")"; };
+  if (key == "windowed" || key == "size") {
+    if (!parse_size(value, &o.width, &o.height)) return bad("WIDTHxHEIGHT, e.g. 1280x720");
+  } else if (key == "script") {
+    o.script = value;
+  } else if (key == "out") {
+    o.out_dir = value;
+  } else if (key == "content") {
+    o.content_pack = value;
+  } else if (key == "locales") {
+    o.locales_dir = value;
+  } else if (key == "font-dir") {
+    o.font_dir = value;
+  } else if (key == "lang") {
+    if (!locale::find_language(value)) return bad("one of the 18 language codes, e.g. it, ar, bn");
+    o.default_lang = value;
+  } else if (key == "idle-timeout") {
+    if (!parse_int(value, 5, 3600, &o.idle_timeout_s)) return bad("seconds between 5 and 3600");
+  } else if (key == "idle-grace") {
+    if (!parse_int(value, 1, 600, &o.idle_grace_s)) return bad("seconds between 1 and 600");
+  } else if (key == "outbox-db") {
+    o.outbox_db = value;
+  } else if (key == "hub-url") {
+    if (value.rfind("https://", 0) != 0 && value.rfind("http://127.0.0.1", 0) != 0 && value.rfind("http://localhost", 0) != 0)
+      return bad("an https:// address (http:// only for 127.0.0.1 or localhost)");
+    o.hub_url = value;
+  } else if (key == "kiosk-id") {
+    o.kiosk_id = value;
+  } else if (key == "ref-prefix") {
+    bool ok = !value.empty() && value.size() <= 4;
+    for (char c : value) ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '2' && c <= '9'));
+    if (!ok) return bad("1 to 4 capital letters or digits, e.g. GR1");
+    o.ref_prefix = value;
+  } else if (key == "hub-token-file") {
+    o.hub_token_file = value;
+  } else if (key == "hub-public-key") {
+    o.hub_public_key = value;
+  } else if (key == "hub-ca-file") {
+    o.hub_ca_file = value;
+  } else if (key == "hub-pin") {
+    if (value.rfind("sha256//", 0) != 0) return bad("sha256//<base64 of the key's SHA-256>");
+    o.hub_pin = value;
+  } else if (key == "mediator-days") {
+    o.mediator_days.clear();
+    std::string day;
+    for (size_t i = 0; i <= value.size(); i++) {
+      if (i == value.size() || value[i] == ',') {
+        static const std::string names = "Mo Tu We Th Fr Sa Su";
+        if (day.size() != 2 || names.find(day) == std::string::npos) return bad("weekdays like Tu,Th");
+        o.mediator_days.push_back(day);
+        day.clear();
+      } else if (value[i] != ' ') {
+        day += value[i];
+      }
+    }
+  } else if (key == "frame-stats") {
+    o.frame_stats = value;
+  } else if (key == "display-width-mm") {
+    int mm = 0;
+    if (!parse_int(value, 50, 5000, &mm)) return bad("millimetres between 50 and 5000");
+    o.display_width_mm = (float)mm;
+  } else {
+    return where + ": unknown option \"" + key + "\" (see sportello --help)";
+  }
+  return {};
+}
+
+static bool takes_no_value(const std::string& key) { return key == "headless" || key == "help"; }
+
+ParseResult parse_options(int argc, char** argv) {
+  ParseResult r;
+  Options& o = r.options;
+  // The config file comes first so that flags given on the command line override it.
+  for (int i = 1; i + 1 < argc; i++)
+    if (strcmp(argv[i], "--config") == 0) {
+      platform::ConfigFile file = platform::read_config_file(argv[i + 1]);
+      if (!file.ok) {
+        r.error = file.error;
+        return r;
+      }
+      for (const platform::ConfigEntry& e : file.entries) {
+        std::string where = std::string(argv[i + 1]) + ":" + std::to_string(e.line) + ": " + e.key;
+        if (e.key == "headless") {
+          r.error = where + ": headless is a command-line flag only";
+          return r;
+        }
+        std::string err = apply(o, e.key, e.value, where);
+        if (!err.empty()) {
+          r.error = err;
+          return r;
+        }
+      }
+    }
+  for (int i = 1; i < argc; i++) {
+    std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0) {
+      r.error = "unexpected argument \"" + arg + "\" (options start with --; see sportello --help)";
+      return r;
+    }
+    std::string key = arg.substr(2), value;
+    size_t eq = key.find('=');
+    if (eq != std::string::npos) {
+      value = key.substr(eq + 1);
+      key = key.substr(0, eq);
+    } else if (!takes_no_value(key)) {
+      if (i + 1 >= argc) {
+        r.error = "--" + key + " needs a value (see sportello --help)";
+        return r;
+      }
+      value = argv[++i];
+    }
+    if (key == "config") continue;  // already read
+    if (key == "headless") {
+      o.headless = true;
+      continue;
+    }
+    if (key == "help") {
+      o.show_help = true;
+      continue;
+    }
+    std::string err = apply(o, key, value, "--" + key);
+    if (!err.empty()) {
+      r.error = err;
+      return r;
+    }
+  }
+  if (o.headless && (o.script.empty() || o.out_dir.empty() || o.width == 0)) {
+    r.error = "--headless needs --size WxH, --script FILE and --out DIR";
+    return r;
+  }
+  if (!o.hub_url.empty() && (o.outbox_db.empty() || o.kiosk_id.empty() || o.hub_token_file.empty() || o.hub_public_key.empty())) {
+    r.error = "--hub-url needs --outbox-db, --kiosk-id, --hub-token-file and --hub-public-key";
+    return r;
+  }
+  if (!o.script.empty() && !o.headless) {
+    r.error = "--script needs --headless";
+    return r;
+  }
+  r.ok = true;
+  return r;
+}
+
+}  // namespace app

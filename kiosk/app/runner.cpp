@@ -1,0 +1,80 @@
+// [SECTION] Runner: one frame = screens laid out, glyph atlas uploaded, ImGui rendered.
+#include "app.h"
+
+#include "text.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+namespace app {
+
+Runner::Runner(platform::Window& window, text::Engine& engine, Kiosk& kiosk)
+    : window_(window), engine_(engine), kiosk_(kiosk) {}
+
+void Runner::draw(uint64_t now_ms) {
+  auto t0 = std::chrono::steady_clock::now();
+  float dt = frames_ == 0 ? 1.0f / 60.0f : (float)(now_ms - last_frame_ms_) / 1000.0f;
+  last_frame_ms_ = now_ms;
+  engine_.begin_frame();
+  window_.begin_frame(std::max(dt, 0.001f));
+  uint64_t generation_before = engine_.atlas().generation;
+  kiosk_.ui().set_atlas(atlas_.imgui_id());
+  kiosk_.frame(window_.width(), window_.height(), window_.px_per_mm(), now_ms);
+  // Glyphs rasterized while laying out this frame reach the GPU before it is drawn.
+  const text::AtlasPixels& px = engine_.atlas();
+  if (px.generation != atlas_generation_ || atlas_.width() != px.width) {
+    atlas_.resize(px.width, px.height);
+    atlas_.upload(0, 0, px.width, px.height, px.rgba, px.width);
+    atlas_generation_ = px.generation;
+  } else if (px.dirty_x0 < px.dirty_x1 && px.dirty_y0 < px.dirty_y1) {
+    atlas_.upload(px.dirty_x0, px.dirty_y0, px.dirty_x1 - px.dirty_x0, px.dirty_y1 - px.dirty_y0, px.rgba, px.width);
+  }
+  engine_.clear_atlas_dirty();
+  // The texture id is stable across resizes, but quads laid out before a growth carry old UVs.
+  redraw_ = px.generation != generation_before;
+  window_.end_frame();
+  frames_++;
+  if (frame_times_.size() < 100000)
+    frame_times_.push_back(std::chrono::duration<float, std::milli>(std::chrono::steady_clock::now() - t0).count());
+}
+
+void Runner::settle() {
+  // Background work (an enqueue's fsync, a status query) takes real time even on the virtual
+  // clock: wait for it, bounded, before drawing what it changed.
+  auto t0 = std::chrono::steady_clock::now();
+  while (kiosk_.busy() && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20)) {
+    draw(platform::now_ms());
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  // Draw until the frame is stable: two frames after the last change, as ImGui needs, and while
+  // inertia runs. Bounded, so a bug that animates forever cannot hang a script.
+  for (int i = 0; i < 3 || ((kiosk_.animating() || redraw_) && i < 600); i++) {
+    uint64_t now = platform::now_ms();
+    kiosk_.update_timers(now);
+    draw(now);
+    if (kiosk_.animating()) platform::clock_advance(16);
+  }
+}
+
+void Runner::advance(uint64_t ms) {
+  uint64_t end = platform::now_ms() + ms;
+  while (platform::now_ms() < end) {
+    uint64_t now = platform::now_ms();
+    // Frame by frame while something moves; otherwise jump to the next timer.
+    uint64_t step = kiosk_.animating() ? 16 : std::min(kiosk_.next_deadline_ms(now), end) - now;
+    platform::clock_advance(std::max<uint64_t>(1, std::min(step, end - now)));
+    now = platform::now_ms();
+    bool changed = kiosk_.update_timers(now);
+    if (changed || kiosk_.animating()) draw(now);
+  }
+  settle();
+}
+
+bool Runner::screenshot(const std::string& path) {
+  std::vector<uint8_t> rgba;
+  if (!window_.read_pixels(&rgba)) return false;
+  return platform::write_png(path, window_.width(), window_.height(), rgba);
+}
+
+}  // namespace app

@@ -1,0 +1,49 @@
+// [SECTION] Home: the attract screen that waits for the next visitor.
+#include "app.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace app {
+
+void Kiosk::draw_home() {
+  const ui::Metrics& m = ui_.m();
+  float w = ui_.width(), cw = std::min(w - 2 * m.pad, m.px_per_mm * 400);
+  float x = (w - cw) * 0.5f, y = ui_.height() * 0.14f;
+  const std::string& lang = session_.lang;
+  y += ui_.text("home.title", strings_.get("app.name", lang).text, lang, {x, y, cw, 0}, m.title * 1.3f,
+                ui_.theme().primary, true, text::Align::Center, "heading");
+  y += m.pad * 0.5f;
+  y += ui_.text("home.tagline", t("app.tagline"), t_lang("app.tagline"), {x, y, cw, 0}, m.heading,
+                ui_.theme().ink, false, text::Align::Center);
+  y += m.pad * 2;
+  // "Touch to start" in a few of the visitors' languages, so everyone finds a way in.
+  static const char* greeting_langs[] = {"ar", "en", "fr", "bn", "zh", "uk", "ur", "ti"};
+  std::string line;
+  for (const char* l : greeting_langs) {
+    locale::Text s = strings_.get("home.touch", l);
+    if (s.lang != l) continue;
+    y += ui_.text(std::string("home.touch.") + l, s.text, l, {x, y, cw, 0}, m.body, ui_.theme().muted, false,
+                  text::Align::Center);
+    y += m.pad * 0.3f;
+  }
+  float bh = m.button_h * 1.4f, bw = std::min(cw, m.px_per_mm * 160);
+  float by = std::max(y + m.pad, ui_.height() - bh - m.pad * 3);
+  if (ui_.button("home.start", t("home.choose_language"), t_lang("home.choose_language"),
+                 {(w - bw) * 0.5f, by, bw, bh}, {ui::Variant::Primary, m.heading}))
+    go(Screen::Languages);
+  // The staff view hides behind five quick taps on the top start corner.
+  if (ui_.button("staff.corner", "", "it", {0, 0, m.min_target * 2, m.min_target * 2}, {ui::Variant::Quiet}, "hotspot")) {
+    uint64_t now = platform::now_ms();
+    corner_taps_.push_back(now);
+    std::erase_if(corner_taps_, [now](uint64_t t) { return now - t > 3000; });
+    if (corner_taps_.size() >= 5) {
+      corner_taps_.clear();
+      session_.lang = "it";
+      go(Screen::Staff);
+      refresh_staff();
+    }
+  }
+}
+
+}  // namespace app

@@ -1,0 +1,138 @@
+// [SECTION] Automation contract: play a script of touches and waits on the virtual clock,
+// write the UI tree as JSON and screenshots as PNG. See README "Automation contract".
+#include "app.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace app {
+
+std::string dump_json(const Kiosk& kiosk, int width, int height) {
+  nlohmann::json tree;
+  tree["screen"] = screen_id(kiosk.screen());
+  tree["lang"] = kiosk.lang();
+  tree["direction"] = kiosk.rtl() ? "rtl" : "ltr";
+  tree["size"] = {width, height};
+  tree["idle_prompt"] = kiosk.idle_prompt();
+  nlohmann::json elements = nlohmann::json::array();
+  for (const ui::Element& e : kiosk.ui().elements()) {
+    elements.push_back({{"id", e.id},
+                        {"role", e.role},
+                        {"text", e.text},
+                        {"lang", e.lang},
+                        {"direction", e.rtl ? "rtl" : "ltr"},
+                        {"rect", {e.rect.x, e.rect.y, e.rect.w, e.rect.h}}});
+  }
+  tree["elements"] = std::move(elements);
+  // Text went through the engine, so it is valid UTF-8; replace rather than throw regardless.
+  return tree.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+static void tap_at(Runner& r, float x, float y) {
+  r.kiosk().ui().pointer_down(x, y);
+  r.draw(platform::now_ms());
+  platform::clock_advance(60);
+  r.kiosk().ui().pointer_up(x, y);
+  r.settle();
+}
+
+static void drag(Runner& r, float x1, float y1, float x2, float y2, int ms) {
+  ui::Context& ui = r.kiosk().ui();
+  ui.pointer_down(x1, y1);
+  r.draw(platform::now_ms());
+  int steps = std::max(1, ms / 16);
+  for (int i = 1; i <= steps; i++) {
+    platform::clock_advance((uint64_t)ms / steps);
+    float t = (float)i / steps;
+    ui.pointer_move(x1 + (x2 - x1) * t, y1 + (y2 - y1) * t);
+    r.draw(platform::now_ms());
+  }
+  ui.pointer_up(x2, y2);
+  r.draw(platform::now_ms());
+}
+
+static bool write_file(const std::string& path, const std::string& data) {
+  std::ofstream out(path, std::ios::binary);
+  out << data;
+  return (bool)out;
+}
+
+// One step; returns an error text or "".
+static std::string step(Runner& r, const std::string& cmd, std::istringstream& args, const std::string& rest,
+                        const std::string& out_dir) {
+  if (cmd == "tap") {
+    std::string id;
+    args >> id;
+    const ui::Element* e = r.kiosk().ui().find(id);
+    if (!e) return "no element with id " + id + " on screen " + screen_id(r.kiosk().screen());
+    tap_at(r, e->rect.x + e->rect.w * 0.5f, e->rect.y + e->rect.h * 0.5f);
+  } else if (cmd == "tap-at") {
+    float x, y;
+    if (!(args >> x >> y)) return "tap-at needs X Y";
+    tap_at(r, x, y);
+  } else if (cmd == "drag") {
+    float x1, y1, x2, y2;
+    int ms;
+    if (!(args >> x1 >> y1 >> x2 >> y2 >> ms) || ms < 0) return "drag needs X1 Y1 X2 Y2 MS";
+    drag(r, x1, y1, x2, y2, ms);
+  } else if (cmd == "type") {
+    r.kiosk().ui().type_text(rest);
+    r.settle();
+  } else if (cmd == "key") {
+    std::string name;
+    if (!(args >> name)) return "key needs a NAME";
+    r.kiosk().ui().key(name);
+    r.settle();
+  } else if (cmd == "wait") {
+    long ms;
+    if (!(args >> ms) || ms < 0) return "wait needs milliseconds";
+    r.advance((uint64_t)ms);
+  } else if (cmd == "dump" || cmd == "shot") {
+    std::string name;
+    if (!(args >> name) || name.find('/') != std::string::npos) return cmd + " needs a NAME without /";
+    if (cmd == "dump") {
+      if (!write_file(out_dir + "/" + name + ".json", dump_json(r.kiosk(), r.window().width(), r.window().height())))
+        return "cannot write " + out_dir + "/" + name + ".json";
+    } else if (!r.screenshot(out_dir + "/" + name + ".png")) {
+      return "cannot write " + out_dir + "/" + name + ".png";
+    }
+  } else {
+    return "unknown step \"" + cmd + "\" (expected tap, tap-at, drag, type, key, wait, dump or shot)";
+  }
+  return {};
+}
+
+ScriptResult run_script(Runner& r, const std::string& path, const std::string& out_dir) {
+  ScriptResult result;
+  std::ifstream in(path);
+  if (!in) {
+    result.error = path + ": cannot read the script";
+    return result;
+  }
+  r.settle();
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    number++;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    size_t start = line.find_first_not_of(" \t");
+    if (start == std::string::npos || line[start] == '#') continue;
+    std::istringstream args(line.substr(start));
+    std::string cmd;
+    args >> cmd;
+    std::string rest;
+    size_t sp = line.find(' ', start);
+    if (sp != std::string::npos) rest = line.substr(sp + 1);
+    std::string err = step(r, cmd, args, rest, out_dir);
+    if (!err.empty()) {
+      result.error = path + ":" + std::to_string(number) + ": " + err;
+      return result;
+    }
+  }
+  result.ok = true;
+  return result;
+}
+
+}  // namespace app

@@ -1,0 +1,168 @@
+// The kiosk shell end to end: the real binary, headless, driven by scripts (issue #2).
+#include "harness.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+using harness::element;
+
+static float center_x(const nlohmann::json& e) { return e["rect"][0].get<float>() + e["rect"][2].get<float>() / 2; }
+
+TEST_CASE("picking Arabic shows the welcome page right to left, and idle brings home back", "[e2e][kiosk]") {
+  harness::Run run = harness::run_kiosk(
+      "dump home\n"
+      "tap home.start\n"
+      "dump languages\n"
+      "tap lang.ar\n"
+      "dump welcome\n"
+      "shot welcome-ar\n"
+      "wait 89000\n"
+      "dump before-idle\n"
+      "wait 2000\n"
+      "dump prompt\n"
+      "wait 10000\n"
+      "dump after-idle\n");
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+
+  nlohmann::json languages = harness::load_dump(run, "languages");
+  REQUIRE(languages["screen"] == "languages");
+  nlohmann::json ar = element(languages, "lang.ar");
+  REQUIRE(ar.is_object());
+  CHECK(ar["text"] == "العربية");  // native name from ICU
+  CHECK(ar["direction"] == "rtl");
+  CHECK(languages["elements"].size() >= 18);
+
+  nlohmann::json welcome = harness::load_dump(run, "welcome");
+  CHECK(welcome["screen"] == "welcome");
+  CHECK(welcome["lang"] == "ar");
+  CHECK(welcome["direction"] == "rtl");
+  nlohmann::json title = element(welcome, "welcome.title");
+  REQUIRE(title.is_object());
+  CHECK(title["lang"] == "ar");
+  CHECK(title["direction"] == "rtl");
+  CHECK(title["text"] != "Welcome");
+  nlohmann::json back = element(welcome, "nav.back"), language = element(welcome, "nav.language");
+  REQUIRE(back.is_object());
+  REQUIRE(language.is_object());
+  CHECK(center_x(back) > 1920 / 2);       // mirrored: Back sits on the right in Arabic
+  CHECK(center_x(language) < 1920 / 2);
+  CHECK(std::filesystem::file_size(run.out_dir + "/welcome-ar.png") > 10000);
+
+  CHECK(harness::load_dump(run, "before-idle")["idle_prompt"] == false);
+  nlohmann::json prompt = harness::load_dump(run, "prompt");
+  CHECK(prompt["idle_prompt"] == true);
+  CHECK(element(prompt, "idle.title").is_object());
+  CHECK(element(prompt, "idle.continue").is_object());
+
+  nlohmann::json after = harness::load_dump(run, "after-idle");
+  CHECK(after["screen"] == "home");
+  CHECK(after["lang"] == "it");           // the visitor's choice is forgotten
+  CHECK(after["direction"] == "ltr");
+}
+
+TEST_CASE("a touch during the idle prompt keeps the visitor's page", "[e2e][kiosk]") {
+  harness::Run run = harness::run_kiosk(
+      "tap home.start\n"
+      "tap lang.bn\n"
+      "wait 91000\n"
+      "tap idle.continue\n"
+      "wait 15000\n"
+      "dump kept\n");
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+  nlohmann::json kept = harness::load_dump(run, "kept");
+  CHECK(kept["screen"] == "welcome");
+  CHECK(kept["lang"] == "bn");
+  CHECK(kept["idle_prompt"] == false);
+}
+
+TEST_CASE("Back and Home are reachable and Back goes back", "[e2e][kiosk]") {
+  harness::Run run = harness::run_kiosk(
+      "tap home.start\n"
+      "tap lang.en\n"
+      "tap nav.back\n"
+      "dump back\n"
+      "tap lang.fr\n"
+      "tap nav.home\n"
+      "dump home\n");
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+  CHECK(harness::load_dump(run, "back")["screen"] == "languages");
+  nlohmann::json home = harness::load_dump(run, "home");
+  CHECK(home["screen"] == "home");
+  CHECK(home["lang"] == "it");
+}
+
+TEST_CASE("a script step that fails names its line and exits non-zero", "[e2e][kiosk]") {
+  harness::Run run = harness::run_kiosk("dump start\n# a comment\ntap lang.xx\ndump never\n");
+  CHECK(run.exit_code == 1);
+  CHECK(run.stderr_text.find("script.txt:3: no element with id lang.xx") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(run.out_dir + "/never.json"));
+
+  harness::Run unknown = harness::run_kiosk("jump 3\n");
+  CHECK(unknown.exit_code == 1);
+  CHECK(unknown.stderr_text.find("script.txt:1: unknown step \"jump\"") != std::string::npos);
+}
+
+TEST_CASE("bad options and a bad config file give a clear error and a non-zero exit", "[e2e][kiosk]") {
+  harness::Run flag = harness::run_raw({"--windowed", "big"});
+  CHECK(flag.exit_code == 2);
+  CHECK(flag.stderr_text.find("--windowed: invalid value \"big\"") != std::string::npos);
+
+  harness::Run unknown = harness::run_raw({"--colour", "red"});
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.stderr_text.find("unknown option \"colour\"") != std::string::npos);
+
+  std::string dir = harness::temp_dir("config");
+  harness::write_file(dir + "/kiosk.conf", "# kiosk\nlang = it\nidle-timeout = soon\n");
+  harness::Run config = harness::run_raw({"--config", dir + "/kiosk.conf"});
+  CHECK(config.exit_code == 2);
+  CHECK(config.stderr_text.find("kiosk.conf:3: idle-timeout: invalid value \"soon\"") != std::string::npos);
+
+  harness::write_file(dir + "/broken.conf", "lang it\n");
+  harness::Run broken = harness::run_raw({"--config", dir + "/broken.conf"});
+  CHECK(broken.exit_code == 2);
+  CHECK(broken.stderr_text.find("broken.conf:1: expected `key = value`") != std::string::npos);
+
+  harness::Run missing = harness::run_raw({"--config", dir + "/nowhere.conf"});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.stderr_text.find("nowhere.conf: cannot read") != std::string::npos);
+}
+
+TEST_CASE("a missing font directory is a clear error", "[e2e][kiosk]") {
+  harness::Run run = harness::run_kiosk("dump x\n", {"--font-dir", "/nonexistent/fonts"});
+  CHECK(run.exit_code == 3);
+  CHECK(run.stderr_text.find("/nonexistent/fonts") != std::string::npos);
+}
+
+TEST_CASE("invalid UTF-8 in a PO file: that string falls back to English, the kiosk runs", "[e2e][kiosk]") {
+  std::string dir = harness::temp_dir("locales");
+  std::string src = std::string(SPORTELLO_SOURCE_DIR) + "/locales";
+  for (const auto& f : std::filesystem::directory_iterator(src))
+    std::filesystem::copy_file(f.path(), dir + "/" + f.path().filename().string());
+  // Corrupt the Arabic welcome title: a lone 0xFF byte inside its msgstr.
+  std::string ar = harness::read_file(dir + "/ar.po");
+  size_t key = ar.find("msgctxt \"welcome.title\"");
+  REQUIRE(key != std::string::npos);
+  size_t msgstr = ar.find("msgstr \"", key);
+  REQUIRE(msgstr != std::string::npos);
+  ar.insert(msgstr + 8, "\xff");
+  int line = 1 + (int)std::count(ar.begin(), ar.begin() + (long)msgstr, '\n');
+  harness::write_file(dir + "/ar.po", ar);
+
+  harness::Run run = harness::run_kiosk("tap home.start\ntap lang.ar\ndump welcome\n", {"--locales", dir});
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.stderr_text.find("ar.po:" + std::to_string(line) +
+                             ": invalid UTF-8 in msgstr; the English text is shown instead") != std::string::npos);
+  nlohmann::json welcome = harness::load_dump(run, "welcome");
+  nlohmann::json title = element(welcome, "welcome.title");
+  REQUIRE(title.is_object());
+  CHECK(title["text"] == "Welcome");
+  CHECK(title["lang"] == "en");
+  CHECK(element(welcome, "welcome.body")["lang"] == "ar");  // the rest of the file still loads
+}
