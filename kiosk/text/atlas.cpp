@@ -74,7 +74,9 @@ void Atlas::grow() {
     mark_dirty(0, 0, width, height);
 }
 
-// Keeps the most recently used glyphs, up to half the atlas area, packed anew; drops the rest.
+// Keeps the glyphs of the frame just drawn (all that fit) and then older ones by recency while
+// they stay under half the atlas area, packed anew; drops the rest. Keeping the whole last frame
+// first avoids thrashing when one screen needs more than half the atlas.
 void Atlas::evict_lru() {
     std::vector<std::pair<uint64_t, AtlasKey>> order;   // (last_frame, key)
     for (auto& [key, e] : entries)
@@ -83,12 +85,13 @@ void Atlas::evict_lru() {
     std::vector<uint8_t> old = rgba;
     for (size_t i = 0; i < rgba.size(); i += 4) rgba[i + 3] = 0;
     shelf_x = shelf_y = shelf_h = 0;
-    long budget = (long)width * height / 2;
-    for (auto& [frame, key] : order) {
+    long budget = (long)width * height / 2 - overflow_area;
+    for (auto& [frame_used, key] : order) {
         AtlasEntry& e = entries[key];
         long area = (long)(e.g.w + kPad) * (e.g.h + kPad);
         int x = 0, y = 0;
-        if (budget < area || !alloc(e.g.w, e.g.h, &x, &y)) {
+        bool last_frame = frame_used + 1 >= frame;   // frame was already advanced by begin_frame()
+        if ((!last_frame && budget < area) || !alloc(e.g.w, e.g.h, &x, &y)) {
             entries.erase(key);
             evictions++;
             continue;
@@ -106,9 +109,10 @@ void Atlas::evict_lru() {
 void Atlas::begin_frame() {
     frame++;
     if (!overflow) return;
-    overflow = false;
     if (width < max_size || height < max_size) grow();
     else evict_lru();
+    overflow = false;
+    overflow_area = 0;
 }
 
 // [SECTION] Rasterization ------------------------------------------------------------------------
@@ -131,7 +135,11 @@ bool Engine::Impl::rasterize(uint16_t font, uint32_t glyph_id, int size_q, int p
     int w = (int)bm.width, h = (int)bm.rows;
     if (w + 2 * kPad > atlas.max_size || h + 2 * kPad > atlas.max_size) return true;   // never fits
     int x = 0, y = 0;
-    if (!atlas.alloc(w, h, &x, &y)) { atlas.overflow = true; return false; }
+    if (!atlas.alloc(w, h, &x, &y)) {
+        atlas.overflow = true;
+        atlas.overflow_area += (long)(w + kPad) * (h + kPad);
+        return false;
+    }
     for (int r = 0; r < h; r++) {
         const uint8_t* src = bm.buffer + (ptrdiff_t)r * bm.pitch;
         uint8_t* dst = &atlas.rgba[((size_t)(y + r) * atlas.width + x) * 4];

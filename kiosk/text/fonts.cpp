@@ -12,6 +12,8 @@
 // only for the pages of the glyphs actually drawn.
 #include "text_internal.h"
 
+#include "platform.h"
+
 #include <filesystem>
 #include <map>
 
@@ -122,14 +124,20 @@ bool Engine::Impl::ensure_loaded(uint16_t index) {
     Font& f = fonts[index];
     if (f.loaded) return true;
     if (f.load_failed) return false;
-    f.load_failed = true;   // until proven otherwise
+    f.load_failed = true;   // until proven otherwise; logged once
     f.blob.reset(hb_blob_create_from_file_or_fail(f.file.c_str()));
-    if (!f.blob) return false;
+    if (!f.blob) {
+        platform::log(platform::LogLevel::Error, "text", "cannot read font %s", f.file.c_str());
+        return false;
+    }
     f.hb_face.reset(hb_face_create(f.blob.get(), (unsigned)f.face_index));
     f.upem = (int)hb_face_get_upem(f.hb_face.get());
     f.hb_font.reset(hb_font_create(f.hb_face.get()));   // OpenType funcs: hb-shape's default
     FT_Face face = nullptr;
-    if (FT_New_Face(ft.get(), f.file.c_str(), f.face_index, &face) != 0) return false;
+    if (FT_New_Face(ft.get(), f.file.c_str(), f.face_index, &face) != 0) {
+        platform::log(platform::LogLevel::Error, "text", "FreeType cannot open font %s", f.file.c_str());
+        return false;
+    }
     f.ft_face.reset(face);
     hb_font_set_scale(f.hb_font.get(), f.upem, f.upem);
     hb_font_extents_t ext{};

@@ -43,6 +43,7 @@ struct Ctx {
     hb_language_t lang;
     std::vector<Item> items;
     std::vector<float> prefix;           // prefix[b] = advance of the clusters starting before byte b
+    float ascent = 0, descent = 0;       // pixels, the largest of the paragraph's fonts
 };
 
 }  // namespace
@@ -274,8 +275,7 @@ static void build_line(Ctx& c, Layout* L, uint32_t ls, uint32_t le) {
     for (size_t i = 0; i < pieces.size(); i++) levels[i] = pieces[i].item->level;
     if (!pieces.empty()) ubidi_reorderVisual(levels.data(), (int32_t)pieces.size(), visual.data());
     std::vector<Shaped> tmp;
-    float x = 0, px_size = (float)c.size_q / 4.0f;
-    float asc = 0, desc = 0;
+    float x = 0;
     for (size_t v = 0; v < pieces.size(); v++) {
         const Piece& p = pieces[visual[v]];
         const Item& it = *p.item;
@@ -307,20 +307,10 @@ static void build_line(Ctx& c, Layout* L, uint32_t ls, uint32_t le) {
         }
         run.width = x - run.x;
         L->runs.push_back(run);
-        const Font& f = c.impl->fonts[it.font];
-        asc = std::max(asc, f.ascender * px_size);
-        desc = std::max(desc, f.descender * px_size);
-    }
-    if (pieces.empty()) {   // empty line: the metrics of the language's font
-        FontChoice fc = c.impl->choose(HB_SCRIPT_COMMON, c.style->lang);
-        uint16_t fi = c.style->bold ? fc.bold : fc.regular;
-        if (c.impl->ensure_loaded(fi)) {
-            asc = c.impl->fonts[fi].ascender * px_size;
-            desc = c.impl->fonts[fi].descender * px_size;
-        }
     }
     line.run_count = (uint32_t)L->runs.size() - line.first_run;
     line.width = x;
+    float asc = c.ascent, desc = c.descent, px_size = (float)c.size_q / 4.0f;
     float box = std::max(c.style->line_height * px_size, asc + desc);   // tall scripts never overlap
     line.baseline = L->height + (box - (asc + desc)) * 0.5f + asc;
     L->height += box;
@@ -330,13 +320,30 @@ static void build_line(Ctx& c, Layout* L, uint32_t ls, uint32_t le) {
 
 // [SECTION] Engine::Impl::build ------------------------------------------------------------------
 
+// Line metrics of the paragraph: the largest ascender and descender of the fonts it uses (or of
+// the language's font when empty), so every line of a paragraph has the same pitch and lines of
+// tall scripts (Nastaliq) never overlap.
+static void paragraph_metrics(Ctx& c) {
+    float px = (float)c.size_q / 4.0f;
+    auto take = [&](uint16_t fi) {
+        if (!c.impl->ensure_loaded(fi)) return;
+        c.ascent = std::max(c.ascent, c.impl->fonts[fi].ascender * px);
+        c.descent = std::max(c.descent, c.impl->fonts[fi].descender * px);
+    };
+    for (const Item& it : c.items) take(it.font);
+    if (c.items.empty()) {
+        FontChoice fc = c.impl->choose(HB_SCRIPT_COMMON, c.style->lang);
+        take(c.style->bold ? fc.bold : fc.regular);
+    }
+}
+
 std::shared_ptr<Layout> Engine::Impl::build(const Utf& in, const Style& style, float max_width) {
     auto L = std::make_shared<Layout>();
     L->text = in.u8;
     L->style = style;
     L->had_invalid_utf8 = in.had_invalid;
     L->max_width = max_width > 0 ? max_width : 0;
-    Ctx c{this, &in, &style, quantize_size(style.size_px), hb_language_from_string(style.lang.c_str(), -1), {}, {}};
+    Ctx c{this, &in, &style, quantize_size(style.size_px), hb_language_from_string(style.lang.c_str(), -1), {}, {}, 0, 0};
     if (!bidi) bidi.reset(ubidi_open());
     if (!buffer) buffer.reset(hb_buffer_create());
     UBiDiLevel para = style.direction == Direction::LeftToRight   ? 0
@@ -353,6 +360,7 @@ std::shared_ptr<Layout> Engine::Impl::build(const Utf& in, const Style& style, f
         L->rtl = in.u16.empty() ? para == 1 : (ubidi_getParaLevel(bidi.get()) & 1);
         itemize(c, levels);
     }
+    paragraph_metrics(c);
     auto breaks = break_points(c, L->max_width);
     float max = L->max_width;
     uint32_t ls = 0, fit = 0;

@@ -116,6 +116,7 @@ struct Atlas {
     uint64_t generation = 1;
     uint64_t frame = 1;
     bool overflow = false;                        // a glyph did not fit this frame
+    long overflow_area = 0;                       // pixels those glyphs need (reserved at eviction)
     size_t evictions = 0;
     std::unordered_map<AtlasKey, AtlasEntry, AtlasKeyHash> entries;
     AtlasPixels pixels;

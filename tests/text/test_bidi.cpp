@@ -240,3 +240,35 @@ TEST_CASE("itemize: a closing bracket takes the script of its opening bracket", 
     CHECK(close_script == (uint32_t)HB_SCRIPT_LATIN);
     CHECK(arabic_script == (uint32_t)HB_SCRIPT_ARABIC);
 }
+
+TEST_CASE("wrap: emergency breaks in a Bengali word fall on grapheme boundaries", "[text][wrap]") {
+    REQUIRE(engine().ok());
+    // One long "word" of conjuncts: no line-break opportunity inside, so only graphemes can split it.
+    std::string word;
+    for (int i = 0; i < 6; i++) word += "স্বাস্থ্যকার্ডের";
+    auto L = engine().layout(word, style("bn"), 90);
+    REQUIRE(L->lines.size() > 2);
+    std::u16string u = to_u16(word);
+    UErrorCode err = U_ZERO_ERROR;
+    UBreakIterator* bi = ubrk_open(UBRK_CHARACTER, "bn", (const UChar*)u.data(), (int32_t)u.size(), &err);
+    REQUIRE(U_SUCCESS(err));
+    std::string joined;
+    for (const text::Line& line : L->lines) {
+        joined += L->text.substr(line.text_start, line.text_end - line.text_start);
+        CHECK(ubrk_isBoundary(bi, (int32_t)to_u16(L->text.substr(0, line.text_end)).size()));
+        for (uint32_t g = 0; g < L->glyphs.size(); g++) CHECK(L->glyphs[g].glyph_id != 0);
+    }
+    ubrk_close(bi);
+    CHECK(joined == word);
+}
+
+TEST_CASE("lines: every line of a paragraph has the same pitch, whatever fonts it uses", "[text][lines]") {
+    REQUIRE(engine().ok());
+    // Urdu text with a Latin-only stretch: the Latin line is as tall as the Nastaliq ones.
+    auto L = engine().layout("صحت کارڈ Azienda Sanitaria Locale Roma کے لیے مقامی دفتر", style("ur", 28), 200);
+    REQUIRE(L->lines.size() >= 3);
+    float pitch = L->lines[1].baseline - L->lines[0].baseline;
+    for (size_t i = 1; i < L->lines.size(); i++)
+        CHECK(L->lines[i].baseline - L->lines[i - 1].baseline == Approx(pitch));
+    CHECK(L->height == Approx(pitch * L->lines.size()));
+}
