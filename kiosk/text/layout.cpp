@@ -130,13 +130,14 @@ static void split_by_fallback(Ctx& c, Item item, std::vector<Item>* out) {
     starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
     std::vector<uint32_t> notdef;
     for (const Shaped& g : item.glyphs) if (g.gid == 0) notdef.push_back(g.cluster);
+    std::sort(notdef.begin(), notdef.end());   // binary search below: text full of tofu stays linear-ish
     std::vector<uint16_t> order = c.impl->fallback_order(c.style->bold);
     const std::string& t = c.in->u8;
     std::vector<Item> pieces;
     for (size_t k = 0; k < starts.size(); k++) {
         uint32_t a = starts[k], b = k + 1 < starts.size() ? starts[k + 1] : item.end;
         uint16_t font = item.font;
-        if (std::find(notdef.begin(), notdef.end(), a) != notdef.end()) {
+        if (std::binary_search(notdef.begin(), notdef.end(), a)) {
             for (uint16_t cand : order) {
                 bool all = true;
                 for (uint32_t i = a; i < b && all;) {
