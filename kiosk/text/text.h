@@ -9,11 +9,23 @@
 // Rasterization is by glyph id with FreeType into an RGBA atlas owned by the engine (grows,
 // then evicts least recently used glyphs, never those used by the frame being drawn).
 //
-// The core (this header, text.cpp, shaping, atlas bitmap) has no ImGui and no GL: tools and
-// tests link it without a window. text_draw.h adds drawing through an ImDrawList.
+// The core (this header; utf8.cpp, fonts.cpp, layout.cpp, atlas.cpp, engine.cpp) has no ImGui and
+// no GL: tools and tests link it without a window. text_draw.h adds drawing through an ImDrawList.
 //
-// Threading: one Engine is used from the UI thread only (no locks inside).
-// Sizes are quantized to 1/4 px: layout, cache key and rasterization all use that size.
+// Choices (see the .cpp files for why):
+//   - Threading: one Engine is used from the UI thread only (no locks inside).
+//   - Sizes are quantized to 1/4 px: layout, cache key and rasterization all use that size; glyphs
+//     are rasterized at 4 horizontal quarter-pixel phases, drawn at whole-pixel y.
+//   - Fonts are found at create() but opened on first use, mmap'ed (FreeType and HarfBuzz), so
+//     an unused font costs nothing resident; the CJK collection costs only the pages it touches.
+//   - Common/Inherited characters take the script of their run; a closing bracket the script of
+//     its opening bracket; a cluster the run's font lacks goes to the first font of the stack
+//     that has all its characters. Font metrics set one line pitch per paragraph (tall Nastaliq
+//     lines never overlap). A string with several paragraphs (newlines) aligns all its lines by
+//     the direction of the first.
+//   - Atlas growth and eviction happen only in begin_frame(): coordinates handed out during a
+//     frame stay valid. A glyph that did not fit is left out of that frame and needs_redraw()
+//     says so; the app draws one more frame.
 //
 // Ownership: Engine owns fonts, shaped-paragraph cache and atlas pixels. Layouts are shared,
 // immutable, and stay valid for as long as the caller holds the shared_ptr.
