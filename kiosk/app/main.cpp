@@ -33,7 +33,7 @@ int run_interactive(app::Runner& runner, app::Kiosk& kiosk, platform::Window& wi
     int timeout;
     if (frames_wanted > 0) timeout = 0;
     else if (kiosk.animating()) timeout = 16;  // pace inertia even where there is no vsync
-    else timeout = (int)std::clamp<int64_t>((int64_t)(deadline - std::min(deadline, now)), 1, 3600 * 1000);
+    else timeout = (int)std::clamp<uint64_t>(deadline - std::min(deadline, now), 1, 3600 * 1000);
     SDL_Event e;
     bool got = timeout == 0 ? SDL_PollEvent(&e) : SDL_WaitEventTimeout(&e, timeout);
     while (got) {
