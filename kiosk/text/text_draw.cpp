@@ -10,10 +10,14 @@ void draw_layout(ImDrawList* draw_list, Engine& engine, ImTextureID atlas, const
     if (!draw_list || layout.glyphs.empty()) return;
     const AtlasPixels& px = engine.atlas();
     float size = layout.style.size_px;
+    // Lines wholly outside the clip rectangle (a long scrolled page) are skipped: their glyphs are
+    // neither looked up nor marked as used. 3 em above and below the baseline covers every script.
+    ImVec2 clip_min = draw_list->GetClipRectMin(), clip_max = draw_list->GetClipRectMax();
     draw_list->PushTextureID(atlas);
     for (const Line& line : layout.lines) {
         float x0 = top_left.x + line_offset(layout, line, box_width, align);
         float base = top_left.y + line.baseline;
+        if (base + 3 * size < clip_min.y || base - 3 * size > clip_max.y) continue;
         for (uint32_t r = line.first_run; r < line.first_run + line.run_count; r++) {
             const Run& run = layout.runs[r];
             for (uint32_t i = run.first_glyph; i < run.first_glyph + run.glyph_count; i++) {

@@ -105,3 +105,22 @@ TEST_CASE("draw: Start aligns right-to-left text to the right edge of its box", 
     CHECK(max_x >= 800 - 0.25f * 32);                 // but it hugs the right edge
     CHECK(min_x >= 800 - L->width - 4);
 }
+
+TEST_CASE("draw: lines outside the clip rectangle are not drawn", "[text][draw]") {
+    REQUIRE(engine().ok());
+    engine().begin_frame();
+    std::string page;
+    for (int i = 0; i < 40; i++) page += "Riga di prova\n";
+    auto L = engine().layout(page, style("it", 24));
+    REQUIRE(L->lines.size() >= 40);
+    DrawList all, some;
+    text::draw_layout(&all.list, engine(), nullptr, *L, ImVec2(0, 0), 500, text::Align::Start, IM_COL32_WHITE);
+    some.list.PushClipRect(ImVec2(0, 300), ImVec2(500, 400));   // about 3 lines of 40
+    text::draw_layout(&some.list, engine(), nullptr, *L, ImVec2(0, 0), 500, text::Align::Start, IM_COL32_WHITE);
+    CHECK(some.list.VtxBuffer.Size > 0);
+    CHECK(some.list.VtxBuffer.Size * 4 < all.list.VtxBuffer.Size);
+    for (const ImDrawVert& v : some.list.VtxBuffer) {   // everything drawn is near the visible band
+        CHECK(v.pos.y > 300 - 4 * 24);
+        CHECK(v.pos.y < 400 + 4 * 24);
+    }
+}
