@@ -143,11 +143,11 @@ Engine::Stats Engine::stats() const {
 
 // [SECTION] Alignment ----------------------------------------------------------------------------
 
-float line_offset(const Layout& layout, const Line& line, float box_width, Align align) {
+float line_offset(const Layout&, const Line& line, float box_width, Align align) {
     float free = box_width - line.width;
     switch (align) {
-    case Align::Start: return layout.rtl ? free : 0.0f;
-    case Align::End: return layout.rtl ? 0.0f : free;
+    case Align::Start: return line.rtl ? free : 0.0f;
+    case Align::End: return line.rtl ? 0.0f : free;
     case Align::Center: return free * 0.5f;
     }
     return 0.0f;

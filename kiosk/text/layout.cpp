@@ -44,6 +44,8 @@ struct Ctx {
     std::vector<Item> items;
     std::vector<float> prefix;           // prefix[b] = advance of the clusters starting before byte b
     float ascent = 0, descent = 0;       // pixels, the largest of the paragraph's fonts
+    UBiDi* bidi = nullptr;               // set when ubidi_setPara succeeded (per-paragraph levels)
+    bool rtl = false;                    // direction of the first paragraph
 };
 
 }  // namespace
@@ -264,6 +266,15 @@ static void build_line(Ctx& c, Layout* L, uint32_t ls, uint32_t le) {
     Line line;
     line.text_start = ls;
     line.text_end = le;
+    line.rtl = c.rtl;
+    if (c.bidi && ls < c.in->u8.size()) {   // a string with newlines: each paragraph its direction
+        int32_t u16 = (int32_t)(std::lower_bound(c.in->u16_to_u8.begin(), c.in->u16_to_u8.end(), ls) -
+                                c.in->u16_to_u8.begin());
+        UBiDiLevel level = 0;
+        UErrorCode err = U_ZERO_ERROR;
+        ubidi_getParagraph(c.bidi, u16, nullptr, nullptr, &level, &err);
+        if (U_SUCCESS(err)) line.rtl = level & 1;
+    }
     line.first_run = (uint32_t)L->runs.size();
     struct Piece { const Item* item; uint32_t a, b; };
     std::vector<Piece> pieces;
@@ -344,7 +355,7 @@ std::shared_ptr<Layout> Engine::Impl::build(const Utf& in, const Style& style, f
     L->style = style;
     L->had_invalid_utf8 = in.had_invalid;
     L->max_width = max_width > 0 ? max_width : 0;
-    Ctx c{this, &in, &style, quantize_size(style.size_px), hb_language_from_string(style.lang.c_str(), -1), {}, {}, 0, 0};
+    Ctx c{this, &in, &style, quantize_size(style.size_px), hb_language_from_string(style.lang.c_str(), -1), {}, {}, 0, 0, nullptr, false};
     if (!bidi) bidi.reset(ubidi_open());
     if (!buffer) buffer.reset(hb_buffer_create());
     UBiDiLevel para = style.direction == Direction::LeftToRight   ? 0
@@ -359,8 +370,10 @@ std::shared_ptr<Layout> Engine::Impl::build(const Utf& in, const Style& style, f
         L->rtl = para == 1;
     } else {
         L->rtl = in.u16.empty() ? para == 1 : (ubidi_getParaLevel(bidi.get()) & 1);
+        c.bidi = bidi.get();
         itemize(c, levels);
     }
+    c.rtl = L->rtl;
     paragraph_metrics(c);
     auto breaks = break_points(c, L->max_width);
     float max = L->max_width;

@@ -79,6 +79,8 @@ struct Line {
     uint32_t text_start = 0, text_end = 0;   // byte range in Layout::text (logical)
     float baseline = 0;                      // y of the baseline from the layout's top
     float width = 0;                         // advance width of the line (trailing spaces excluded)
+    bool rtl = false;                        // direction of its paragraph (a string with newlines
+                                             // may hold several; each aligns by its own)
 };
 
 struct Layout {
@@ -159,7 +161,8 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// Aligns a line inside a box of box_width: x offset of the line's left edge.
+// Aligns a line inside a box of box_width: x offset of the line's left edge. Start/End follow the
+// direction of the line's paragraph (Line::rtl).
 float line_offset(const Layout& layout, const Line& line, float box_width, Align align);
 
 }  // namespace text

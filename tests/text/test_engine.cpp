@@ -209,11 +209,11 @@ TEST_CASE("align: Start and End follow the paragraph direction", "[text][align]"
     text::Layout L;
     text::Line line;
     line.width = 100;
-    L.rtl = false;
+    line.rtl = L.rtl = false;
     CHECK(text::line_offset(L, line, 300, text::Align::Start) == 0);
     CHECK(text::line_offset(L, line, 300, text::Align::End) == 200);
     CHECK(text::line_offset(L, line, 300, text::Align::Center) == 100);
-    L.rtl = true;
+    line.rtl = L.rtl = true;
     CHECK(text::line_offset(L, line, 300, text::Align::Start) == 200);
     CHECK(text::line_offset(L, line, 300, text::Align::End) == 0);
     CHECK(text::line_offset(L, line, 300, text::Align::Center) == 100);
@@ -228,6 +228,15 @@ TEST_CASE("align: Start and End follow the paragraph direction", "[text][align]"
     text::Style forced = style("it");
     forced.direction = text::Direction::RightToLeft;
     CHECK(engine().layout("Ciao", forced)->rtl);
+
+    // Two paragraphs, each with its own first strong character (Direction::Auto).
+    auto two = engine().layout("Ufficio postale\nمكتب البريد", style("ar"));
+    REQUIRE(two->lines.size() == 2);
+    CHECK_FALSE(two->rtl);
+    CHECK_FALSE(two->lines[0].rtl);
+    CHECK(two->lines[1].rtl);
+    CHECK(text::line_offset(*two, two->lines[0], 500, text::Align::Start) == 0);
+    CHECK(text::line_offset(*two, two->lines[1], 500, text::Align::Start) == Approx(500 - two->lines[1].width));
 }
 
 TEST_CASE("layout: empty text and hard line breaks", "[text][lines]") {
