@@ -21,8 +21,8 @@
 //   - Common/Inherited characters take the script of their run; a closing bracket the script of
 //     its opening bracket; a cluster the run's font lacks goes to the first font of the stack
 //     that has all its characters. Font metrics set one line pitch per paragraph (tall Nastaliq
-//     lines never overlap). A string with several paragraphs (newlines) aligns all its lines by
-//     the direction of the first.
+//     lines never overlap). In a string with several paragraphs (newlines) each paragraph
+//     has its own direction (Line::rtl); Layout::rtl is the first one's.
 //   - Atlas growth and eviction happen only in begin_frame(): coordinates handed out during a
 //     frame stay valid. A glyph that did not fit is left out of that frame and needs_redraw()
 //     says so; the app draws one more frame.
