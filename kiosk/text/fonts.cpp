@@ -157,9 +157,16 @@ bool Engine::Impl::has_codepoint(uint16_t font, uint32_t cp) {
 
 // [SECTION] Choosing a font for a run ------------------------------------------------------------
 
+// Primary language subtag in lower case: "ur-PK" -> "ur", "ZH_Hans" -> "zh".
+static std::string primary_language(const std::string& lang) {
+    std::string l = lang.substr(0, lang.find_first_of("-_"));
+    for (char& ch : l) ch = (char)((ch >= 'A' && ch <= 'Z') ? ch + 32 : ch);
+    return l;
+}
+
 // Script a paragraph of only Common characters (digits, punctuation) is set in, from its language.
 static hb_script_t script_of_lang(const std::string& lang) {
-    std::string l = lang.substr(0, lang.find_first_of("-_"));
+    std::string l = primary_language(lang);
     if (l == "ar" || l == "fa" || l == "ps" || l == "ur") return HB_SCRIPT_ARABIC;
     if (l == "bn") return HB_SCRIPT_BENGALI;
     if (l == "pa") return HB_SCRIPT_GURMUKHI;
@@ -172,7 +179,7 @@ static hb_script_t script_of_lang(const std::string& lang) {
 FontChoice Engine::Impl::choose(hb_script_t script, const std::string& lang) const {
     if (script == HB_SCRIPT_COMMON || script == HB_SCRIPT_INHERITED || script == HB_SCRIPT_UNKNOWN)
         script = script_of_lang(lang);
-    bool urdu = lang == "ur" || lang.rfind("ur-", 0) == 0 || lang.rfind("ur_", 0) == 0;
+    bool urdu = primary_language(lang) == "ur";
     switch (script) {
     case HB_SCRIPT_ARABIC: return urdu ? FontChoice{kNastaliq, kNastaliqBold} : FontChoice{kNaskh, kNaskhBold};
     case HB_SCRIPT_BENGALI: return {kBengali, kBengaliBold};

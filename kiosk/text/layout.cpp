@@ -130,6 +130,7 @@ static void split_by_fallback(Ctx& c, Item item, std::vector<Item>* out) {
     if (!missing) { out->push_back(std::move(item)); return; }
     std::sort(starts.begin(), starts.end());
     starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+    if (starts.empty() || starts[0] != item.start) starts.insert(starts.begin(), item.start);
     std::vector<uint32_t> notdef;
     for (const Shaped& g : item.glyphs) if (g.gid == 0) notdef.push_back(g.cluster);
     std::sort(notdef.begin(), notdef.end());   // binary search below: text full of tofu stays linear-ish

@@ -83,6 +83,8 @@ TEST_CASE("fonts: the CJK face is Simplified Chinese, Urdu uses Nastaliq, other 
         CHECK(fs::path(engine().font_file(L->runs[0].font)).filename() == c.file);
         for (const text::Glyph& g : L->glyphs) CHECK(g.glyph_id != 0);
     }
+    auto tagged = engine().layout("اجازت نامہ", style("UR-pk"));   // BCP 47 is case-insensitive
+    CHECK(fs::path(engine().font_file(tagged->runs[0].font)).filename() == "NotoNastaliqUrdu-Regular.ttf");
     auto zh = engine().layout("中文", style("zh"));
     uint16_t cjk = zh->runs[0].font;
     hb_blob_t* blob = hb_blob_create_from_file(engine().font_file(cjk).c_str());
