@@ -19,7 +19,7 @@ namespace {
 struct Case {
     int line = 0;
     std::string font, text, lang = "en";
-    float size = 24;
+    float size = 24, width = 0;
     bool bold = false;
     text::Direction dir = text::Direction::Auto;
 };
@@ -49,6 +49,7 @@ std::vector<Case> read_cases() {
             p += o.size();
             if (o.rfind("--lang=", 0) == 0) c.lang = o.substr(7);
             else if (o.rfind("--size=", 0) == 0) c.size = std::stof(o.substr(7));
+            else if (o.rfind("--width=", 0) == 0) c.width = std::stof(o.substr(8));
             else if (o == "--bold") c.bold = true;
             else if (o == "--dir=rtl") c.dir = text::Direction::RightToLeft;
             else if (o == "--dir=ltr") c.dir = text::Direction::LeftToRight;
@@ -107,8 +108,9 @@ TEST_CASE("shaping: every run equals hb-shape on the same font, scale, script, l
         style.size_px = c.size;
         style.bold = c.bold;
         style.direction = c.dir;
-        auto L = engine->layout(c.text, style);
-        REQUIRE(L->lines.size() == 1);
+        auto L = engine->layout(c.text, style, c.width);
+        if (c.width > 0) REQUIRE(L->lines.size() > 1);   // runs cut at line ends are shaped again
+        else REQUIRE(L->lines.size() == 1);
         REQUIRE(!L->runs.empty());
         const text::Run* longest = &L->runs[0];
         for (const text::Run& r : L->runs)

@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
         fprintf(stderr, "text-sample: %s\n", e->error().c_str());
         return 1;
     }
-    Canvas cv(1400, 2000);
+    Canvas cv(1400, 2600);
     float y = 10, box = 1360;
     std::ifstream in(cases);
     std::string line;
@@ -83,7 +83,9 @@ int main(int argc, char** argv) {
         st.bold = opts.find("--bold") != std::string::npos;
         if (opts.find("--dir=rtl") != std::string::npos) st.direction = text::Direction::RightToLeft;
         st.size_px = 30;
-        y += draw(*e, cv, *e->layout(txt, st, box), y, box) + 6;
+        float w = box;
+        if ((p = opts.find("--width=")) != std::string::npos) w = std::stof(opts.substr(p + 8)) * 30 / 24;
+        y += draw(*e, cv, *e->layout(txt, st, w), y, w) + 6;
     }
     text::Style ar;
     ar.lang = "ar";
