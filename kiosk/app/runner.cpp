@@ -18,7 +18,6 @@ void Runner::draw(uint64_t now_ms) {
   last_frame_ms_ = now_ms;
   engine_.begin_frame();
   window_.begin_frame(std::max(dt, 0.001f));
-  uint64_t generation_before = engine_.atlas().generation;
   kiosk_.ui().set_atlas(atlas_.imgui_id());
   kiosk_.frame(window_.width(), window_.height(), window_.px_per_mm(), now_ms);
   // Glyphs rasterized while laying out this frame reach the GPU before it is drawn.
@@ -31,8 +30,8 @@ void Runner::draw(uint64_t now_ms) {
     atlas_.upload(px.dirty_x0, px.dirty_y0, px.dirty_x1 - px.dirty_x0, px.dirty_y1 - px.dirty_y0, px.rgba, px.width);
   }
   engine_.clear_atlas_dirty();
-  // The texture id is stable across resizes, but quads laid out before a growth carry old UVs.
-  redraw_ = px.generation != generation_before;
+  // A glyph that did not fit the atlas this frame was left blank: draw once more.
+  redraw_ = engine_.needs_redraw();
   window_.end_frame();
   frames_++;
   if (frame_times_.size() < 100000)

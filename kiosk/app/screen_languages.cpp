@@ -18,16 +18,24 @@ void Kiosk::draw_languages() {
   int rows = ((int)langs.size() + cols - 1) / cols;
   float gap = m.pad * 0.6f;
   float cell_w = (ui_.width() - 2 * m.pad - (cols - 1) * gap) / cols;
-  float cell_h = std::max(m.min_target, std::min(m.button_h * 1.3f, (ui_.height() - y - m.pad - (rows - 1) * gap) / rows));
+  // All 18 on one screen when they fit at a comfortable size; on small screens the list scrolls
+  // rather than shrinking the targets.
+  float view_h = ui_.height() - y - m.pad;
+  float cell_h = std::clamp((view_h - (rows - 1) * gap) / rows, m.button_h, m.button_h * 1.3f);
+  static std::vector<std::string> names;  // ICU display names never change while running
+  if (names.empty())
+    for (const locale::Language& l : langs) names.push_back(locale::native_name(l.code));
+  float top = ui_.begin_scroll("lang.list", {0, y, ui_.width(), view_h});
   for (size_t i = 0; i < langs.size(); i++) {
     int r = (int)i / cols, c = (int)i % cols;
-    ui::Rect cell{m.pad + c * (cell_w + gap), y + r * (cell_h + gap), cell_w, cell_h};
+    ui::Rect cell{m.pad + c * (cell_w + gap), top + r * (cell_h + gap), cell_w, cell_h};
     std::string code = langs[i].code;
-    if (ui_.button("lang." + code, locale::native_name(code), code, cell, {ui::Variant::Surface, m.heading * 0.85f})) {
+    if (ui_.button("lang." + code, names[i], code, cell, {ui::Variant::Surface, m.heading * 0.85f})) {
       session_.lang = code;
       go(Screen::Welcome);
     }
   }
+  ui_.end_scroll(rows * (cell_h + gap));
 }
 
 }  // namespace app

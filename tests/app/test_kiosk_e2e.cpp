@@ -166,3 +166,34 @@ TEST_CASE("invalid UTF-8 in a PO file: that string falls back to English, the ki
   CHECK(title["lang"] == "en");
   CHECK(element(welcome, "welcome.body")["lang"] == "ar");  // the rest of the file still loads
 }
+
+TEST_CASE("a drag scrolls with inertia and never fires a tap", "[e2e][kiosk]") {
+  // A small screen with large physical targets (10 cm wide): the 18 languages do not fit, so the
+  // list scrolls instead of shrinking its buttons below 9 mm.
+  harness::Run run = harness::run_kiosk(
+      "tap home.start\n"
+      "dump before\n"
+      "drag 400 400 400 340 60\n"
+      "dump released\n"
+      "wait 2000\n"
+      "dump settled\n"
+      "drag 400 300 400 330 400\n"
+      "dump small-drag\n",
+      {"--display-width-mm", "100"}, "800x480");
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+  auto y_of = [&](const char* dump, const char* id) {
+    nlohmann::json e = element(harness::load_dump(run, dump), id);
+    return e.is_object() ? e["rect"][1].get<float>() : -1e9f;
+  };
+  nlohmann::json released = harness::load_dump(run, "released");
+  CHECK(released["screen"] == "languages");   // the finger started on a language: no tap
+  float before = y_of("before", "lang.ti"), after_release = y_of("released", "lang.ti"),
+        settled = y_of("settled", "lang.ti");
+  REQUIRE(before > -1e9f);
+  REQUIRE(after_release > -1e9f);
+  REQUIRE(settled > -1e9f);
+  CHECK(after_release < before - 30);        // followed the finger (less the touch slop)
+  CHECK(settled < after_release);            // and kept going after release (inertia)
+  CHECK(harness::load_dump(run, "small-drag")["screen"] == "languages");  // slow drag: still no tap
+}
