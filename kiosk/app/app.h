@@ -83,6 +83,9 @@ public:
   void frame(int width, int height, float px_per_mm, uint64_t now_ms);
   bool animating() const { return ui_.animating(); }
   bool busy() const { return services_.tasks && services_.tasks->busy(); }  // background work pending
+  // Waits (on the worker, real time, bounded) until the outbox has nothing left to send.
+  // For scripts and provisioning checks; false when requests are still queued at the deadline.
+  void drain_outbox(uint64_t timeout_ms, bool* drained);
   ui::Context& ui() { return ui_; }
   const ui::Context& ui() const { return ui_; }
 

@@ -42,7 +42,7 @@ void Runner::settle() {
   // Background work (an enqueue's fsync, a status query) takes real time even on the virtual
   // clock: wait for it, bounded, before drawing what it changed.
   auto t0 = std::chrono::steady_clock::now();
-  while (kiosk_.busy() && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20)) {
+  while (kiosk_.busy() && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(120)) {
     draw(platform::now_ms());
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }

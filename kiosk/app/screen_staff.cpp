@@ -4,6 +4,9 @@
 
 #include "outbox.h"
 
+#include <chrono>
+#include <thread>
+
 namespace app {
 
 void Kiosk::refresh_staff() {
@@ -23,6 +26,22 @@ void Kiosk::refresh_staff() {
       staff_.sent_total = s.sent_total;
       staff_.last_error = !uploader_error.empty() ? uploader_error : s.last_error;
     };
+  });
+}
+
+void Kiosk::drain_outbox(uint64_t timeout_ms, bool* drained) {
+  *drained = false;
+  if (!services_.outbox || !services_.tasks) return;
+  outbox::Outbox* box = services_.outbox;
+  outbox::Uploader* uploader = services_.uploader;
+  services_.tasks->run([box, uploader, timeout_ms, drained]() -> Tasks::Done {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    bool empty = false;
+    while (!(empty = box->status().queue_depth == 0) && std::chrono::steady_clock::now() < deadline) {
+      if (uploader) uploader->wake();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return [empty, drained]() { *drained = empty; };
   });
 }
 

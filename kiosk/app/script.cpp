@@ -89,6 +89,13 @@ static std::string step(Runner& r, const std::string& cmd, std::istringstream& a
     long ms;
     if (!(args >> ms) || ms < 0) return "wait needs milliseconds";
     r.advance((uint64_t)ms);
+  } else if (cmd == "drain") {
+    long ms;
+    if (!(args >> ms) || ms < 0) return "drain needs milliseconds";
+    bool drained = false;
+    r.kiosk().drain_outbox((uint64_t)ms, &drained);
+    r.settle();
+    if (!drained) return "requests still queued after " + std::to_string(ms) + " ms (is the hub reachable?)";
   } else if (cmd == "dump" || cmd == "shot") {
     std::string name;
     if (!(args >> name) || name.find('/') != std::string::npos) return cmd + " needs a NAME without /";
@@ -99,7 +106,7 @@ static std::string step(Runner& r, const std::string& cmd, std::istringstream& a
       return "cannot write " + out_dir + "/" + name + ".png";
     }
   } else {
-    return "unknown step \"" + cmd + "\" (expected tap, tap-at, drag, type, key, wait, dump or shot)";
+    return "unknown step \"" + cmd + "\" (expected tap, tap-at, drag, type, key, wait, drain, dump or shot)";
   }
   return {};
 }
