@@ -8,6 +8,7 @@ namespace ui {
 // Rows of keys, each key a UTF-8 string inserted as is. Layouts follow the usual national
 // keyboards where people know one (Arabic, Persian extras, ЙЦУКЕН, InScript order for Indic).
 static const std::vector<std::vector<const char*>> kLatin = {
+    {"1", "2", "3", "4", "5", "6", "7", "8", "9", "0"},
     {"q", "w", "e", "r", "t", "y", "u", "i", "o", "p"},
     {"a", "s", "d", "f", "g", "h", "j", "k", "l", "'"},
     {"z", "x", "c", "v", "b", "n", "m", "-", "."},

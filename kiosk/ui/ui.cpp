@@ -79,7 +79,8 @@ static const Element* hit(const std::vector<Element>& elements, size_t from, flo
     if (!it->rect.contains(x, y)) continue;
     if (!tappable_only) return &*it;
     const std::string& r = it->role;
-    if (r == "button" || r == "tile" || r == "key" || r == "field" || r == "card" || r == "toggle" || r == "checkbox")
+    if (r == "button" || r == "tile" || r == "key" || r == "field" || r == "card" || r == "toggle" || r == "checkbox" ||
+        r == "hotspot")
       return &*it;
   }
   return nullptr;

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <csignal>
+#include <sys/select.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,6 +57,73 @@ Run run_kiosk(const std::string& script, const std::vector<std::string>& extra_a
   std::vector<std::string> args = {"--headless", "--size", size, "--script", dir + "/script.txt", "--out", dir};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   return exec(args, dir);
+}
+
+std::string capture(const std::vector<std::string>& args) {
+  std::string cmd;
+  for (const std::string& a : args) cmd += quote(a) + " ";
+  cmd += "2>/dev/null";
+  std::string out;
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    pclose(p);
+  }
+  return out;
+}
+
+std::string last_line(const std::string& text) {
+  std::string t = text;
+  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+  size_t nl = t.rfind('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+bool Server::start(const std::vector<std::string>& args, const std::string& ready_prefix) {
+  int fds[2];
+  if (pipe(fds) != 0) return false;
+  pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], 1);
+    close(fds[0]);
+    std::vector<char*> argv;
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  // Read lines until the ready line, for at most 30 s.
+  std::string seen;
+  for (int waited = 0; waited < 30000; waited += 50) {
+    fd_set set;
+    FD_ZERO(&set);
+    FD_SET(fds[0], &set);
+    timeval tv{0, 50000};
+    if (select(fds[0] + 1, &set, nullptr, nullptr, &tv) > 0) {
+      char buf[512];
+      ssize_t n = read(fds[0], buf, sizeof buf);
+      if (n <= 0) break;
+      seen.append(buf, (size_t)n);
+      size_t at = seen.find(ready_prefix);
+      if (at != std::string::npos) {
+        size_t end = seen.find('\n', at);
+        if (end != std::string::npos) {
+          port = seen.substr(at + ready_prefix.size(), end - at - ready_prefix.size());
+          return true;  // the pipe stays open: the server may keep writing to it
+        }
+      }
+    }
+  }
+  return false;
+}
+
+Server::~Server() {
+  if (pid > 0) {
+    kill(pid, SIGTERM);
+    waitpid(pid, nullptr, 0);
+  }
 }
 
 Run run_raw(const std::vector<std::string>& args) { return exec(args, temp_dir("raw")); }

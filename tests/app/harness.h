@@ -25,6 +25,19 @@ Run run_kiosk(const std::string& script, const std::vector<std::string>& extra_a
 // Runs sportello with exactly these arguments (for option errors).
 Run run_raw(const std::vector<std::string>& args);
 
+// Runs a command to completion and returns its stdout.
+std::string capture(const std::vector<std::string>& args);
+std::string last_line(const std::string& text);
+
+// A server process started in the background; start() waits (bounded) for a line on its stdout
+// beginning with `ready_prefix` and keeps what follows as the port. Killed on destruction.
+struct Server {
+  int pid = -1;
+  std::string port;
+  bool start(const std::vector<std::string>& args, const std::string& ready_prefix);
+  ~Server();
+};
+
 nlohmann::json load_dump(const Run& run, const std::string& name);
 // The element with this id in a dump, or null json when absent.
 nlohmann::json element(const nlohmann::json& dump, const std::string& id);

@@ -1,0 +1,120 @@
+// Mediator requests end to end on loopback (issue #4): the real kiosk binary, headless, submits a
+// request; the real hub stores it once; the visitor's reference code finds it; nothing personal
+// is left in a kiosk file.
+#include "harness.h"
+
+#include <catch2/catch.hpp>
+#include <curl/curl.h>
+
+#include <filesystem>
+#include <memory>
+
+using harness::element;
+
+namespace {
+
+const char* kCanaryName = "Zzcanary Qqvisitor";
+const char* kCanaryPhone = "3399917735";
+
+// The hub, provisioned in a fresh data dir and serving on a free loopback port.
+struct Hub {
+  std::string data, public_key, token;
+  harness::Server server;
+  bool start(const std::string& dir) {
+    data = dir + "/hub";
+    public_key = harness::last_line(harness::capture({SPORTELLO_HUB_BIN, "init", "--data", data}));
+    token = harness::last_line(harness::capture({SPORTELLO_HUB_BIN, "add-kiosk", "--data", data, "--id", "GR-01"}));
+    if (public_key.empty() || token.empty()) return false;
+    return server.start({SPORTELLO_HUB_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0"}, "listening on 127.0.0.1:");
+  }
+  std::string url() const { return "http://127.0.0.1:" + server.port; }
+};
+
+size_t collect(char* p, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(p, size * n);
+  return size * n;
+}
+
+// GET /api/v1/requests/status?ref= with the kiosk's token: the hub's own answer.
+long hub_status(const Hub& hub, const std::string& ref, std::string* body) {
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+  std::string url = hub.url() + "/api/v1/requests/status?ref=" + ref;
+  curl_slist* headers = curl_slist_append(nullptr, ("Authorization: Bearer " + hub.token).c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, body);
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 10L);
+  long code = 0;
+  if (curl_easy_perform(curl.get()) == CURLE_OK) curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &code);
+  curl_slist_free_all(headers);
+  return code;
+}
+
+}  // namespace
+
+TEST_CASE("a visitor's request reaches the hub once, sealed, and the code finds it", "[e2e][requests]") {
+  std::string dir = harness::temp_dir("requests");
+  Hub hub;
+  REQUIRE(hub.start(dir));
+  harness::write_file(dir + "/token", hub.token + "\n");
+  std::vector<std::string> kiosk_args = {"--outbox-db", dir + "/kiosk/outbox.db", "--hub-url", hub.url(), "--kiosk-id",
+                                         "GR-01", "--ref-prefix", "GR1", "--hub-token-file", dir + "/token",
+                                         "--hub-public-key", hub.public_key};
+  std::filesystem::create_directories(dir + "/kiosk");
+  harness::Run run = harness::run_kiosk(
+      "tap home.start\n"
+      "tap lang.ar\n"
+      "tap welcome.start\n"
+      "tap nav.mediator\n"
+      "tap mediator.topic.health\n"
+      "tap mediator.by_phone\n"
+      "tap mediator.next\n"
+      "type " + std::string(kCanaryName) + "\n"
+      "tap mediator.phone\n"
+      "type " + kCanaryPhone + "\n"
+      "dump details\n"
+      "tap mediator.next\n"
+      "dump privacy\n"
+      "tap mediator.send\n"
+      "dump without-consent\n"
+      "tap mediator.consent\n"
+      "tap mediator.send\n"
+      "dump done\n"
+      "shot done\n"
+      "drain 30000\n"
+      "tap nav.back\n"
+      "tap mediator.check\n",
+      kiosk_args);
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+
+  CHECK(harness::load_dump(run, "without-consent")["screen"] == "mediator");
+  CHECK_FALSE(element(harness::load_dump(run, "without-consent"), "mediator.ref").is_object());
+  nlohmann::json done = harness::load_dump(run, "done");
+  nlohmann::json ref = element(done, "mediator.ref");
+  REQUIRE(ref.is_object());
+  std::string code = ref["text"];
+  CHECK(code.rfind("GR1-", 0) == 0);
+  CHECK(element(done, "mediator.qr").is_object());
+
+  std::string body;
+  CHECK(hub_status(hub, code, &body) == 200);
+  CHECK(body.find("\"received\"") != std::string::npos);
+
+  // Nothing personal in any kiosk file: database, WAL, or its log.
+  for (const auto& f : std::filesystem::recursive_directory_iterator(dir + "/kiosk")) {
+    if (!f.is_regular_file()) continue;
+    std::string bytes = harness::read_file(f.path());
+    CHECK(bytes.find(kCanaryName) == std::string::npos);
+    CHECK(bytes.find(kCanaryPhone) == std::string::npos);
+  }
+  CHECK(run.stderr_text.find(kCanaryName) == std::string::npos);
+  CHECK(run.stderr_text.find(kCanaryPhone) == std::string::npos);
+  // ...nor in the hub's: it stores the sealed box only.
+  for (const auto& f : std::filesystem::recursive_directory_iterator(hub.data)) {
+    if (!f.is_regular_file()) continue;
+    std::string bytes = harness::read_file(f.path());
+    CHECK(bytes.find(kCanaryPhone) == std::string::npos);
+  }
+}
