@@ -137,6 +137,10 @@ private:
   uint64_t idle_prompt_since_ = 0;
 };
 
+// Lays out the attract screen's strings once so their fonts are open and shaped before the
+// first frame (called on the loader thread while the GL driver starts).
+void warm_up(text::Engine& engine, const locale::Strings& strings, const Options& options);
+
 // [SECTION] Automation contract: headless script player and UI tree dump.
 struct ScriptResult {
   bool ok = false;

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace {
 
@@ -63,6 +64,41 @@ int run_interactive(app::Runner& runner, app::Kiosk& kiosk, platform::Window& wi
   }
 }
 
+// Opens the outbox and, with a hub configured, starts the uploader. Returns an exit status.
+int open_requests(const app::Options& o, outbox::Outbox* box, std::unique_ptr<outbox::Uploader>* uploader) {
+  outbox::Config oc;
+  oc.db_path = o.outbox_db;
+  oc.hub_url = o.hub_url;
+  oc.kiosk_id = o.kiosk_id.empty() ? "unprovisioned" : o.kiosk_id;
+  oc.ref_prefix = o.ref_prefix;
+  oc.hub_public_key_b64 = o.hub_public_key;
+  oc.ca_file = o.hub_ca_file;
+  oc.pinned_public_key = o.hub_pin;
+  oc.heartbeat_interval_ms = 5 * 60 * 1000;
+  if (!o.hub_token_file.empty()) {
+    std::ifstream in(o.hub_token_file);
+    std::getline(in, oc.token);
+    if (oc.token.empty()) {
+      fprintf(stderr, "sportello: cannot read the hub token from %s\n", o.hub_token_file.c_str());
+      return 2;
+    }
+  }
+  *box = outbox::Outbox::open(oc);
+  if (!box->ok()) {
+    // The kiosk still informs; the request screens say the request cannot be saved.
+    platform::log(platform::LogLevel::Error, "outbox", "%s", box->error().c_str());
+    return 0;
+  }
+  if (o.hub_url.empty()) return 0;
+  *uploader = std::make_unique<outbox::Uploader>(oc);
+  std::string error;
+  if (!(*uploader)->start(&error)) {
+    platform::log(platform::LogLevel::Error, "outbox", "uploader: %s", error.c_str());
+    uploader->reset();
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -86,28 +122,35 @@ int main(int argc, char** argv) {
     }
   }
 
-  text::EngineConfig text_config;
-  text_config.font_dir = o.font_dir;
-  std::unique_ptr<text::Engine> engine = text::Engine::create(text_config);
-  if (!engine->ok()) {
-    fprintf(stderr, "sportello: %s\n", engine->error().c_str());
-    return 3;
-  }
-
+  // Fonts and strings load on a helper thread while SDL and the GL driver start on this one:
+  // together they are most of the start-up time. The engine is used only by this thread after.
+  std::unique_ptr<text::Engine> engine;
   locale::Strings strings;
+  bool strings_ok = false;
   if (o.locales_dir.empty()) o.locales_dir = default_locales_dir();
-  if (!strings.load_dir(o.locales_dir) || !strings.has_language("it")) {
-    fprintf(stderr, "sportello: no UI strings in %s (expected it.po, en.po, ...)\n", o.locales_dir.c_str());
-    return 3;
-  }
-  for (const std::string& w : strings.warnings()) platform::log(platform::LogLevel::Warn, "locale", "%s", w.c_str());
-
+  std::thread loader([&] {
+    text::EngineConfig text_config;
+    text_config.font_dir = o.font_dir;
+    engine = text::Engine::create(text_config);
+    strings_ok = strings.load_dir(o.locales_dir) && strings.has_language("it");
+    if (engine->ok() && strings_ok) app::warm_up(*engine, strings, o);
+  });
   platform::WindowConfig window_config;
   window_config.width = o.width;
   window_config.height = o.height;
   window_config.headless = o.headless;
   window_config.display_width_mm = o.display_width_mm;
   std::unique_ptr<platform::Window> window = platform::Window::open(window_config);
+  loader.join();
+  if (!engine->ok()) {
+    fprintf(stderr, "sportello: %s\n", engine->error().c_str());
+    return 3;
+  }
+  if (!strings_ok) {
+    fprintf(stderr, "sportello: no UI strings in %s (expected it.po, en.po, ...)\n", o.locales_dir.c_str());
+    return 3;
+  }
+  for (const std::string& w : strings.warnings()) platform::log(platform::LogLevel::Warn, "locale", "%s", w.c_str());
   if (!window->ok()) {
     fprintf(stderr, "sportello: %s\n", window->error().c_str());
     return 4;
@@ -121,36 +164,10 @@ int main(int argc, char** argv) {
   app::Services services;
   services.tasks = &tasks;
   if (!o.outbox_db.empty()) {
-    outbox::Config oc;
-    oc.db_path = o.outbox_db;
-    oc.hub_url = o.hub_url;
-    oc.kiosk_id = o.kiosk_id.empty() ? "unprovisioned" : o.kiosk_id;
-    oc.ref_prefix = o.ref_prefix;
-    oc.hub_public_key_b64 = o.hub_public_key;
-    oc.ca_file = o.hub_ca_file;
-    oc.pinned_public_key = o.hub_pin;
-    oc.heartbeat_interval_ms = 5 * 60 * 1000;
-    if (!o.hub_token_file.empty()) {
-      std::ifstream in(o.hub_token_file);
-      std::getline(in, oc.token);
-      if (oc.token.empty()) {
-        fprintf(stderr, "sportello: cannot read the hub token from %s\n", o.hub_token_file.c_str());
-        return 2;
-      }
-    }
-    box = outbox::Outbox::open(oc);
-    if (!box.ok()) {
-      // The kiosk still informs; the request screens say the request cannot be saved.
-      platform::log(platform::LogLevel::Error, "outbox", "%s", box.error().c_str());
-    } else {
-      services.outbox = &box;
-      if (!o.hub_url.empty()) {
-        uploader = std::make_unique<outbox::Uploader>(oc);
-        std::string error;
-        if (uploader->start(&error)) services.uploader = uploader.get();
-        else platform::log(platform::LogLevel::Error, "outbox", "uploader: %s", error.c_str());
-      }
-    }
+    int status = open_requests(o, &box, &uploader);
+    if (status != 0) return status;
+    if (box.ok()) services.outbox = &box;
+    services.uploader = uploader.get();
   }
 
   app::Kiosk kiosk(o, *engine, strings, services);

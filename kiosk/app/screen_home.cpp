@@ -6,6 +6,19 @@
 
 namespace app {
 
+// "Touch to start" in a few of the visitors' languages, so everyone finds a way in.
+static const char* kGreetingLangs[] = {"ar", "en", "fr", "bn", "zh", "uk", "ur", "ti"};
+
+void warm_up(text::Engine& engine, const locale::Strings& strings, const Options& options) {
+  text::Style style;
+  for (const char* l : kGreetingLangs) {
+    style.lang = l;
+    engine.layout(strings.get("home.touch", l).text, style);
+  }
+  style.lang = options.default_lang;
+  engine.layout(strings.get("app.tagline", options.default_lang).text, style);
+}
+
 void Kiosk::draw_home() {
   const ui::Metrics& m = ui_.m();
   float w = ui_.width(), cw = std::min(w - 2 * m.pad, m.px_per_mm * 400);
@@ -17,10 +30,7 @@ void Kiosk::draw_home() {
   y += ui_.text("home.tagline", t("app.tagline"), t_lang("app.tagline"), {x, y, cw, 0}, m.heading,
                 ui_.theme().ink, false, text::Align::Center);
   y += m.pad * 2;
-  // "Touch to start" in a few of the visitors' languages, so everyone finds a way in.
-  static const char* greeting_langs[] = {"ar", "en", "fr", "bn", "zh", "uk", "ur", "ti"};
-  std::string line;
-  for (const char* l : greeting_langs) {
+  for (const char* l : kGreetingLangs) {
     locale::Text s = strings_.get("home.touch", l);
     if (s.lang != l) continue;
     y += ui_.text(std::string("home.touch.") + l, s.text, l, {x, y, cw, 0}, m.body, ui_.theme().muted, false,
