@@ -3,7 +3,7 @@
 // through their public headers.
 #pragma once
 
-#include "locale.h"
+#include "locale/locale.h"
 #include "mediator.h"
 #include "platform.h"
 #include "tasks.h"

@@ -29,7 +29,8 @@ struct Catalog {
     std::string path;
     std::map<std::string, std::string, std::less<>> messages;   // key (msgctxt) -> msgstr
     std::map<std::string, std::string, std::less<>> sources;    // key -> msgid (English source)
-    std::vector<std::string> warnings;   // "locales/ar.po:12: invalid UTF-8 in msgstr; entry ignored"
+    std::string translation;             // header X-Sportello-Translation: source, reviewed or machine
+    std::vector<std::string> warnings;   // "locales/ar.po:12: invalid UTF-8 in msgstr; the English text is shown instead"
 };
 
 struct LoadResult {
@@ -53,6 +54,7 @@ struct Text {
 class Strings {
 public:
     // Loads every <lang>.po of dir for the 18 languages; problems are collected in warnings().
+    // False when the folder cannot be read or holds none of them.
     bool load_dir(const std::string& dir);
     void add(Catalog catalog);
     Text get(std::string_view key, std::string_view lang) const;
