@@ -26,7 +26,8 @@ static double ms_since(Clock::time_point t0) {
 }
 
 // Starts argv with stderr on a pipe; returns pid and the read end.
-static pid_t spawn(const std::vector<std::string>& args, int* err_fd, const char* display) {
+static pid_t spawn(const std::vector<std::string>& args, int* err_fd, const char* display,
+                   const char* video_driver = nullptr) {
   int fds[2];
   if (pipe(fds) != 0) return -1;
   pid_t pid = fork();
@@ -34,6 +35,7 @@ static pid_t spawn(const std::vector<std::string>& args, int* err_fd, const char
     dup2(fds[1], 2);
     close(fds[0]);
     if (display) setenv("DISPLAY", display, 1);
+    if (video_driver) setenv("SDL_VIDEODRIVER", video_driver, 1);
     std::vector<char*> argv;
     for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -143,6 +145,25 @@ int main(int argc, char** argv) {
   }
   kill(xvfb, SIGTERM);
   waitpid(xvfb, nullptr, 0);
+
+  // The offscreen driver cannot sleep in SDL_WaitEventTimeout (SDL polls it every millisecond):
+  // measure what that costs, for the README's table of drivers.
+  {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), {"--windowed", "1920x1080"});
+    int fd = -1;
+    pid_t pid = spawn(args, &fd, nullptr, "offscreen");
+    if (wait_for(fd, "first frame presented", 20000)) {
+      usleep(1000 * 1000);
+      double c0 = cpu_seconds(pid);
+      auto i0 = Clock::now();
+      std::this_thread::sleep_for(std::chrono::seconds(5));
+      printf("  idle CPU on home, 5 s (offscreen driver)        %8.3f %%    (SDL polls this driver)\n",
+             (cpu_seconds(pid) - c0) / (ms_since(i0) / 1000.0) * 100.0);
+    }
+    stop(pid);
+    close(fd);
+  }
 
   // Scrolling a long Arabic page, offscreen: frame times measured inside the kiosk.
   char dir[] = "/tmp/bench-kiosk-XXXXXX";
