@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <malloc.h>
 #include <fstream>
 #include <thread>
 
@@ -56,6 +57,8 @@ int run_interactive(app::Runner& runner, app::Kiosk& kiosk, platform::Window& wi
       runner.draw(now);
       frames_wanted--;
       if (!ready) {
+        // Start-up (font discovery, shader compilation) leaves freed heap behind: give it back.
+        malloc_trim(0);
         platform::notify_ready();
         platform::log(platform::LogLevel::Info, "app", "first frame presented (%s driver)", window.video_driver());
         ready = true;
