@@ -158,6 +158,7 @@ public:
   platform::Window& window() { return window_; }
   uint64_t frames() const { return frames_; }
   const std::vector<float>& frame_times_ms() const { return frame_times_; }
+  void record_frame_times(bool on) { record_frame_times_ = on; }
 
 private:
   platform::Window& window_;
@@ -168,6 +169,7 @@ private:
   uint64_t frames_ = 0, last_frame_ms_ = 0;
   bool redraw_ = false;             // the atlas grew during a frame: draw it once more
   std::vector<float> frame_times_;  // real milliseconds per frame, layout to present
+  bool record_frame_times_ = false;
 };
 ScriptResult run_script(Runner& runner, const std::string& path, const std::string& out_dir);
 std::string dump_json(const Kiosk& kiosk, int width, int height);

@@ -175,6 +175,7 @@ int main(int argc, char** argv) {
 
   app::Kiosk kiosk(o, *engine, strings, services);
   app::Runner runner(*window, *engine, kiosk);
+  runner.record_frame_times(!o.frame_stats.empty());
   if (!o.headless) return run_interactive(runner, kiosk, *window);
 
   app::ScriptResult result = app::run_script(runner, o.script, o.out_dir);

@@ -36,6 +36,7 @@ struct Api {
   void (*ClearColor)(float, float, float, float);
   void (*Clear)(GLenum);
   void (*GetIntegerv)(GLenum, GLint*);
+  void (*Finish)();
 };
 static Api api;
 
@@ -51,7 +52,7 @@ static bool load_all() {
          load(&api.PixelStorei, "glPixelStorei") && load(&api.TexImage2D, "glTexImage2D") &&
          load(&api.TexSubImage2D, "glTexSubImage2D") && load(&api.ReadPixels, "glReadPixels") &&
          load(&api.Viewport, "glViewport") && load(&api.ClearColor, "glClearColor") &&
-         load(&api.Clear, "glClear") && load(&api.GetIntegerv, "glGetIntegerv");
+         load(&api.Clear, "glClear") && load(&api.GetIntegerv, "glGetIntegerv") && load(&api.Finish, "glFinish");
 }
 }  // namespace gl
 
@@ -155,6 +156,8 @@ void Window::end_frame() {
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
   SDL_GL_SwapWindow(window_);
 }
+
+void Window::finish() { gl::api.Finish(); }
 
 bool Window::read_pixels(std::vector<uint8_t>* rgba) const {
   // Double buffered: after the swap the back buffer is undefined, so redraw what ImGui holds.
