@@ -308,7 +308,9 @@ bool Context::button(const std::string& id, const std::string& label, const std:
   ImU32 bg = 0, fg = theme_.ink;
   switch (bs.variant) {
     case Variant::Primary: bg = pressed ? theme_.primary_pressed : theme_.primary; fg = theme_.on_primary; break;
-    case Variant::Surface: bg = pressed ? theme_.surface_pressed : theme_.surface; break;
+    // Outlined, not filled, at rest: the page shows through, and a software rasterizer is
+    // spared a large blended fill per button on every frame.
+    case Variant::Surface: bg = pressed ? theme_.surface_pressed : 0; break;
     case Variant::Quiet: bg = pressed ? theme_.surface_pressed : 0; fg = theme_.primary; break;
   }
   if (bg) dl_->AddRectFilled({s.x, s.y}, {s.right(), s.bottom()}, bg, rounding);
