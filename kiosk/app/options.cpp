@@ -76,7 +76,7 @@ static std::string apply(Options& o, const std::string& key, const std::string& 
     o.kiosk_id = value;
   } else if (key == "ref-prefix") {
     bool ok = !value.empty() && value.size() <= 4;
-    for (char c : value) ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '2' && c <= '9'));
+    for (char c : value) ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
     if (!ok) return bad("1 to 4 capital letters or digits, e.g. GR1");
     o.ref_prefix = value;
   } else if (key == "hub-token-file") {

@@ -82,9 +82,7 @@ TEST_CASE("a visitor's request reaches the hub once, sealed, and the code finds 
       "tap mediator.send\n"
       "dump done\n"
       "shot done\n"
-      "drain 30000\n"
-      "tap nav.back\n"
-      "tap mediator.check\n",
+      "drain 30000\n",
       kiosk_args);
   INFO(run.stderr_text);
   REQUIRE(run.exit_code == 0);
@@ -101,6 +99,23 @@ TEST_CASE("a visitor's request reaches the hub once, sealed, and the code finds 
   std::string body;
   CHECK(hub_status(hub, code, &body) == 200);
   CHECK(body.find("\"received\"") != std::string::npos);
+
+  // The visitor comes back and types the code (lower case, without the dash): the kiosk asks the hub.
+  std::string typed = code;
+  typed.erase(typed.find('-'), 1);
+  for (char& c : typed) c = (char)tolower((unsigned char)c);
+  harness::Run check = harness::run_kiosk(
+      "tap home.start\ntap lang.ar\ntap welcome.start\ntap nav.mediator\ntap mediator.check\n"
+      "type " + typed + "\n"
+      "tap check.go\n"
+      "dump check\n",
+      kiosk_args);
+  INFO(check.stderr_text);
+  REQUIRE(check.exit_code == 0);
+  nlohmann::json result = element(harness::load_dump(check, "check"), "check.result");
+  REQUIRE(result.is_object());
+  CHECK(result["lang"] == "ar");
+  CHECK(result["text"] == "استلمه الوسطاء");  // status.received in Arabic
 
   // Nothing personal in any kiosk file: database, WAL, or its log.
   for (const auto& f : std::filesystem::recursive_directory_iterator(dir + "/kiosk")) {

@@ -1,0 +1,134 @@
+// sportello-hub: provisioning subcommands and the server. See hub/README.md.
+//   init --data DIR                      create the database and the key pair; prints the public key
+//   add-kiosk --data DIR --id ID [--name TEXT]   prints the kiosk's new token (stored only hashed)
+//   add-mediator --data DIR --user NAME [--cheap-hash]   password on the first line of stdin
+//   public-key --data DIR                prints the public key (standard base64)
+//   serve --data DIR --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]
+// Exit codes: 0 ok, 1 failure, 2 usage.
+#include "server_internal.h"
+
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <thread>
+
+
+
+namespace {
+
+using Args = std::map<std::string, std::string>;
+
+int usage() {
+  fputs("usage: sportello-hub init|add-kiosk|add-mediator|public-key|serve --data DIR [options]\n"
+        "  add-kiosk --id ID [--name TEXT]       prints the new token once\n"
+        "  add-mediator --user NAME [--cheap-hash] reads the password from stdin (--cheap-hash: tests only)\n"
+        "  serve --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]\n",
+        stderr);
+  return 2;
+}
+
+bool parse(int argc, char** argv, Args* args) {
+  for (int i = 2; i < argc; i++) {
+    std::string a = argv[i];
+    if (a.rfind("--", 0) != 0) return false;
+    if (a == "--cheap-hash") {
+      (*args)["cheap-hash"] = "1";
+      continue;
+    }
+    if (i + 1 >= argc) return false;
+    (*args)[a.substr(2)] = argv[++i];
+  }
+  return args->count("data") == 1;
+}
+
+std::unique_ptr<hub::Store> open_store(const std::string& dir) {
+  auto store = hub::Store::open(dir + "/hub.db");
+  if (!store->ok()) fprintf(stderr, "sportello-hub: %s\n", store->error().c_str());
+  return store;
+}
+
+int cmd_init(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  chmod(dir.c_str(), 0700);
+  std::string key_path = dir + "/hub.key";
+  if (!std::filesystem::exists(key_path)) {
+    std::vector<unsigned char> pk(crypto_box_PUBLICKEYBYTES), sk(crypto_box_SECRETKEYBYTES);
+    crypto_box_keypair(pk.data(), sk.data());
+    umask(077);
+    std::ofstream out(key_path, std::ios::binary);
+    out.write((const char*)pk.data(), pk.size());
+    out.write((const char*)sk.data(), sk.size());
+    sodium_memzero(sk.data(), sk.size());
+    if (!out) {
+      fprintf(stderr, "sportello-hub: cannot write %s\n", key_path.c_str());
+      return 1;
+    }
+    chmod(key_path.c_str(), 0600);
+  }
+  if (!open_store(dir)->ok()) return 1;
+  hub::KeyPair keys;
+  std::string error;
+  if (!hub::load_keys(dir, &keys, &error)) return fprintf(stderr, "sportello-hub: %s\n", error.c_str()), 1;
+  printf("hub initialised in %s; public key for the kiosks:\n%s\n", dir.c_str(), hub::base64(keys.public_key).c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (sodium_init() < 0 || argc < 2) return usage();
+  std::string cmd = argv[1];
+  Args args;
+  if (!parse(argc, argv, &args)) return usage();
+  std::string dir = args["data"];
+  if (cmd == "init") return cmd_init(dir);
+  if (cmd == "public-key") {
+    hub::KeyPair keys;
+    std::string error;
+    if (!hub::load_keys(dir, &keys, &error)) return fprintf(stderr, "sportello-hub: %s\n", error.c_str()), 1;
+    printf("%s\n", hub::base64(keys.public_key).c_str());
+    return 0;
+  }
+  if (cmd == "add-kiosk") {
+    if (args["id"].empty()) return usage();
+    auto store = open_store(dir);
+    std::string token = hub::random_token();
+    if (!store->ok() || !store->add_kiosk(args["id"], args["name"], hub::sha256_hex(token))) return 1;
+    printf("kiosk %s added; its token (shown once, give it to the kiosk):\n%s\n", args["id"].c_str(), token.c_str());
+    return 0;
+  }
+  if (cmd == "add-mediator") {
+    if (args["user"].empty()) return usage();
+    std::string password;
+    std::getline(std::cin, password);
+    if (password.size() < 8) return fprintf(stderr, "sportello-hub: password too short (8 characters at least)\n"), 1;
+    std::string hash = hub::password_hash(password, args.count("cheap-hash") > 0);
+    sodium_memzero(password.data(), password.size());
+    auto store = open_store(dir);
+    if (hash.empty() || !store->ok() || !store->add_mediator(args["user"], hash)) return 1;
+    printf("mediator %s added\n", args["user"].c_str());
+    return 0;
+  }
+  if (cmd == "serve") {
+    hub::ServeConfig config;
+    config.data_dir = dir;
+    std::string listen = args.count("listen") ? args["listen"] : "127.0.0.1:8443";
+    size_t colon = listen.rfind(':');
+    if (colon == std::string::npos) return usage();
+    config.host = listen.substr(0, colon);
+    config.port = std::atoi(listen.c_str() + colon + 1);
+    config.tls_cert = args["tls-cert"];
+    config.tls_key = args["tls-key"];
+    if (args.count("max-inflight")) config.max_inflight = std::max(1, std::atoi(args["max-inflight"].c_str()));
+    if (args.count("retention-days")) config.retention_days = std::max(1, std::atoi(args["retention-days"].c_str()));
+    return hub::serve(config);
+  }
+  return usage();
+}

@@ -1,0 +1,95 @@
+// [SECTION] Server: keys, TLS or loopback HTTP, the API and console routes, retention, signals.
+#include "server_internal.h"
+
+#include <sodium.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+namespace hub {
+
+bool load_keys(const std::string& data_dir, KeyPair* keys, std::string* error) {
+  std::ifstream in(data_dir + "/hub.key", std::ios::binary);
+  std::vector<unsigned char> raw((std::istreambuf_iterator<char>(in)), {});
+  if (raw.size() != crypto_box_PUBLICKEYBYTES + crypto_box_SECRETKEYBYTES) {
+    *error = data_dir + "/hub.key: missing or damaged (run sportello-hub init)";
+    return false;
+  }
+  keys->public_key.assign(raw.begin(), raw.begin() + crypto_box_PUBLICKEYBYTES);
+  keys->secret_key.assign(raw.begin() + crypto_box_PUBLICKEYBYTES, raw.end());
+  sodium_memzero(raw.data(), raw.size());
+  return true;
+}
+
+static httplib::Server* g_server = nullptr;
+static void on_signal(int) {
+  if (g_server) g_server->stop();
+}
+
+static bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "::1" || host == "localhost"; }
+
+int serve(const ServeConfig& config) {
+  Server s;
+  s.config = config;
+  std::string error;
+  if (!load_keys(config.data_dir, &s.keys, &error)) {
+    fprintf(stderr, "sportello-hub: %s\n", error.c_str());
+    return 1;
+  }
+  s.store = Store::open(config.data_dir + "/hub.db");
+  if (!s.store->ok()) {
+    fprintf(stderr, "sportello-hub: %s\n", s.store->error().c_str());
+    return 1;
+  }
+  std::unique_ptr<httplib::Server> http;
+  if (!config.tls_cert.empty()) {
+    http = std::make_unique<httplib::SSLServer>(config.tls_cert.c_str(), config.tls_key.c_str());
+    s.tls = true;
+    if (!http->is_valid()) {
+      fprintf(stderr, "sportello-hub: cannot use the TLS certificate %s / key %s\n", config.tls_cert.c_str(),
+              config.tls_key.c_str());
+      return 1;
+    }
+  } else if (!is_loopback(config.host)) {
+    fprintf(stderr, "sportello-hub: plain HTTP only on loopback; give --tls-cert and --tls-key for %s\n",
+            config.host.c_str());
+    return 2;
+  } else {
+    http = std::make_unique<httplib::Server>();
+  }
+  http->set_payload_max_length(16 * 1024);  // larger request bodies get 413 before we see them
+  http->new_task_queue = [] { return new httplib::ThreadPool(64); };  // 50 kiosks on keep-alive
+  http->set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    // One line per exchange: method, path, status. Never a body: it may hold sealed personal data.
+    fprintf(stderr, "sportello-hub: %s %s %d\n", req.method.c_str(), req.path.c_str(), res.status);
+  });
+  install_api(*http, s);
+  install_console(*http, s);
+  int port = config.port == 0 ? http->bind_to_any_port(config.host) : (http->bind_to_port(config.host, config.port) ? config.port : -1);
+  if (port <= 0) {
+    fprintf(stderr, "sportello-hub: cannot listen on %s:%d\n", config.host.c_str(), config.port);
+    return 1;
+  }
+  g_server = http.get();
+  signal(SIGTERM, on_signal);
+  signal(SIGINT, on_signal);
+  std::atomic<bool> stopping{false};
+  std::thread retention([&s, &config, &stopping] {
+    // Hourly, closed requests older than the retention period lose their sealed data.
+    for (int tick = 0; !stopping; tick++) {
+      if (tick % 36000 == 0) s.store->retention(unix_now() - (int64_t)config.retention_days * 86400);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  printf("listening on %s:%d\n", config.host.c_str(), port);
+  fflush(stdout);
+  bool ok = http->listen_after_bind();
+  g_server = nullptr;
+  stopping = true;
+  retention.join();
+  return ok ? 0 : 1;
+}
+
+}  // namespace hub
