@@ -1,0 +1,206 @@
+// The real sportello-hub on loopback: bad input stores nothing, retries are idempotent, TLS is
+// verified, and personal data is readable only in the console's detail page.
+#include "harness.h"
+
+#include <catch2/catch.hpp>
+#include <curl/curl.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <memory>
+
+namespace {
+
+struct Hub {
+  std::string dir, data, public_key, token;
+  harness::Server server;
+  std::string scheme = "http";
+  bool start(const std::string& name, const std::vector<std::string>& extra = {}) {
+    dir = harness::temp_dir(name);
+    data = dir + "/hub";
+    public_key = harness::last_line(harness::capture({SPORTELLO_HUB_BIN, "init", "--data", data}));
+    token = harness::last_line(harness::capture({SPORTELLO_HUB_BIN, "add-kiosk", "--data", data, "--id", "GR-01"}));
+    harness::capture({"/bin/sh", "-c", "echo 'password-anna' | " + std::string(SPORTELLO_HUB_BIN) +
+                                           " add-mediator --data " + data + " --user anna --cheap-hash"});
+    std::vector<std::string> args = {SPORTELLO_HUB_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return !public_key.empty() && !token.empty() && server.start(args, "listening on 127.0.0.1:");
+  }
+  std::string url(const std::string& path) const { return scheme + "://127.0.0.1:" + server.port + path; }
+  int64_t rows() const {
+    sqlite3* db = nullptr;
+    int64_t n = -1;
+    if (sqlite3_open_v2((data + "/hub.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+      sqlite3_stmt* st = nullptr;
+      if (sqlite3_prepare_v2(db, "SELECT count(*) FROM requests", -1, &st, nullptr) == SQLITE_OK &&
+          sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+      sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return n;
+  }
+};
+
+size_t collect(char* p, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(p, size * n);
+  return size * n;
+}
+
+struct Reply {
+  long status = 0;
+  CURLcode code = CURLE_OK;
+  std::string body;
+};
+
+// One real libcurl exchange.
+Reply http(const std::string& method, const std::string& url, const std::string& body,
+           const std::vector<std::string>& headers, const std::string& ca = "", const std::string& cookies = "") {
+  Reply r;
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> c(curl_easy_init(), &curl_easy_cleanup);
+  curl_slist* list = nullptr;
+  for (const std::string& h : headers) list = curl_slist_append(list, h.c_str());
+  curl_easy_setopt(c.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c.get(), CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (method == "POST") {
+    curl_easy_setopt(c.get(), CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(c.get(), CURLOPT_POSTFIELDSIZE, (long)body.size());
+  }
+  curl_easy_setopt(c.get(), CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(c.get(), CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(c.get(), CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(c.get(), CURLOPT_TIMEOUT, 20L);
+  if (!ca.empty()) curl_easy_setopt(c.get(), CURLOPT_CAINFO, ca.c_str());
+  if (!cookies.empty()) {
+    curl_easy_setopt(c.get(), CURLOPT_COOKIEFILE, cookies.c_str());
+    curl_easy_setopt(c.get(), CURLOPT_COOKIEJAR, cookies.c_str());
+  }
+  r.code = curl_easy_perform(c.get());
+  curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &r.status);
+  curl_slist_free_all(list);
+  return r;
+}
+
+std::string sealed_for(const std::string& public_key_b64, const std::string& plain) {
+  unsigned char pk[crypto_box_PUBLICKEYBYTES];
+  size_t len = 0;
+  sodium_base642bin(pk, sizeof pk, public_key_b64.data(), public_key_b64.size(), nullptr, &len, nullptr,
+                    sodium_base64_VARIANT_ORIGINAL);
+  std::vector<unsigned char> out(plain.size() + crypto_box_SEALBYTES);
+  crypto_box_seal(out.data(), (const unsigned char*)plain.data(), plain.size(), pk);
+  std::string b64(sodium_base64_encoded_len(out.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(b64.data(), b64.size(), out.data(), out.size(), sodium_base64_VARIANT_ORIGINAL);
+  b64.resize(strlen(b64.c_str()));
+  return b64;
+}
+
+std::string body_for(const Hub& hub, const std::string& id, const std::string& ref, const std::string& plain,
+                     const std::string& kiosk = "GR-01") {
+  return "{\"id\":\"" + id + "\",\"ref\":\"" + ref + "\",\"kiosk\":\"" + kiosk +
+         "\",\"created_at\":\"2026-11-22T10:00:00Z\",\"lang\":\"ar\",\"topic\":\"health\",\"contact\":\"phone\","
+         "\"sealed\":\"" + sealed_for(hub.public_key, plain) + "\"}";
+}
+
+std::vector<std::string> headers(const Hub& hub, const std::string& id, const char* type = "application/json") {
+  return {"Authorization: Bearer " + hub.token, "Idempotency-Key: " + id, std::string("Content-Type: ") + type};
+}
+
+const char* kId = "4b5c6d7e-8f9a-4b1c-9d2e-3f4a5b6c7d8e";
+
+}  // namespace
+
+TEST_CASE("bad input gets a 4xx and stores nothing, retries are idempotent", "[e2e][hub]") {
+  REQUIRE(sodium_init() >= 0);
+  Hub hub;
+  REQUIRE(hub.start("api"));
+  std::string url = hub.url("/api/v1/requests");
+  std::string good = body_for(hub, kId, "GR1-BCDF", "{\"name\":\"\",\"phone\":\"3330000000\"}");
+
+  CHECK(http("POST", url, good, {"Idempotency-Key: x", "Content-Type: application/json"}).status == 401);
+  CHECK(http("POST", url, good, {"Authorization: Bearer nope", "Content-Type: application/json"}).status == 401);
+  CHECK(http("POST", url, std::string(20000, 'x'), headers(hub, kId)).status == 413);
+  CHECK(http("POST", url, good, headers(hub, kId, "text/plain")).status == 415);
+  CHECK(http("POST", url, "{\"id\":", headers(hub, kId)).status == 400);
+  CHECK(http("POST", url, "{\"id\":\"\xff\xfe\"}", headers(hub, kId)).status == 400);
+  CHECK(http("POST", url, "{\"id\":\"" + std::string(kId) + "\"}", headers(hub, kId)).status == 400);
+  CHECK(http("POST", url, "[1,2,3]", headers(hub, kId)).status == 400);
+  CHECK(http("POST", url, good, headers(hub, "6b5c6d7e-8f9a-4b1c-9d2e-3f4a5b6c7d8e")).status == 400);
+  std::string other_kiosk = body_for(hub, kId, "GR1-BCDF", "{}", "GR-99");
+  CHECK(http("POST", url, other_kiosk, headers(hub, kId)).status == 403);
+  std::string short_sealed = good;
+  short_sealed.replace(short_sealed.find("\"sealed\":\"") + 10, 0, "");
+  CHECK(http("POST", url, "{\"id\":\"" + std::string(kId) +
+                              "\",\"ref\":\"GR1-BCDF\",\"kiosk\":\"GR-01\",\"created_at\":\"x\",\"lang\":\"ar\","
+                              "\"topic\":\"health\",\"contact\":\"phone\",\"sealed\":\"AAAA\"}",
+            headers(hub, kId)).status == 400);
+  CHECK(hub.rows() == 0);
+
+  Reply first = http("POST", url, good, headers(hub, kId));
+  CHECK(first.status == 201);
+  CHECK(first.body.find(std::string("\"id\":\"") + kId + "\"") != std::string::npos);
+  CHECK(http("POST", url, good, headers(hub, kId)).status == 200);
+  std::string changed = body_for(hub, kId, "GR1-BCDF", "{\"name\":\"other\",\"phone\":\"1\"}");
+  Reply conflict = http("POST", url, changed, headers(hub, kId));
+  CHECK(conflict.status == 409);
+  CHECK(conflict.body.find("idempotency_conflict") != std::string::npos);
+  CHECK(hub.rows() == 1);
+
+  Reply status = http("GET", hub.url("/api/v1/requests/status?ref=GR1-BCDF"), "", {"Authorization: Bearer " + hub.token});
+  CHECK(status.status == 200);
+  CHECK(status.body.find("\"received\"") != std::string::npos);
+  CHECK(http("GET", hub.url("/api/v1/requests/status?ref=GR1-ZZZZ"), "", {"Authorization: Bearer " + hub.token}).status == 404);
+  CHECK(http("POST", hub.url("/api/v1/heartbeat"), "{\"kiosk\":\"GR-01\",\"queue_depth\":3}",
+             {"Authorization: Bearer " + hub.token, "Content-Type: application/json"}).status == 204);
+}
+
+TEST_CASE("the canary is readable only in the console, after login", "[e2e][hub]") {
+  REQUIRE(sodium_init() >= 0);
+  Hub hub;
+  REQUIRE(hub.start("canary"));
+  const std::string name = "Qqcanary Zzname", phone = "3998877665";
+  std::string body = body_for(hub, kId, "GR1-CDFG", "{\"name\":\"" + name + "\",\"phone\":\"" + phone + "\"}");
+  REQUIRE(http("POST", hub.url("/api/v1/requests"), body, headers(hub, kId)).status == 201);
+
+  std::string cookies = hub.dir + "/cookies.txt";
+  Reply anonymous = http("GET", hub.url("/console/request/") + kId, "", {}, "", cookies);
+  CHECK(anonymous.body.find(name) == std::string::npos);
+  CHECK(http("POST", hub.url("/console/login"), "user=anna&password=wrong", {}, "", cookies).status == 401);
+  Reply login = http("POST", hub.url("/console/login"), "user=anna&password=password-anna", {}, "", cookies);
+  CHECK(login.status == 302);
+  Reply queue = http("GET", hub.url("/console/"), "", {}, "", cookies);
+  CHECK(queue.status == 200);
+  CHECK(queue.body.find("GR1-CDFG") != std::string::npos);
+  CHECK(queue.body.find(name) == std::string::npos);   // the list never shows personal data
+  Reply detail = http("GET", hub.url("/console/request/") + kId, "", {}, "", cookies);
+  CHECK(detail.body.find(name) != std::string::npos);
+  CHECK(detail.body.find(phone) != std::string::npos);
+
+  for (const auto& f : std::filesystem::recursive_directory_iterator(hub.data)) {
+    if (!f.is_regular_file()) continue;
+    std::string bytes = harness::read_file(f.path());
+    CHECK(bytes.find(name) == std::string::npos);
+    CHECK(bytes.find(phone) == std::string::npos);
+  }
+}
+
+TEST_CASE("over TLS the hub's certificate is verified, and a wrong CA is refused", "[e2e][hub]") {
+  REQUIRE(sodium_init() >= 0);
+  std::string dir = harness::temp_dir("tls");
+  std::string make = "cd " + dir + " && "
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout hub.key.pem -out hub.crt 2>/dev/null && "
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=rogue "
+      "-keyout rogue.key -out rogue.crt 2>/dev/null";
+  REQUIRE(system(make.c_str()) == 0);
+  Hub hub;
+  hub.scheme = "https";
+  REQUIRE(hub.start("tls-hub", {"--tls-cert", dir + "/hub.crt", "--tls-key", dir + "/hub.key.pem"}));
+  std::string good = body_for(hub, kId, "GR1-DFGH", "{}");
+  Reply ok = http("POST", hub.url("/api/v1/requests"), good, headers(hub, kId), dir + "/hub.crt");
+  CHECK(ok.code == CURLE_OK);
+  CHECK(ok.status == 201);
+  Reply rogue = http("POST", hub.url("/api/v1/requests"), good, headers(hub, kId), dir + "/rogue.crt");
+  CHECK(rogue.code == CURLE_PEER_FAILED_VERIFICATION);
+  CHECK(hub.rows() == 1);
+}
