@@ -21,8 +21,9 @@ struct Hub {
     data = dir + "/hub";
     public_key = harness::last_line(harness::capture({SPORTELLO_HUB_BIN, "init", "--data", data}));
     token = harness::last_line(harness::capture({SPORTELLO_HUB_BIN, "add-kiosk", "--data", data, "--id", "GR-01"}));
-    harness::capture({"/bin/sh", "-c", "echo 'password-anna' | " + std::string(SPORTELLO_HUB_BIN) +
-                                           " add-mediator --data " + data + " --user anna --cheap-hash"});
+    for (const char* user : {"anna", "bruno"})
+      harness::capture({"/bin/sh", "-c", "echo 'password-" + std::string(user) + "' | " + SPORTELLO_HUB_BIN +
+                                             " add-mediator --data " + data + " --user " + user + " --cheap-hash"});
     std::vector<std::string> args = {SPORTELLO_HUB_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0"};
     args.insert(args.end(), extra.begin(), extra.end());
     return !public_key.empty() && !token.empty() && server.start(args, "listening on 127.0.0.1:");
@@ -203,4 +204,23 @@ TEST_CASE("over TLS the hub's certificate is verified, and a wrong CA is refused
   Reply rogue = http("POST", hub.url("/api/v1/requests"), good, headers(hub, kId), dir + "/rogue.crt");
   CHECK(rogue.code == CURLE_PEER_FAILED_VERIFICATION);
   CHECK(hub.rows() == 1);
+}
+
+TEST_CASE("mediators claim through the console in headless Chromium, never twice", "[e2e][hub][chromium]") {
+  REQUIRE(sodium_init() >= 0);
+  Hub hub;
+  REQUIRE(hub.start("chromium"));
+  const char* id2 = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f";
+  REQUIRE(http("POST", hub.url("/api/v1/requests"), body_for(hub, kId, "GR1-FGHJ", "{}"), headers(hub, kId)).status == 201);
+  REQUIRE(http("POST", hub.url("/api/v1/requests"), body_for(hub, id2, "GR1-GHJK", "{}"), headers(hub, id2)).status == 201);
+  std::string cmd = "/usr/bin/python3 " SPORTELLO_SOURCE_DIR "/tests/hub/console_claim.py --url " + hub.url("") +
+                    " --ref1 GR1-FGHJ --ref2 GR1-GHJK --out " + hub.dir + " > " + hub.dir + "/chromium.log 2>&1";
+  int rc = system(cmd.c_str());
+  INFO(harness::read_file(hub.dir + "/chromium.log"));
+  REQUIRE(rc == 0);
+  CHECK(std::filesystem::file_size(hub.dir + "/queue.png") > 5000);
+  Reply s1 = http("GET", hub.url("/api/v1/requests/status?ref=GR1-FGHJ"), "", {"Authorization: Bearer " + hub.token});
+  Reply s2 = http("GET", hub.url("/api/v1/requests/status?ref=GR1-GHJK"), "", {"Authorization: Bearer " + hub.token});
+  CHECK(s1.body.find("\"done\"") != std::string::npos);
+  CHECK(s2.body.find("\"in_progress\"") != std::string::npos);
 }

@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""Drives the mediator console in headless Debian Chromium (chromium-driver + python3-selenium).
+
+Two mediators: anna claims REF1 and closes it; bruno opens REF2, anna claims it first, and
+bruno's claim is refused with the console's message. Exit status 0 only if all of that happened.
+A screenshot of the queue at a phone's size (390x844) goes to OUT/queue.png.
+usage: console_claim.py --url URL --ref1 REF --ref2 REF --out DIR
+"""
+import argparse, os, sys, tempfile
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+from selenium.common.exceptions import TimeoutException
+
+
+def browser(width, height):
+    o = webdriver.ChromeOptions()
+    o.binary_location = "/usr/bin/chromium"
+    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+              "--user-data-dir=" + tempfile.mkdtemp(prefix="sportello-chromium-"), f"--window-size={width},{height}"]:
+        o.add_argument(a)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+
+
+def login(d, url, user, password):
+    d.get(url + "/console/login")
+    d.find_element(By.NAME, "user").send_keys(user)
+    d.find_element(By.NAME, "password").send_keys(password)
+    d.find_element(By.TAG_NAME, "button").click()
+    expect(d, "<h1>Richieste</h1>", f"{user}: login did not reach the queue")
+
+
+def expect_id(d, element_id, what):
+    """Waits (at most 10 s) for an element with this id."""
+    try:
+        WebDriverWait(d, 10).until(lambda drv: drv.find_elements(By.ID, element_id))
+    except TimeoutException:
+        sys.exit("console: " + what + "\n--- page ---\n" + d.page_source[:1500])
+
+
+def expect(d, text, what):
+    """Waits (at most 10 s) for text on the page: a click's navigation completes after click() returns."""
+    try:
+        WebDriverWait(d, 10).until(lambda drv: text in drv.page_source)
+    except TimeoutException:
+        sys.exit("console: " + what + "\n--- page ---\n" + d.page_source[:1500])
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--url", required=True)
+    p.add_argument("--ref1", required=True)
+    p.add_argument("--ref2", required=True)
+    p.add_argument("--out", required=True)
+    a = p.parse_args()
+    anna, bruno = browser(390, 844), browser(390, 844)
+    try:
+        login(anna, a.url, "anna", "password-anna")
+        expect(anna, a.ref1, "queue lacks the first request")
+        expect(anna, a.ref2, "queue lacks the second request")
+        anna.save_screenshot(os.path.join(a.out, "queue.png"))
+        anna.find_element(By.ID, a.ref1).click()
+        expect_id(anna, "claim", "anna sees no claim button")
+        anna.find_element(By.ID, "claim").click()
+        expect(anna, "presa in carico", "anna's claim was not confirmed")
+        expect_id(anna, "done", "anna sees no close button")
+        anna.find_element(By.ID, "done").click()
+        expect(anna, "Richiesta chiusa", "anna could not close the request")
+
+        login(bruno, a.url, "bruno", "password-bruno")
+        bruno.find_element(By.ID, a.ref2).click()         # bruno has the claim button on screen...
+        expect_id(bruno, "claim", "bruno sees no claim button")
+        anna.get(a.url + "/console/")
+        anna.find_element(By.ID, a.ref2).click()
+        expect_id(anna, "claim", "anna sees no claim button")
+        anna.find_element(By.ID, "claim").click()          # ...but anna is first
+        expect(anna, "presa in carico", "anna's second claim was not confirmed")
+        bruno.find_element(By.ID, "claim").click()
+        expect(bruno, "già presa da anna", "bruno's late claim was not refused")
+        bruno.save_screenshot(os.path.join(a.out, "refused.png"))
+    finally:
+        anna.quit()
+        bruno.quit()
+    print("console: claim, close and refusal all as expected")
+
+
+if __name__ == "__main__":
+    main()
