@@ -29,7 +29,8 @@ static const char* kStyle =
     "td,th{padding:8px 6px;border-bottom:1px solid #ccc;text-align:left;font-size:.95em}"
     "button,input,select{font-size:1em;padding:10px;margin:4px 0;border-radius:6px;border:1px solid #999}"
     "button{background:#0b5563;color:#fff;border:0;min-height:44px}.msg{padding:10px;background:#fde8c8}"
-    "nav a{margin-right:14px}.card{background:#fff;padding:12px;border-radius:8px;margin:8px 0}</style>";
+    "nav a{margin-right:14px}.card{background:#fff;padding:12px;border-radius:8px;margin:8px 0}"
+    "@media(max-width:560px){.wide{display:none}}</style>";
 
 static std::string page(const std::string& title, const std::string& body) {
   return "<!doctype html><html lang=it><head><meta charset=utf-8><title>" + esc(title) + "</title>" + kStyle +
@@ -121,12 +122,12 @@ static void queue(Server& s, const httplib::Request& req, httplib::Response& res
           "'> <select name=status><option value=''>tutte</option><option value=received>da prendere</option>"
           "<option value=in_progress>in corso</option><option value=done>chiuse</option></select>"
           " <input name=age_h placeholder='ultime ore' size=5 value='" + esc(age) + "'> <button>Filtra</button></form>";
-  body += "<table><tr><th>Codice</th><th>Lingua</th><th>Argomento</th><th>Contatto</th><th>Chiosco</th><th>Età</th>"
+  body += "<table><tr><th>Codice</th><th>Lingua</th><th>Argomento</th><th class=wide>Contatto</th><th class=wide>Chiosco</th><th>Età</th>"
           "<th>Stato</th></tr>";
   for (const Request& r : s.store->list(f, now))
     body += "<tr><td><a id='" + esc(r.ref) + "' href='/console/request/" + esc(r.id) + "'>" + esc(r.ref) + "</a></td><td>" +
-            esc(r.lang) + "</td><td>" + esc(r.topic) + "</td><td>" +
-            (r.contact == "desk" ? "allo sportello " + esc(r.desk_day) : std::string("telefono")) + "</td><td>" +
+            esc(r.lang) + "</td><td>" + esc(r.topic) + "</td><td class=wide>" +
+            (r.contact == "desk" ? "allo sportello " + esc(r.desk_day) : std::string("telefono")) + "</td><td class=wide>" +
             esc(r.kiosk) + "</td><td>" + age_text(now - r.received_at) + "</td><td>" + status_text(r.status) +
             (r.mediator.empty() ? "" : " (" + esc(r.mediator) + ")") + "</td></tr>";
   body += "</table>";
