@@ -24,6 +24,8 @@ struct Hub {
     data = dir + "/hub";
     public_key = harness::last_line(harness::capture({SPORTELLO_HUB_BIN, "init", "--data", data}));
     token = harness::last_line(harness::capture({SPORTELLO_HUB_BIN, "add-kiosk", "--data", data, "--id", "GR-01"}));
+    harness::capture({"/bin/sh", "-c", "echo 'password-anna' | " + std::string(SPORTELLO_HUB_BIN) + " add-mediator --data " +
+                                           data + " --user anna --cheap-hash"});
     if (public_key.empty() || token.empty()) return false;
     return server.start({SPORTELLO_HUB_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0"}, "listening on 127.0.0.1:");
   }
@@ -53,7 +55,7 @@ long hub_status(const Hub& hub, const std::string& ref, std::string* body) {
 
 }  // namespace
 
-TEST_CASE("a visitor's request reaches the hub once, sealed, and the code finds it", "[e2e][requests]") {
+TEST_CASE("a visitor's request reaches the hub once, sealed, a mediator closes it, the code shows it", "[e2e][requests]") {
   std::string dir = harness::temp_dir("requests");
   Hub hub;
   REQUIRE(hub.start(dir));
@@ -100,6 +102,13 @@ TEST_CASE("a visitor's request reaches the hub once, sealed, and the code finds 
   CHECK(hub_status(hub, code, &body) == 200);
   CHECK(body.find("\"received\"") != std::string::npos);
 
+  // A mediator claims and closes it in the console, in headless Chromium.
+  std::string claim = "/usr/bin/python3 " SPORTELLO_SOURCE_DIR "/tests/hub/console_claim.py --url " + hub.url() +
+                      " --ref1 " + code + " --out " + dir + " > " + dir + "/chromium.log 2>&1";
+  int claimed = system(claim.c_str());
+  INFO(harness::read_file(dir + "/chromium.log"));
+  REQUIRE(claimed == 0);
+
   // The visitor comes back and types the code (lower case, without the dash): the kiosk asks the hub.
   std::string typed = code;
   typed.erase(typed.find('-'), 1);
@@ -115,7 +124,7 @@ TEST_CASE("a visitor's request reaches the hub once, sealed, and the code finds 
   nlohmann::json result = element(harness::load_dump(check, "check"), "check.result");
   REQUIRE(result.is_object());
   CHECK(result["lang"] == "ar");
-  CHECK(result["text"] == "استلمه الوسطاء");  // status.received in Arabic
+  CHECK(result["text"] == "مغلق");  // status.done in Arabic: the mediator closed it
 
   // Nothing personal in any kiosk file: database, WAL, or its log.
   for (const auto& f : std::filesystem::recursive_directory_iterator(dir + "/kiosk")) {
