@@ -92,7 +92,7 @@ void Kiosk::draw_mediator_choose(float x, float y, float cw) {
     bool chosen = f.topic == kTopics[i];
     ui::Rect r{x + (i % 4) * (tw + gap), y + (i / 4) * (th + gap), tw, th};
     if (ui_.button("mediator.topic." + std::string(kTopics[i]), t(key.c_str()), t_lang(key.c_str()), r,
-                   {chosen ? ui::Variant::Primary : ui::Variant::Surface, m.body}, "toggle"))
+                   {ui::Variant::Surface, m.body, true, text::Align::Center, chosen}, "toggle"))
       f.topic = kTopics[i];
   }
   y += 2 * (th + gap) + m.pad;
@@ -100,12 +100,12 @@ void Kiosk::draw_mediator_choose(float x, float y, float cw) {
                 true) + m.pad * 0.4f;
   float bw = (cw - gap) / 2;
   if (ui_.button("mediator.by_phone", t("mediator.by_phone"), t_lang("mediator.by_phone"), {x, y, bw, th},
-                 {f.contact == "phone" ? ui::Variant::Primary : ui::Variant::Surface, m.body}, "toggle"))
+                 {ui::Variant::Surface, m.body, true, text::Align::Center, f.contact == "phone"}, "toggle"))
     f.contact = "phone";
   if (!f.desk_day.empty()) {
     std::string desk = fill(t("mediator.at_desk"), {{"date", format_day(f.desk_day, session_.lang)}});
     if (ui_.button("mediator.at_desk", desk, t_lang("mediator.at_desk"), {x + bw + gap, y, bw, th},
-                   {f.contact == "desk" ? ui::Variant::Primary : ui::Variant::Surface, m.body}, "toggle"))
+                   {ui::Variant::Surface, m.body, true, text::Align::Center, f.contact == "desk"}, "toggle"))
       f.contact = "desk";
   }
   y += th + m.pad * 1.5f;
@@ -164,7 +164,7 @@ void Kiosk::draw_mediator_privacy(float x, float y, float cw) {
   float bw = std::min(cw, m.px_per_mm * 120);
   std::string box = f.consent ? "☑ " : "☐ ";
   if (ui_.button("mediator.consent", box + t("mediator.consent"), t_lang("mediator.consent"), {x, y, bw, m.button_h},
-                 {ui::Variant::Surface, m.heading * 0.8f, true, text::Align::Start}, "checkbox"))
+                 {ui::Variant::Surface, m.heading * 0.8f, true, text::Align::Start, f.consent}, "checkbox"))
     f.consent = !f.consent;
   y += m.button_h + m.pad;
   // Without consent the button does nothing; it says why by staying grey.

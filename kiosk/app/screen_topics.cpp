@@ -20,7 +20,11 @@ void Kiosk::draw_topics() {
   for (int i = 0; i < 7; i++) {
     std::string key = std::string("topic.") + topics[i];
     ui::Rect cell{m.pad + (i % cols) * (cell_w + gap), y + (i / cols) * (cell_h + gap), cell_w, cell_h};
-    ui_.button(key, t(key.c_str()), t_lang(key.c_str()), cell, {ui::Variant::Surface, m.heading}, "tile");
+    // Until a content pack lists the topic's procedures, a topic leads to a mediator who knows it.
+    if (ui_.button(key, t(key.c_str()), t_lang(key.c_str()), cell, {ui::Variant::Surface, m.heading}, "tile")) {
+      session_.topic = topics[i];
+      start_mediator(session_.topic);
+    }
   }
   y += 3 * (cell_h + gap) + m.pad;
   float bw = std::min(ui_.width() - 2 * m.pad, m.px_per_mm * 140);

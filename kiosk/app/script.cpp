@@ -23,6 +23,7 @@ std::string dump_json(const Kiosk& kiosk, int width, int height) {
                         {"text", e.text},
                         {"lang", e.lang},
                         {"direction", e.rtl ? "rtl" : "ltr"},
+                        {"selected", e.selected},
                         {"rect", {e.rect.x, e.rect.y, e.rect.w, e.rect.h}}});
   }
   tree["elements"] = std::move(elements);

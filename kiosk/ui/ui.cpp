@@ -266,7 +266,7 @@ void Context::record(const std::string& id, const char* role, const std::string&
     s.y = y0;
     s.h = y1 - y0;
   }
-  elements_.push_back(Element{id, role, text_utf8, lang, is_rtl_language(lang), s});
+  elements_.push_back(Element{id, role, text_utf8, lang, is_rtl_language(lang), false, s});
 }
 
 void Context::fill(Rect logical, ImU32 color, float rounding) {
@@ -306,7 +306,7 @@ bool Context::button(const std::string& id, const std::string& label, const std:
   bool pressed = down_ && !press_.dragging && press_.target == id;
   float rounding = std::min(12.0f, s.h * 0.2f);
   ImU32 bg = 0, fg = theme_.ink;
-  switch (bs.variant) {
+  switch (bs.selected ? Variant::Primary : bs.variant) {
     case Variant::Primary: bg = pressed ? theme_.primary_pressed : theme_.primary; fg = theme_.on_primary; break;
     // Outlined, not filled, at rest: the page shows through, and a software rasterizer is
     // spared a large blended fill per button on every frame.
@@ -324,6 +324,7 @@ bool Context::button(const std::string& id, const std::string& label, const std:
   float tx = s.x + (s.w - inner_w) * 0.5f;
   text::draw_layout(dl_, engine_, atlas_, *layout, {tx, ty}, inner_w, bs.align, fg);
   record(id, role, layout->text, lang, logical);
+  if (!elements_.empty() && elements_.back().id == id) elements_.back().selected = bs.selected;
   return was_tapped;
 }
 

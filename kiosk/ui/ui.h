@@ -37,6 +37,7 @@ struct Rect {
 struct Element {
   std::string id, role, text, lang;
   bool rtl = false;
+  bool selected = false;   // a toggle or checkbox that is on
   Rect rect;
 };
 
@@ -76,6 +77,7 @@ struct ButtonStyle {
   float text_size = 0;       // 0 = metrics.body
   bool bold = true;
   text::Align align = text::Align::Center;
+  bool selected = false;     // toggles and checkboxes: drawn as Primary and reported in the tree
 };
 
 struct ScrollState {

@@ -197,3 +197,16 @@ TEST_CASE("a drag scrolls with inertia and never fires a tap", "[e2e][kiosk]") {
   CHECK(settled < after_release);            // and kept going after release (inertia)
   CHECK(harness::load_dump(run, "small-drag")["screen"] == "languages");  // slow drag: still no tap
 }
+
+TEST_CASE("a topic tile leads to the mediator form with that topic chosen", "[e2e][kiosk]") {
+  harness::Run run = harness::run_kiosk("tap home.start\ntap lang.ur\ntap welcome.start\ntap topic.school\ndump form\n");
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+  nlohmann::json form = harness::load_dump(run, "form");
+  CHECK(form["screen"] == "mediator");
+  CHECK(form["direction"] == "rtl");
+  CHECK(element(form, "mediator.topic.school")["selected"] == true);
+  CHECK(element(form, "mediator.topic.health")["selected"] == false);
+  CHECK(element(form, "mediator.by_phone")["selected"] == true);
+  CHECK(element(form, "mediator.title")["lang"] == "ur");
+}
