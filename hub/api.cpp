@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
-#include <regex>
+#include <cstring>
 
 namespace hub {
 
@@ -31,11 +31,35 @@ static std::string authenticate(Server& s, const httplib::Request& req, httplib:
 
 static bool is_string(const nlohmann::json& j, const char* key) { return j.contains(key) && j[key].is_string(); }
 
+// Does s follow pattern, where 'x' is a lower-case hex digit, 'A' a capital or digit, '9' a digit?
+static bool shaped(const std::string& s, const char* pattern) {
+  size_t n = strlen(pattern);
+  if (s.size() != n) return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i], p = pattern[i];
+    bool ok = p == 'x' ? (isdigit((unsigned char)c) || (c >= 'a' && c <= 'f'))
+              : p == 'A' ? (isdigit((unsigned char)c) || (c >= 'A' && c <= 'Z'))
+              : p == '9' ? isdigit((unsigned char)c) != 0
+                         : c == p;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+static bool valid_uuid_v4(const std::string& s) {
+  return shaped(s, "xxxxxxxx-xxxx-4xxx-xxxx-xxxxxxxxxxxx") && strchr("89ab", s[19]) != nullptr;
+}
+
+// PREFIX-CODE: 1 to 4 capitals or digits, a dash, 4 to 6 capitals or digits.
+static bool valid_ref(const std::string& s) {
+  size_t dash = s.find('-');
+  if (dash == std::string::npos || dash < 1 || dash > 4 || s.size() - dash - 1 < 4 || s.size() - dash - 1 > 6) return false;
+  std::string letters = s.substr(0, dash) + s.substr(dash + 1);
+  return shaped(letters, std::string(letters.size(), 'A').c_str());
+}
+
 // Checks a request body; returns "" or the reason for a 400.
 static std::string validate(const nlohmann::json& j, Request* r) {
-  static const std::regex uuid("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
-  static const std::regex ref("^[A-Z0-9]{1,4}-[A-Z0-9]{4,6}$");
-  static const std::regex day("^\\d{4}-\\d{2}-\\d{2}$");
   if (!j.is_object()) return "not_an_object";
   for (const char* key : {"id", "ref", "kiosk", "created_at", "lang", "topic", "contact", "sealed"})
     if (!is_string(j, key)) return std::string("missing_or_invalid_") + key;
@@ -46,14 +70,14 @@ static std::string validate(const nlohmann::json& j, Request* r) {
   r->lang = j["lang"];
   r->topic = j["topic"];
   r->contact = j["contact"];
-  if (!std::regex_match(r->id, uuid)) return "invalid_id";
-  if (!std::regex_match(r->ref, ref)) return "invalid_ref";
+  if (!valid_uuid_v4(r->id)) return "invalid_id";
+  if (!valid_ref(r->ref)) return "invalid_ref";
   if (r->lang.size() > 8 || r->topic.size() > 32 || r->created_at.size() > 32) return "field_too_long";
   if (r->contact != "phone" && r->contact != "desk") return "invalid_contact";
   if (j.contains("desk_day")) {
     if (!is_string(j, "desk_day") || r->contact != "desk") return "invalid_desk_day";
     r->desk_day = j["desk_day"];
-    if (!std::regex_match(r->desk_day, day)) return "invalid_desk_day";
+    if (!shaped(r->desk_day, "9999-99-99")) return "invalid_desk_day";
   }
   if (!base64_decode(j["sealed"].get<std::string>(), &r->sealed) || r->sealed.size() < crypto_box_SEALBYTES)
     return "invalid_sealed";

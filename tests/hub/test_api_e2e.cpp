@@ -126,6 +126,9 @@ TEST_CASE("bad input gets a 4xx and stores nothing, retries are idempotent", "[e
   CHECK(http("POST", url, "{\"id\":\"\xff\xfe\"}", headers(hub, kId)).status == 400);
   CHECK(http("POST", url, "{\"id\":\"" + std::string(kId) + "\"}", headers(hub, kId)).status == 400);
   CHECK(http("POST", url, "[1,2,3]", headers(hub, kId)).status == 400);
+  const char* upper = "4B5C6D7E-8F9A-4B1C-9D2E-3F4A5B6C7D8E";
+  CHECK(http("POST", url, body_for(hub, upper, "GR1-BCDF", "{}"), headers(hub, upper)).status == 400);
+  CHECK(http("POST", url, body_for(hub, kId, "gr1-bcdf", "{}"), headers(hub, kId)).status == 400);
   CHECK(http("POST", url, good, headers(hub, "6b5c6d7e-8f9a-4b1c-9d2e-3f4a5b6c7d8e")).status == 400);
   std::string other_kiosk = body_for(hub, kId, "GR1-BCDF", "{}", "GR-99");
   CHECK(http("POST", url, other_kiosk, headers(hub, kId)).status == 403);
