@@ -391,6 +391,7 @@ bool read_text_file(Ctx& c, const std::string& path, const std::string& lang, Sr
         int v = 0;
         if (!parse_int(kv->value, &v) || v <= 0) c.error(path, kv->line, std::string(rev_key) + " must be a positive integer");
         (lang == "it" ? t->revision : t->source_revision) = v;
+        t->revision_line = kv->line;
     }
     read_sections(c, path, lines, end + 1, t);
     return c.errors->size() == before;
@@ -443,7 +444,7 @@ void read_procedure(Ctx& c, const std::string& dir, const std::string& id, Sourc
         int rev = p.texts[0].revision;
         for (const SrcText& t : p.texts)
             if (t.lang != "it" && t.source_revision > rev)
-                c.error(t.path, 0, "source_revision " + std::to_string(t.source_revision) + " is newer than the Italian revision " + std::to_string(rev));
+ c.error(t.path, t.revision_line, "source_revision " + std::to_string(t.source_revision) + " is newer than the Italian revision " + std::to_string(rev));
     }
     s->procedures.push_back(std::move(p));
 }

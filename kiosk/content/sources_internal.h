@@ -13,6 +13,7 @@ struct SrcText {
     Status status = Status::Source;
     int revision = 0;                       // it.md only
     int source_revision = 0;                // translations only
+    int revision_line = 0;
     std::vector<Section> sections;
 };
 

@@ -1,0 +1,98 @@
+// bench-content: figures for issue #3. Prints, never asserts.
+//   - pack build time for the demo content/ + locales/
+//   - search latency per keystroke (queries typed letter by letter in several languages)
+//   - procedure page read time on a cold pack (fresh open, first read) and warm
+#include "content/content.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+#include <unistd.h>
+
+using Clock = std::chrono::steady_clock;
+
+static double ms_since(Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+static double pct(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, size_t(p / 100.0 * double(v.size())))];
+}
+
+// Feeds a query one UTF-8 character at a time, as an on-screen keyboard does.
+static std::vector<std::string> keystrokes(const std::string& q) {
+    std::vector<std::string> out;
+    for (size_t i = 1; i <= q.size(); i++)
+        if (i == q.size() || (static_cast<unsigned char>(q[i]) & 0xC0) != 0x80) out.push_back(q.substr(0, i));
+    return out;
+}
+
+int main(int argc, char** argv) {
+    std::string root = argc > 1 ? argv[1] : SPORTELLO_SOURCE_DIR;
+    std::string pack_path = (std::filesystem::temp_directory_path() / ("bench-content-" + std::to_string(getpid()) + ".sqlite")).string();
+
+    std::vector<double> builds;
+    content::BuildResult br;
+    for (int i = 0; i < 5; i++) {
+        auto t0 = Clock::now();
+        br = content::build_pack({root + "/content", root + "/locales", pack_path});
+        builds.push_back(ms_since(t0));
+        if (!br.ok) {
+            for (auto& e : br.errors) std::fprintf(stderr, "%s\n", e.text().c_str());
+            return 1;
+        }
+    }
+    std::printf("pack build (demo: %d procedures, %d texts, %d offices, %d UI strings, %llu bytes): median %.1f ms, max %.1f ms\n",
+                br.stats.procedures, br.stats.translations, br.stats.services, br.stats.ui_strings,
+                static_cast<unsigned long long>(std::filesystem::file_size(pack_path)), pct(builds, 50), pct(builds, 100));
+
+    content::Pack pack;
+    content::OpenResult orr = pack.open(pack_path);
+    if (!orr.ok) { std::fprintf(stderr, "%s\n", orr.error.c_str()); return 1; }
+    struct Q { const char* lang; const char* text; };
+    const Q queries[] = {{"it", "permesso di soggiorno"}, {"ar", "permesso di soggiorno"}, {"en", "residence permit"},
+                         {"it", "codice fiscale"}, {"ar", "تصريح الإقامة"}, {"zh", "居留许可"}, {"uk", "посвідка на проживання"},
+                         {"bn", "বসবাসের অনুমতি"}, {"fr", "carte d'identité"}, {"en", "driving licence"}, {"it", "questura grosseto"},
+                         {"ru", "вид на жительство"}, {"it", "iscrizione anagrafica"}, {"en", "school"}};
+    std::vector<double> lat;
+    size_t hits = 0;
+    for (int round = 0; round < 20; round++)
+        for (const Q& q : queries)
+            for (const std::string& typed : keystrokes(q.text)) {
+                auto t0 = Clock::now();
+                hits += pack.search(typed, q.lang, 20).size();
+                lat.push_back(ms_since(t0));
+            }
+    std::printf("search per keystroke (%zu searches, %zu hits): p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
+                lat.size(), hits, pct(lat, 50), pct(lat, 99), pct(lat, 100));
+
+    // Cold: a fresh open (file pages from the OS cache, no SQLite cache, statements new) then
+    // the page's reads: procedure text + its offices. Shaping is the text engine's, not here.
+    std::vector<double> cold, warm;
+    const char* langs[] = {"it", "en", "ar", "zh", "bn", "uk"};
+    std::vector<std::string> ids;
+    for (const content::Topic& t : pack.topics())
+        for (const content::ProcedureSummary& s : pack.procedures(t.id, "it")) ids.push_back(s.id);
+    for (const std::string& id : ids)
+        for (const char* lang : langs) {
+            content::Pack fresh;
+            auto t0 = Clock::now();
+            fresh.open(pack_path);
+            content::ProcedureResult r = fresh.procedure(id, lang);
+            for (const std::string& o : r.procedure.offices) { content::Service s; fresh.service(o, lang, &s); }
+            cold.push_back(ms_since(t0));
+            t0 = Clock::now();
+            r = pack.procedure(id, lang);
+            for (const std::string& o : r.procedure.offices) { content::Service s; pack.service(o, lang, &s); }
+            warm.push_back(ms_since(t0));
+        }
+    std::printf("procedure page data, cold (open pack + read): p50 %.2f ms, max %.2f ms\n", pct(cold, 50), pct(cold, 100));
+    std::printf("procedure page data, warm (pack open): p50 %.3f ms, max %.3f ms\n", pct(warm, 50), pct(warm, 100));
+    std::filesystem::remove(pack_path);
+    return 0;
+}
