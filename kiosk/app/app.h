@@ -18,6 +18,11 @@ namespace outbox {
 class Outbox;
 class Uploader;
 }
+namespace content {
+class Pack;
+struct Procedure;
+struct ProcedureSummary;
+}
 
 namespace app {
 
@@ -49,13 +54,14 @@ ParseResult parse_options(int argc, char** argv);
 const char* usage();
 
 // [SECTION] Screens
-enum class Screen : uint8_t { Home, Languages, Welcome, Topics, Mediator, Check, Staff, OutOfService };
+enum class Screen : uint8_t { Home, Languages, Welcome, Topics, Topic, Procedure, Mediator, Check, Staff, OutOfService };
 const char* screen_id(Screen s);
 
 struct Session {                  // everything about the current visitor; wiped on idle
   std::string lang;
   std::vector<Screen> history;    // for Back
   std::string topic;              // topic the visitor is reading (preselects the mediator form)
+  std::string procedure;          // procedure the visitor is reading
   MediatorForm mediator;
   StatusCheck check;
 };
@@ -65,6 +71,8 @@ struct Services {
   outbox::Outbox* outbox = nullptr;      // used only from tasks (it fsyncs)
   outbox::Uploader* uploader = nullptr;
   Tasks* tasks = nullptr;
+  content::Pack* pack = nullptr;         // null: no pack given (UI strings only)
+  bool out_of_service = false;           // a pack was given but cannot be used
 };
 
 struct StaffView {
@@ -109,6 +117,9 @@ private:
   void draw_languages();
   void draw_welcome();
   void draw_topics();
+  void draw_topic();
+  void draw_procedure();
+  float draw_office(const std::string& id, float x, float y, float w);
   void draw_out_of_service();
   void start_mediator(const std::string& topic);
   void submit_mediator();
@@ -132,6 +143,10 @@ private:
   Session session_;
   uint64_t session_serial_ = 0;       // bumps on every reset: late task results are dropped
   StaffView staff_;
+  // What the content screens show, read from the pack when the visitor navigates (not per frame).
+  std::vector<content::ProcedureSummary> topic_list_;
+  std::shared_ptr<content::Procedure> procedure_;
+  std::string procedure_key_;         // id + language procedure_ was read for
   std::vector<uint64_t> corner_taps_; // five quick taps on home's corner open the staff view
   bool idle_prompt_ = false;
   uint64_t idle_prompt_since_ = 0;

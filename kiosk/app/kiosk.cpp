@@ -1,6 +1,8 @@
 // [SECTION] Kiosk: session, idle timers, navigation and the first screens.
 #include "app.h"
 
+#include "content/content.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -12,6 +14,8 @@ const char* screen_id(Screen s) {
     case Screen::Languages: return "languages";
     case Screen::Welcome: return "welcome";
     case Screen::Topics: return "topics";
+    case Screen::Topic: return "topic";
+    case Screen::Procedure: return "procedure";
     case Screen::Mediator: return "mediator";
     case Screen::Check: return "check";
     case Screen::Staff: return "staff";
@@ -23,6 +27,7 @@ const char* screen_id(Screen s) {
 Kiosk::Kiosk(const Options& options, text::Engine& engine, locale::Strings& strings, Services services)
     : options_(options), engine_(engine), strings_(strings), services_(services), ui_(engine) {
   session_.lang = options_.default_lang;
+  if (services_.out_of_service) screen_ = Screen::OutOfService;
 }
 
 bool Kiosk::rtl() const {
@@ -44,7 +49,9 @@ std::string Kiosk::fill(std::string message, std::initializer_list<std::pair<con
 
 std::vector<std::string> Kiosk::desk_days() const { return options_.mediator_days; }
 
-std::string Kiosk::content_version() const { return "-"; }
+std::string Kiosk::content_version() const {
+  return services_.pack ? std::to_string(services_.pack->content_version()) : "-";
+}
 
 // [SECTION] Navigation and idle --------------------------------------------------------------
 void Kiosk::go(Screen s) {
@@ -72,7 +79,7 @@ void Kiosk::home_and_forget() {
   session_ = Session{};
   session_serial_++;
   session_.lang = options_.default_lang;
-  screen_ = Screen::Home;
+  screen_ = services_.out_of_service ? Screen::OutOfService : Screen::Home;
   idle_prompt_ = false;
   ui_.reset_scroll();
   ui_.focused_field = nullptr;
@@ -119,6 +126,8 @@ void Kiosk::frame(int width, int height, float px_per_mm, uint64_t now) {
     case Screen::Languages: draw_languages(); break;
     case Screen::Welcome: draw_welcome(); break;
     case Screen::Topics: draw_topics(); break;
+    case Screen::Topic: draw_topic(); break;
+    case Screen::Procedure: draw_procedure(); break;
     case Screen::Mediator: draw_mediator(); break;
     case Screen::Check: draw_check(); break;
     case Screen::Staff: draw_staff(); break;

@@ -3,6 +3,7 @@
 // 4 no display.
 #include "app.h"
 
+#include "content/content.h"
 #include "outbox.h"
 #include "text.h"
 
@@ -130,12 +131,21 @@ int main(int argc, char** argv) {
   std::unique_ptr<text::Engine> engine;
   locale::Strings strings;
   bool strings_ok = false;
+  content::Pack pack;
+  content::OpenResult pack_state;
   if (o.locales_dir.empty()) o.locales_dir = default_locales_dir();
   std::thread loader([&] {
     text::EngineConfig text_config;
     text_config.font_dir = o.font_dir;
     engine = text::Engine::create(text_config);
-    strings_ok = strings.load_dir(o.locales_dir) && strings.has_language("it");
+    // With a pack, its compiled UI strings are the kiosk's strings. A pack that cannot be used
+    // puts the kiosk out of service, with the strings of the locales folder to say so.
+    if (!o.content_pack.empty()) {
+      pack_state = pack.open(o.content_pack);
+      if (pack_state.ok)
+        for (const std::string& lang : pack.ui_languages()) strings.add(pack.ui_catalog(lang));
+    }
+    strings_ok = strings.has_language("it") || (strings.load_dir(o.locales_dir) && strings.has_language("it"));
     if (engine->ok() && strings_ok) app::warm_up(*engine, strings, o);
   });
   platform::WindowConfig window_config;
@@ -166,6 +176,14 @@ int main(int argc, char** argv) {
   app::Tasks tasks;  // after box and uploader: destroyed first, so its jobs never outlive them
   app::Services services;
   services.tasks = &tasks;
+  if (!o.content_pack.empty()) {
+    if (pack_state.ok) {
+      services.pack = &pack;
+    } else {
+      services.out_of_service = true;
+      platform::log(platform::LogLevel::Error, "content", "out of service: %s", pack_state.error.c_str());
+    }
+  }
   if (!o.outbox_db.empty()) {
     int status = open_requests(o, &box, &uploader);
     if (status != 0) return status;

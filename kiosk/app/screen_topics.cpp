@@ -1,6 +1,8 @@
 // [SECTION] Topics: the visitor's home, large tiles for what people come for.
 #include "app.h"
 
+#include "content/content.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -20,10 +22,14 @@ void Kiosk::draw_topics() {
   for (int i = 0; i < 7; i++) {
     std::string key = std::string("topic.") + topics[i];
     ui::Rect cell{m.pad + (i % cols) * (cell_w + gap), y + (i / cols) * (cell_h + gap), cell_w, cell_h};
-    // Until a content pack lists the topic's procedures, a topic leads to a mediator who knows it.
     if (ui_.button(key, t(key.c_str()), t_lang(key.c_str()), cell, {ui::Variant::Surface, m.heading}, "tile")) {
       session_.topic = topics[i];
-      start_mediator(session_.topic);
+      if (services_.pack) {
+        topic_list_ = services_.pack->procedures(session_.topic, session_.lang);
+        go(Screen::Topic);
+      } else {
+        start_mediator(session_.topic);  // without content, a topic leads to a mediator who knows it
+      }
     }
   }
   y += 3 * (cell_h + gap) + m.pad;

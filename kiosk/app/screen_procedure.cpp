@@ -1,0 +1,114 @@
+// [SECTION] Procedure: one procedure in the visitor's language (or the fallback, said so), its
+// steps numbered, documents as a checklist, costs, time, and the offices as cards that say
+// whether they are open now.
+#include "app.h"
+
+#include "content/content.h"
+
+#include <algorithm>
+
+namespace app {
+
+float Kiosk::draw_office(const std::string& id, float x, float y, float w) {
+  const ui::Metrics& m = ui_.m();
+  content::Service svc;
+  if (!services_.pack || !services_.pack->service(id, session_.lang, &svc)) return 0;
+  float pad = m.pad * 0.6f, cy = y + pad, iw = w - 2 * pad;
+  std::string kind_key = "kind." + svc.kind;
+  // Office names and addresses are Italian whatever the language: that is what is on the door.
+  cy += ui_.text("office." + id, svc.name, "it", {x + pad, cy, iw, 0}, m.body, ui_.theme().ink, true, text::Align::Start,
+                 "card");
+  cy += ui_.text("office." + id + ".kind", t(kind_key.c_str()), t_lang(kind_key.c_str()), {x + pad, cy, iw, 0}, m.small,
+                 ui_.theme().muted);
+  cy += ui_.text("office." + id + ".address", svc.address, "it", {x + pad, cy, iw, 0}, m.small, ui_.theme().ink);
+  if (!svc.phone.empty())
+    // The number is isolated left-to-right (LRI ... PDI): in an Arabic line its groups keep their order.
+    cy += ui_.text("office." + id + ".phone", t("office.phone") + ": \u2066" + svc.phone + "\u2069", t_lang("office.phone"),
+                   {x + pad, cy, iw, 0}, m.small, ui_.theme().ink);
+  content::HoursResult hours = content::parse_hours(svc.hours);
+  if (hours.ok) {
+    double now = (double)platform::wall_clock_unix_ms();
+    content::OpenState st = content::open_state(hours.hours, now, services_.pack->extra_holidays());
+    std::string line;
+    if (st.open && !st.always)
+      line = fill(t("office.open_now"), {{"time", content::format_time(st.change_at, session_.lang)}});
+    else if (st.open)
+      line = "24/7";
+    else if (st.change_known)
+      line = fill(t("office.opens_at"), {{"day", content::format_weekday(st.change_at, session_.lang)},
+                                        {"time", content::format_time(st.change_at, session_.lang)}});
+    else
+      line = t("office.closed");
+    cy += ui_.text("office." + id + ".open", line, t_lang("office.open_now"), {x + pad, cy, iw, 0}, m.small,
+                   st.open ? ui_.theme().ok : ui_.theme().danger, true);
+  }
+  cy += pad;
+  ui_.outline({x, y, w, cy - y}, ui_.theme().outline, 10, 2);
+  return cy - y;
+}
+
+void Kiosk::draw_procedure() {
+  const ui::Metrics& m = ui_.m();
+  if (!services_.pack) return back();
+  std::string key = session_.procedure + "/" + session_.lang;
+  if (procedure_key_ != key) {  // read once per page and language, never per frame
+    content::ProcedureResult r = services_.pack->procedure(session_.procedure, session_.lang);
+    procedure_ = r.ok ? std::make_shared<content::Procedure>(std::move(r.procedure)) : nullptr;
+    procedure_key_ = key;
+  }
+  float y = 0;
+  nav_bar(&y);
+  if (!procedure_) return;
+  const content::Procedure& p = *procedure_;
+  float x = m.pad, cw = std::min(ui_.width() - 2 * m.pad, m.px_per_mm * 420);
+  float bottom = ui_.height() - m.button_h * 1.2f - 2 * m.pad;
+  float top = ui_.begin_scroll("proc.page", {0, y, ui_.width(), bottom - y});
+  float cy = top;
+  cy += ui_.text("proc.title", p.title, p.lang, {x, cy, cw, 0}, m.title * 0.8f, ui_.theme().primary, true,
+                 text::Align::Start, "heading") + m.pad * 0.4f;
+  if (p.fallback) {
+    std::string notice = fill(t("notice.fallback"), {{"language", locale::native_name(p.lang)}});
+    cy += ui_.text("notice.fallback", notice, t_lang("notice.fallback"), {x, cy, cw, 0}, m.body, ui_.theme().accent, true,
+                   text::Align::Start, "notice") + m.pad * 0.3f;
+  }
+  if (p.status == content::Status::Machine)
+    cy += ui_.text("badge.machine", t("badge.machine"), t_lang("badge.machine"), {x, cy, cw, 0}, m.small,
+                   ui_.theme().accent, true, text::Align::Start, "badge") + m.pad * 0.2f;
+  if (p.outdated)
+    cy += ui_.text("badge.outdated", t("badge.outdated"), t_lang("badge.outdated"), {x, cy, cw, 0}, m.small,
+                   ui_.theme().accent, true, text::Align::Start, "badge") + m.pad * 0.2f;
+  cy += ui_.text("proc.summary", p.summary, p.lang, {x, cy, cw, 0}, m.body, ui_.theme().ink) + m.pad;
+  for (const content::Section& sec : p.sections) {
+    cy += ui_.text("section." + sec.id, sec.heading, p.lang, {x, cy, cw, 0}, m.heading * 0.8f, ui_.theme().primary, true,
+                   text::Align::Start, "heading") + m.pad * 0.3f;
+    int index = 0;
+    for (const content::Block& b : sec.blocks) {
+      std::string id = sec.id + "." + std::to_string(++index);
+      // Steps keep their numbers and documents become a checklist: the shape matters to people
+      // who read slowly or not at all.
+      std::string text = b.text;
+      if (b.kind == content::BlockKind::ListItem)
+        text = (b.number > 0 ? std::to_string(b.number) + ". " : sec.id == "documents" ? "☐ " : "• ") + b.text;
+      const char* role = b.kind == content::BlockKind::ListItem ? (b.number > 0 ? "step" : "item") : "text";
+      float indent = b.kind == content::BlockKind::ListItem ? m.pad * 0.6f : 0;
+      cy += ui_.text(id, text, p.lang, {x + indent, cy, cw - indent, 0}, m.body, ui_.theme().ink,
+                     b.kind == content::BlockKind::Heading, text::Align::Start, role) + m.pad * 0.3f;
+    }
+    cy += m.pad * 0.5f;
+  }
+  if (!p.offices.empty()) {
+    cy += ui_.text("proc.where", t("proc.where"), t_lang("proc.where"), {x, cy, cw, 0}, m.heading * 0.8f,
+                   ui_.theme().primary, true, text::Align::Start, "heading") + m.pad * 0.3f;
+    for (const std::string& office : p.offices) cy += draw_office(office, x, cy, cw) + m.pad * 0.5f;
+  }
+  if (!p.last_reviewed.empty())
+    cy += ui_.text("proc.reviewed", fill(t("proc.reviewed"), {{"date", format_day(p.last_reviewed, session_.lang)}}),
+                   t_lang("proc.reviewed"), {x, cy, cw, 0}, m.small, ui_.theme().muted) + m.pad;
+  ui_.end_scroll(cy - top);
+  float bw = std::min(ui_.width() - 2 * m.pad, m.px_per_mm * 140);
+  if (ui_.button("nav.mediator", t("nav.mediator"), t_lang("nav.mediator"), {m.pad, bottom + m.pad, bw, m.button_h * 1.2f},
+                 {ui::Variant::Primary, m.heading}))
+    start_mediator(p.topic);
+}
+
+}  // namespace app

@@ -1,0 +1,79 @@
+// The kiosk on a content pack built from the real demo sources (issue #3's screens).
+#include "harness.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+using harness::element;
+
+static std::string build_demo_pack(const std::string& dir) {
+  std::string pack = dir + "/demo.pack";
+  std::string cmd = std::string(SPORTELLO_ADMIN_BIN) + " build --content " SPORTELLO_SOURCE_DIR "/content --locales "
+                    SPORTELLO_SOURCE_DIR "/locales --out " + pack + " > " + dir + "/admin.log 2>&1";
+  return system(cmd.c_str()) == 0 ? pack : "";
+}
+
+TEST_CASE("a topic lists its procedures and a procedure shows numbered steps and office cards", "[e2e][content]") {
+  std::string pack = build_demo_pack(harness::temp_dir("pack"));
+  REQUIRE_FALSE(pack.empty());
+  harness::Run run = harness::run_kiosk(
+      "tap home.start\ntap lang.it\ntap welcome.start\ntap topic.permits\ndump topic\n"
+      "tap proc.permit-renewal\ndump proc\n",
+      {"--content", pack});
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+  nlohmann::json topic = harness::load_dump(run, "topic");
+  CHECK(topic["screen"] == "topic");
+  CHECK(element(topic, "proc.permit-renewal").is_object());
+  nlohmann::json proc = harness::load_dump(run, "proc");
+  CHECK(proc["screen"] == "procedure");
+  CHECK(element(proc, "proc.title")["lang"] == "it");
+  nlohmann::json step = element(proc, "steps.1");
+  REQUIRE(step.is_object());
+  CHECK(step["role"] == "step");
+  CHECK(step["text"].get<std::string>().rfind("1. ", 0) == 0);
+  CHECK_FALSE(element(proc, "notice.fallback").is_object());  // Italian is the source
+}
+
+TEST_CASE("Arabic without a translation: mirrored page, fallback notice, offices with open-now", "[e2e][content]") {
+  std::string pack = build_demo_pack(harness::temp_dir("pack"));
+  REQUIRE_FALSE(pack.empty());
+  harness::Run run = harness::run_kiosk(
+      "tap home.start\ntap lang.ar\ntap welcome.start\ntap topic.permits\ntap proc.permit-renewal\ndump top\n"
+      "drag 960 900 960 150 200\nwait 3000\ndrag 960 900 960 150 200\nwait 3000\ndump bottom\n",
+      {"--content", pack});
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+  nlohmann::json top = harness::load_dump(run, "top");
+  CHECK(top["direction"] == "rtl");
+  nlohmann::json notice = element(top, "notice.fallback");
+  REQUIRE(notice.is_object());
+  CHECK(notice["lang"] == "ar");
+  CHECK(element(top, "proc.title")["lang"] != "ar");   // the text itself is the fallback language
+  nlohmann::json back = element(top, "nav.back");
+  CHECK(back["rect"][0].get<float>() > 960);            // mirrored
+  nlohmann::json bottom = harness::load_dump(run, "bottom");
+  bool office_with_state = false;
+  for (const auto& e : bottom["elements"]) {
+    std::string id = e["id"];
+    if (id.rfind("office.", 0) == 0 && id.size() > 5 && id.substr(id.size() - 5) == ".open") office_with_state = true;
+  }
+  CHECK(office_with_state);
+}
+
+TEST_CASE("a pack of the wrong kind puts the kiosk out of service in every language, and it stays up", "[e2e][content]") {
+  std::string dir = harness::temp_dir("badpack");
+  harness::write_file(dir + "/broken.pack", "this is not a content pack");
+  harness::Run run = harness::run_kiosk("dump oos\ntap-at 960 540\nwait 100000\ndump later\n", {"--content", dir + "/broken.pack"});
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+  nlohmann::json oos = harness::load_dump(run, "oos");
+  CHECK(oos["screen"] == "out-of-service");
+  int languages = 0;
+  for (const auto& e : oos["elements"])
+    if (e["id"].get<std::string>().rfind("oos.", 0) == 0) languages++;
+  CHECK(languages == 18);
+  CHECK(harness::load_dump(run, "later")["screen"] == "out-of-service");
+  CHECK(run.stderr_text.find("out of service") != std::string::npos);
+}
