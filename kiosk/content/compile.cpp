@@ -125,7 +125,23 @@ std::string plain_text(const SrcText& t) {
     return out;
 }
 
-bool write_search(Writer& w, const Sources& s) {
+// Labels of the UI strings (topic.<id>, kind.<id>) in every language are indexed too, so
+// "شرطة" finds the Questura and "health" the health procedures.
+bool write_labels(Writer& w, const Sources& s, const std::vector<locale::Catalog>& catalogs) {
+    for (const locale::Catalog& c : catalogs) {
+        for (const SrcProcedure& p : s.procedures) {
+            auto it = c.messages.find("topic." + p.topic);
+            if (it != c.messages.end() && !w.insert("INSERT INTO search VALUES('', ?, 'p', ?, ?)", fold(it->second), p.id, c.lang)) return false;
+        }
+        for (const SrcService& v : s.services) {
+            auto it = c.messages.find("kind." + field(v, "kind"));
+            if (it != c.messages.end() && !w.insert("INSERT INTO search VALUES('', ?, 's', ?, ?)", fold(it->second), v.id, c.lang)) return false;
+        }
+    }
+    return true;
+}
+
+bool write_search(Writer& w, const Sources& s, const std::vector<locale::Catalog>& catalogs) {
     for (const SrcProcedure& p : s.procedures)
         for (const SrcText& t : p.texts)
             if (!w.insert("INSERT INTO search VALUES(?, ?, 'p', ?, ?)", fold(t.title), fold(plain_text(t)), p.id, t.lang)) return false;
@@ -136,10 +152,11 @@ bool write_search(Writer& w, const Sources& s) {
     for (const SrcServiceTexts& st : s.service_texts)
         for (const auto& [id, na] : st.by_id)
             if (!w.insert("INSERT INTO search VALUES('', ?, 's', ?, ?)", fold(na.first + "\n" + na.second), id, st.lang)) return false;
+    if (!write_labels(w, s, catalogs)) return false;
     return w.insert("INSERT INTO search(search) VALUES('optimize')");
 }
 
-bool write_locales(Writer& w, const std::string& dir, BuildResult* r) {
+bool write_locales(Writer& w, const std::string& dir, BuildResult* r, std::vector<locale::Catalog>* catalogs) {
     if (dir.empty()) return true;
     for (const char* lang : kLanguages) {
         std::string path = (fs::path(dir) / (std::string(lang) + ".po")).string();
@@ -155,6 +172,7 @@ bool write_locales(Writer& w, const std::string& dir, BuildResult* r) {
                 return false;
             r->stats.ui_strings++;
         }
+        catalogs->push_back(std::move(lr.catalog));
     }
     return true;
 }
@@ -172,8 +190,9 @@ BuildResult build_pack(const BuildOptions& o) {
         r.errors.push_back({o.out_path, 0, "cannot create the pack: " + err});
         return r;
     }
+    std::vector<locale::Catalog> catalogs;
     bool written = w.db.exec("BEGIN", &err) && write_manifest(w, s) && write_content(w, s) &&
-                   write_locales(w, o.locales_dir, &r) && write_search(w, s) && w.db.exec("COMMIT", &err);
+                   write_locales(w, o.locales_dir, &r, &catalogs) && write_search(w, s, catalogs) && w.db.exec("COMMIT", &err);
     if (!written) r.errors.push_back({o.out_path, 0, "cannot write the pack: " + (w.error.empty() ? err : w.error)});
     if (!r.errors.empty()) return r;
 

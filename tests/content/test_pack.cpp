@@ -128,9 +128,10 @@ TEST_CASE("pack: offices by id, by kind, notes with fallback, mediator days", "[
 TEST_CASE("pack: compiled UI strings feed the locale module", "[content][pack]") {
     TempDir dir;
     content::Pack pack = open_good(dir);
-    CHECK(pack.ui_languages() == std::vector<std::string>{"en", "it"});
+    CHECK(pack.ui_languages() == std::vector<std::string>{"ar", "en", "it"});
     CHECK(pack.ui_string("topic.permits", "it") == "Permessi di soggiorno");
-    CHECK(pack.ui_string("topic.permits", "ar").empty());
+    CHECK(pack.ui_string("kind.questura", "it").empty());
+    CHECK(pack.ui_string("kind.questura", "ar") == "مكتب الهجرة في الشرطة");
     locale::Catalog c = pack.ui_catalog("it");
     CHECK(c.translation == "reviewed");
     CHECK(c.messages.at("topic.permits") == "Permessi di soggiorno");

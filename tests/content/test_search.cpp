@@ -134,3 +134,16 @@ TEST_CASE("search: FTS5 syntax and odd input never error or crash", "[content][s
     }
     CHECK(first_id(pack.search("application AND", "en")) == "permit-renewal");   // AND is a word here
 }
+
+TEST_CASE("search: topic and office-kind labels of the UI strings are searchable", "[content][search]") {
+    TempDir dir;
+    content::Pack pack = open_good(dir);
+    auto hits = pack.search("الشرطة", "ar");            // "police", only in the kind label
+    bool questura = false;
+    for (auto& h : hits) questura |= h.kind == content::HitKind::Service && h.id == "questura-test";
+    CHECK(questura);
+    hits = pack.search("تصاريح", "ar");                 // "permits", only in the topic label
+    REQUIRE_FALSE(hits.empty());
+    CHECK(hits[0].id == "permit-renewal");
+    CHECK(hits[0].matched_lang == "ar");
+}
