@@ -3,6 +3,7 @@
 // through their public headers.
 #pragma once
 
+#include "content/content.h"
 #include "locale/locale.h"
 #include "mediator.h"
 #include "platform.h"
@@ -18,11 +19,7 @@ namespace outbox {
 class Outbox;
 class Uploader;
 }
-namespace content {
-class Pack;
-struct Procedure;
-struct ProcedureSummary;
-}
+
 
 namespace app {
 
@@ -54,8 +51,14 @@ ParseResult parse_options(int argc, char** argv);
 const char* usage();
 
 // [SECTION] Screens
-enum class Screen : uint8_t { Home, Languages, Welcome, Topics, Topic, Procedure, Mediator, Check, Staff, OutOfService };
+enum class Screen : uint8_t { Home, Languages, Welcome, Topics, Topic, Procedure, Search, Mediator, Check, Staff, OutOfService };
 const char* screen_id(Screen s);
+
+struct SearchState {
+  std::string query, searched;    // what is typed, and what the hits were found for
+  std::vector<content::SearchHit> hits;
+  ui::KeyboardState keyboard;
+};
 
 struct Session {                  // everything about the current visitor; wiped on idle
   std::string lang;
@@ -64,6 +67,7 @@ struct Session {                  // everything about the current visitor; wiped
   std::string procedure;          // procedure the visitor is reading
   MediatorForm mediator;
   StatusCheck check;
+  SearchState search;
 };
 
 // What the screens use beyond strings and text; any may be null (e.g. no outbox configured).
@@ -119,6 +123,7 @@ private:
   void draw_topics();
   void draw_topic();
   void draw_procedure();
+  void draw_search();
   float draw_office(const std::string& id, float x, float y, float w);
   void draw_out_of_service();
   void start_mediator(const std::string& topic);

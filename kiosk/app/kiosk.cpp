@@ -16,6 +16,7 @@ const char* screen_id(Screen s) {
     case Screen::Topics: return "topics";
     case Screen::Topic: return "topic";
     case Screen::Procedure: return "procedure";
+    case Screen::Search: return "search";
     case Screen::Mediator: return "mediator";
     case Screen::Check: return "check";
     case Screen::Staff: return "staff";
@@ -76,6 +77,7 @@ void Kiosk::home_and_forget() {
   // The next visitor must find nothing of this one: language, history, anything typed.
   session_.mediator.clear();  // wipes the buffers; assignment alone would free them unwiped
   wipe(session_.check.typed);
+  wipe(session_.search.query);
   session_ = Session{};
   session_serial_++;
   session_.lang = options_.default_lang;
@@ -128,6 +130,7 @@ void Kiosk::frame(int width, int height, float px_per_mm, uint64_t now) {
     case Screen::Topics: draw_topics(); break;
     case Screen::Topic: draw_topic(); break;
     case Screen::Procedure: draw_procedure(); break;
+    case Screen::Search: draw_search(); break;
     case Screen::Mediator: draw_mediator(); break;
     case Screen::Check: draw_check(); break;
     case Screen::Staff: draw_staff(); break;

@@ -37,6 +37,9 @@ void Kiosk::draw_topics() {
   if (ui_.button("nav.mediator", t("nav.mediator"), t_lang("nav.mediator"), {m.pad, y, bw, m.button_h * 1.2f},
                  {ui::Variant::Primary, m.heading}))
     start_mediator(session_.topic);
+  if (services_.pack && ui_.button("nav.search", t("nav.search"), t_lang("nav.search"),
+                                   {2 * m.pad + bw, y, bw, m.button_h * 1.2f}, {ui::Variant::Surface, m.heading}))
+    go(Screen::Search);
 }
 
 }  // namespace app

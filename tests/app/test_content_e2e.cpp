@@ -77,3 +77,20 @@ TEST_CASE("a pack of the wrong kind puts the kiosk out of service in every langu
   CHECK(harness::load_dump(run, "later")["screen"] == "out-of-service");
   CHECK(run.stderr_text.find("out of service") != std::string::npos);
 }
+
+TEST_CASE("search from the Arabic UI finds the permit procedures by their Italian name", "[e2e][content]") {
+  std::string pack = build_demo_pack(harness::temp_dir("pack"));
+  REQUIRE_FALSE(pack.empty());
+  harness::Run run = harness::run_kiosk(
+      "tap home.start\ntap lang.ar\ntap welcome.start\ntap nav.search\ndump keyboard\n"
+      "type permesso di soggiorno\ndump results\ntap proc.permit-renewal\ndump page\n",
+      {"--content", pack});
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+  nlohmann::json keyboard = harness::load_dump(run, "keyboard");
+  CHECK(element(keyboard, "key.ب")["role"] == "key");       // the Arabic keyboard for an Arabic visitor
+  nlohmann::json results = harness::load_dump(run, "results");
+  CHECK(element(results, "proc.permit-renewal").is_object());
+  CHECK(element(results, "proc.first-permit").is_object());
+  CHECK(harness::load_dump(run, "page")["screen"] == "procedure");
+}
