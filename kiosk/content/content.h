@@ -235,6 +235,13 @@ OpenState open_state(const OpeningHours& hours, double now_udate,
                      const std::vector<std::string>& extra_holidays,
                      std::string_view tz = "Europe/Rome");
 
+// The next local date that is one of days and not a public holiday (after today, or from today
+// with include_today), as the UDate of its local noon: "come back on Thursday" for a mediator
+// desk. False when no such day comes in the next five weeks (e.g. days is empty).
+bool next_day_of(const std::vector<Weekday>& days, double now_udate, bool include_today,
+                 const std::vector<std::string>& extra_holidays, double* out,
+                 std::string_view tz = "Europe/Rome");
+
 // Localized pieces for "Open now, until {time}" / "Closed. Opens {day} at {time}".
 std::string format_weekday(double udate, std::string_view lang, std::string_view tz = "Europe/Rome");
 std::string format_time(double udate, std::string_view lang, std::string_view tz = "Europe/Rome");

@@ -4,7 +4,7 @@
 //
 // [SECTION] Parser
 // [SECTION] Holidays
-// [SECTION] Evaluation
+// [SECTION] Evaluation (open_state, next_day_of)
 // [SECTION] Formatting
 #include "content_internal.h"
 
@@ -207,6 +207,24 @@ OpenState open_state(const OpeningHours& hours, double now, const std::vector<st
     os.change_minutes = cal->get(UCAL_HOUR_OF_DAY, st) * 60 + cal->get(UCAL_MINUTE, st);
     os.change_today = k == 0;
     return os;
+}
+
+bool next_day_of(const std::vector<Weekday>& days, double now, bool include_today,
+                 const std::vector<std::string>& extra, double* out, std::string_view tz) {
+    CalendarPtr cal = make_calendar(tz);
+    if (!cal || days.empty()) return false;
+    UErrorCode st = U_ZERO_ERROR;
+    cal->setTime(now, st);
+    const int y = cal->get(UCAL_YEAR, st), mo = cal->get(UCAL_MONTH, st), da = cal->get(UCAL_DATE, st);
+    for (int k = include_today ? 0 : 1; k < 36; k++) {
+        cal->clear();
+        cal->set(y, mo, da + k, 12, 0, 0);
+        LocalDate d = local_date(*cal);
+        if (std::find(days.begin(), days.end(), d.wd) == days.end() || is_public_holiday(d.y, d.m, d.d, extra)) continue;
+        *out = cal->getTime(st);
+        return U_SUCCESS(st);
+    }
+    return false;
 }
 
 // [SECTION] Formatting -----------------------------------------------------------------------

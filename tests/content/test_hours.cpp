@@ -162,3 +162,38 @@ TEST_CASE("hours: weekday and time formatted in the visitor's language", "[conte
     CHECK(content::format_time(monday_0830, "en").starts_with("8:30"));
     CHECK(content::format_time(monday_0830, "en").find("AM") != std::string::npos);
 }
+
+TEST_CASE("hours: next mediator day skips today, other weekdays and holidays", "[content][hours]") {
+    using content::Weekday;
+    std::vector<Weekday> tu_th{Weekday::Tu, Weekday::Th};
+    double out = 0;
+    // Tuesday 2026-11-17 10:00 CET: next after today is Thursday 19th (noon local = 11:00 UTC).
+    REQUIRE(content::next_day_of(tu_th, utc(2026, 11, 17, 9, 0), false, kNoExtra, &out));
+    CHECK(out == utc(2026, 11, 19, 11, 0));
+    REQUIRE(content::next_day_of(tu_th, utc(2026, 11, 17, 9, 0), true, kNoExtra, &out));
+    CHECK(out == utc(2026, 11, 17, 11, 0));
+    // Thursday 24 December 2026, Fridays only: 25 December and 1 January are holidays.
+    REQUIRE(content::next_day_of({Weekday::Fr}, utc(2026, 12, 24, 9, 0), false, kNoExtra, &out));
+    CHECK(out == utc(2027, 1, 1 + 7, 11, 0));          // 25 Dec and 1 Jan are holidays: 8 January
+    CHECK(content::format_weekday(out, "it") == "venerdì");
+    CHECK_FALSE(content::next_day_of({}, utc(2026, 11, 17, 9, 0), false, kNoExtra, &out));
+}
+
+TEST_CASE("hours: arbitrary input never crashes the parser", "[content][hours]") {
+    const char alphabet[] = "MoTuWeThFrSaSuPH0123456789:-,; /offclosed24";
+    uint32_t seed = 12345;
+    int ok = 0;
+    for (int i = 0; i < 3000; i++) {
+        std::string text;
+        int len = int((seed >> 8) % 24);
+        for (int k = 0; k < len; k++) {
+            seed = seed * 1664525u + 1013904223u;
+            text += alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+        }
+        seed = seed * 1664525u + 1013904223u;
+        content::HoursResult r = content::parse_hours(text);
+        CHECK((r.ok || !r.error.empty()));
+        if (r.ok) { ok++; content::open_state(r.hours, utc(2026, 11, 18, 9, 0), kNoExtra); }
+    }
+    CHECK(ok < 3000);
+}

@@ -185,3 +185,23 @@ TEST_CASE("pack: missing, garbage, empty and truncated files are error values", 
     REQUIRE(pack.open(dir / "pack.sqlite").ok);         // the same object opens a good pack after
     CHECK(pack.content_version() == 7);
 }
+
+TEST_CASE("pack: a tampered procedure row is an error value, not a crash", "[content][pack]") {
+    TempDir dir;
+    REQUIRE(build_good(dir).ok);
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(std::string(dir / "pack.sqlite").c_str(), &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "UPDATE procedure_texts SET sections = '[{\"id\": 3}]' WHERE id = 'tax-code' AND lang = 'it';"
+                           "UPDATE procedure_texts SET sections = 'not json' WHERE id = 'tax-code' AND lang = 'zh'",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    content::Pack pack;
+    REQUIRE(pack.open(dir / "pack.sqlite").ok);
+    content::ProcedureResult r = pack.procedure("tax-code", "it");
+    CHECK_FALSE(r.ok);
+    CHECK(r.error == "damaged procedure text tax-code/it");
+    r = pack.procedure("tax-code", "zh");
+    CHECK_FALSE(r.ok);
+    CHECK(r.error == "damaged procedure text tax-code/zh");
+    CHECK(pack.procedure("permit-renewal", "it").ok);
+}
