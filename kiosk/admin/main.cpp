@@ -1,6 +1,7 @@
 // sportello-admin: builds the content pack from content/ and locales/.
 //
 //   sportello-admin build --content DIR --locales DIR --out PACK
+//   sportello-admin search --pack PACK --lang LANG WORDS...   (what a visitor would find)
 //
 // Exit codes: 0 pack written; 1 the sources have errors (each printed as path:line: message,
 // no pack written); 2 bad command line.
@@ -13,6 +14,7 @@
 
 static const char* const kUsage =
     "usage: sportello-admin build --content DIR [--locales DIR] --out PACK\n"
+    "       sportello-admin search --pack PACK --lang LANG WORDS...\n"
     "\n"
     "Validates the content sources (content/README.md) and the UI strings (locales/*.po) and\n"
     "writes one SQLite content pack. Same sources give a byte-identical pack.\n"
@@ -51,8 +53,27 @@ static int build(int argc, char** argv) {
     return 0;
 }
 
+// Lets an editor check what a visitor typing WORDS in LANG would see, in ranked order.
+static int search(int argc, char** argv) {
+    std::string pack_path, lang = "it", query;
+    for (int i = 2; i < argc; i++) {
+        std::string a = argv[i];
+        if ((a == "--pack" || a == "--lang") && i + 1 < argc) (a == "--pack" ? pack_path : lang) = argv[++i];
+        else query += (query.empty() ? "" : " ") + a;
+    }
+    if (pack_path.empty()) return usage("--pack is required");
+    content::Pack pack;
+    content::OpenResult r = pack.open(pack_path);
+    if (!r.ok) { std::fprintf(stderr, "sportello-admin: %s\n", r.error.c_str()); return 1; }
+    for (const content::SearchHit& h : pack.search(query, lang, 20))
+        std::printf("%-9s %-24s %-3s matched %-3s %8.3f  %s\n", h.kind == content::HitKind::Procedure ? "procedure" : "office",
+                    h.id.c_str(), h.lang.c_str(), h.matched_lang.c_str(), h.score, h.title.c_str());
+    return 0;
+}
+
 int main(int argc, char** argv) {
     if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) return usage(argc < 2 ? "missing command" : nullptr);
     if (!std::strcmp(argv[1], "build")) return build(argc, argv);
+    if (!std::strcmp(argv[1], "search")) return search(argc, argv);
     return usage((std::string("unknown command ") + argv[1]).c_str());
 }

@@ -69,6 +69,8 @@ struct Topic {
 struct ProcedureSummary {
     std::string id, topic, lang, title, summary;   // lang: language the title is really in
     bool fallback = false;                         // lang differs from the one asked for
+    Status status = Status::Source;                // for the list's badges, as in Procedure
+    bool outdated = false;
 };
 
 struct Procedure {
@@ -100,6 +102,7 @@ struct Service {
     std::vector<std::string> languages;            // spoken at the office
     std::string accessibility, notes;              // in notes_lang (fallback lang -> en -> it)
     std::string notes_lang;
+    Status notes_status = Status::Source;          // Machine: badge on the notes
 };
 
 enum class HitKind : uint8_t { Procedure, Service };

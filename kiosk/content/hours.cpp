@@ -15,6 +15,7 @@
 #include <unicode/timezone.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 
 namespace content {
@@ -138,12 +139,19 @@ bool is_public_holiday(int year, int month, int day, const std::vector<std::stri
 struct CalendarDeleter { void operator()(icu::Calendar* c) const { delete c; } };
 using CalendarPtr = std::unique_ptr<icu::Calendar, CalendarDeleter>;
 
+// Calendars are cloned from one prototype per zone and thread: creating a zone and calendar
+// from scratch costs more than the evaluation itself, and the UI asks for every office card.
 static CalendarPtr make_calendar(std::string_view tz) {
-    UErrorCode st = U_ZERO_ERROR;
-    icu::TimeZone* zone = icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(std::string(tz)));
-    CalendarPtr cal(icu::Calendar::createInstance(zone, icu::Locale::getRoot(), st));  // adopts zone
-    if (U_FAILURE(st)) return nullptr;
-    return cal;
+    thread_local std::string proto_tz;
+    thread_local CalendarPtr proto;
+    if (!proto || proto_tz != tz) {
+        UErrorCode st = U_ZERO_ERROR;
+        icu::TimeZone* zone = icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(std::string(tz)));
+        proto.reset(icu::Calendar::createInstance(zone, icu::Locale::getRoot(), st));  // adopts zone
+        if (U_FAILURE(st)) { proto.reset(); return nullptr; }
+        proto_tz = tz;
+    }
+    return CalendarPtr(proto->clone());
 }
 
 struct LocalDate { int y, m, d; Weekday wd; };
@@ -229,17 +237,29 @@ bool next_day_of(const std::vector<Weekday>& days, double now, bool include_toda
 
 // [SECTION] Formatting -----------------------------------------------------------------------
 
-static std::string format_skeleton(double udate, std::string_view lang, std::string_view tz, const char* skeleton) {
+// Formatters are cached per thread by (lang, tz, skeleton): a pattern generator takes
+// about a millisecond to build and an office card asks for two strings.
+static icu::SimpleDateFormat* formatter(std::string_view lang, std::string_view tz, const char* skeleton) {
+    thread_local std::map<std::string, std::unique_ptr<icu::SimpleDateFormat>> cache;
+    std::string key = std::string(lang) + '|' + std::string(tz) + '|' + skeleton;
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second.get();
     UErrorCode st = U_ZERO_ERROR;
     icu::Locale loc(std::string(lang).c_str());
     std::unique_ptr<icu::DateTimePatternGenerator> gen(icu::DateTimePatternGenerator::createInstance(loc, st));
-    if (U_FAILURE(st)) return {};
+    if (U_FAILURE(st)) return nullptr;
     icu::UnicodeString pattern = gen->getBestPattern(icu::UnicodeString(skeleton), st);
-    icu::SimpleDateFormat fmt(pattern, loc, st);
-    if (U_FAILURE(st)) return {};
-    fmt.adoptTimeZone(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(std::string(tz))));
+    auto fmt = std::make_unique<icu::SimpleDateFormat>(pattern, loc, st);
+    if (U_FAILURE(st)) return nullptr;
+    fmt->adoptTimeZone(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(std::string(tz))));
+    return (cache[key] = std::move(fmt)).get();
+}
+
+static std::string format_skeleton(double udate, std::string_view lang, std::string_view tz, const char* skeleton) {
+    icu::SimpleDateFormat* fmt = formatter(lang, tz, skeleton);
+    if (!fmt) return {};
     icu::UnicodeString out;
-    fmt.format(udate, out);
+    fmt->format(udate, out);
     std::string r;
     out.toUTF8String(r);
     return r;

@@ -70,12 +70,12 @@ OpenResult Pack::open(const std::string& path) {
     }
     bool ok = m.manifest.prepare(m.db.get(), "SELECT value FROM manifest WHERE key = ?") &&
               m.topics.prepare(m.db.get(), "SELECT t.id, (SELECT count(*) FROM procedures p WHERE p.topic = t.id) FROM topics t ORDER BY t.position") &&
-              m.procs_of_topic.prepare(m.db.get(), "SELECT id FROM procedures WHERE topic = ? ORDER BY position, id") &&
+              m.procs_of_topic.prepare(m.db.get(), "SELECT id, revision FROM procedures WHERE topic = ? ORDER BY position, id") &&
               m.proc.prepare(m.db.get(), "SELECT topic, revision, last_reviewed, offices FROM procedures WHERE id = ?") &&
               m.proc_text.prepare(m.db.get(), "SELECT title, summary, status, source_revision, sections FROM procedure_texts WHERE id = ? AND lang = ?") &&
               m.services.prepare(m.db.get(), "SELECT id FROM services WHERE ?1 = '' OR kind = ?1") &&
               m.service.prepare(m.db.get(), "SELECT name, kind, address, lat, lon, hours, phone, email, website, languages FROM services WHERE id = ?") &&
-              m.service_text.prepare(m.db.get(), "SELECT notes, accessibility FROM service_texts WHERE id = ? AND lang = ?") &&
+              m.service_text.prepare(m.db.get(), "SELECT notes, accessibility, status FROM service_texts WHERE id = ? AND lang = ?") &&
               m.search.prepare(m.db.get(), "SELECT kind, ref, lang, bm25(search, 10.0, 1.0) AS r FROM search WHERE search MATCH ?1 "
                                            "ORDER BY (lang = ?2) DESC, (lang = 'it') DESC, r LIMIT 400") &&
               m.mediator.prepare(m.db.get(), "SELECT days FROM mediator_days WHERE desk = ?") &&
@@ -126,29 +126,32 @@ std::vector<Topic> Pack::topics() const {
     return out;
 }
 
+static Status parse_status(const std::string& s) {
+    return s == "machine" ? Status::Machine : s == "reviewed" ? Status::Reviewed : Status::Source;
+}
+
 std::vector<ProcedureSummary> Pack::procedures(std::string_view topic, std::string_view lang) const {
     std::vector<ProcedureSummary> out;
     if (!is_open()) return out;
-    std::vector<std::string> ids;
+    std::vector<std::pair<std::string, int>> ids;
     Stmt& st = impl_->procs_of_topic;
     st.reset();
     st.bind(1, topic);
-    while (st.step() == SQLITE_ROW) ids.push_back(st.text(0));
-    for (const std::string& id : ids) {
+    while (st.step() == SQLITE_ROW) ids.emplace_back(st.text(0), int(st.integer(1)));
+    for (const auto& [id, revision] : ids) {
         Stmt& t = impl_->proc_text;
         for (const std::string& l : fallback_chain(lang)) {
             t.reset();
             t.bind(1, id).bind(2, l);
             if (t.step() != SQLITE_ROW) continue;
-            out.push_back({id, std::string(topic), l, t.text(0), t.text(1), l != lang});
+            ProcedureSummary ps{id, std::string(topic), l, t.text(0), t.text(1), l != lang};
+            ps.status = parse_status(t.text(2));
+            ps.outdated = ps.status != Status::Source && t.integer(3) < revision;
+            out.push_back(std::move(ps));
             break;
         }
     }
     return out;
-}
-
-static Status parse_status(const std::string& s) {
-    return s == "machine" ? Status::Machine : s == "reviewed" ? Status::Reviewed : Status::Source;
 }
 
 ProcedureResult Pack::procedure(std::string_view id, std::string_view lang) const {
@@ -211,6 +214,7 @@ bool Pack::service(std::string_view id, std::string_view lang, Service* out) con
         s.notes = m.service_text.text(0);
         s.accessibility = m.service_text.text(1);
         s.notes_lang = l;
+        s.notes_status = parse_status(m.service_text.text(2));
         break;
     }
     *out = std::move(s);

@@ -93,6 +93,22 @@ int main(int argc, char** argv) {
         }
     std::printf("procedure page data, cold (open pack + read): p50 %.2f ms, max %.2f ms\n", pct(cold, 50), pct(cold, 100));
     std::printf("procedure page data, warm (pack open): p50 %.3f ms, max %.3f ms\n", pct(warm, 50), pct(warm, 100));
+
+    // Office cards: "open now / opens Tuesday 9:00" for every office in several languages.
+    std::vector<double> cards;
+    std::vector<std::string> extra = pack.extra_holidays();
+    double now = 1795000000000.0;                         // a fixed moment, Nov 2026
+    for (int round = 0; round < 20; round++)
+        for (const char* lang : langs)
+            for (const content::Service& s : pack.services(lang)) {
+                auto t0 = Clock::now();
+                content::HoursResult h = content::parse_hours(s.hours);
+                content::OpenState st = content::open_state(h.hours, now, extra);
+                std::string line = content::format_weekday(st.change_at, lang) + content::format_time(st.change_at, lang);
+                cards.push_back(ms_since(t0));
+            }
+    std::printf("office card open-state + localized day/time: p50 %.3f ms, p99 %.3f ms, first %.2f ms (formatter cache cold)\n",
+                pct(cards, 50), pct(cards, 99), cards.empty() ? 0.0 : cards[0]);
     std::filesystem::remove(pack_path);
     return 0;
 }

@@ -36,6 +36,12 @@ TEST_CASE("pack: manifest, topics and procedures of a topic", "[content][pack]")
     REQUIRE(procs.size() == 1);
     CHECK(procs[0].title == "税号");
     CHECK_FALSE(procs[0].fallback);
+    CHECK(procs[0].status == content::Status::Machine);
+    CHECK_FALSE(procs[0].outdated);
+    auto permits = pack.procedures("permits", "ar");
+    REQUIRE(permits.size() == 1);
+    CHECK(permits[0].lang == "ar");
+    CHECK(permits[0].outdated);                         // ar.md translates revision 1 of 2
     procs = pack.procedures("documents", "ar");       // no ar, no en -> Italian
     REQUIRE(procs.size() == 1);
     CHECK(procs[0].lang == "it");
@@ -110,12 +116,14 @@ TEST_CASE("pack: offices by id, by kind, notes with fallback, mediator days", "[
     CHECK(s.kind == "questura");
     CHECK(s.notes == "بموعد مسبق فقط.");
     CHECK(s.notes_lang == "ar");
+    CHECK(s.notes_status == content::Status::Machine);
     CHECK(s.accessibility.empty());                     // ar row has no accessibility text
     CHECK(s.languages == std::vector<std::string>{"it", "en"});
     CHECK(s.lat == Approx(42.76));
     REQUIRE(pack.service("questura-test", "fr", &s));
     CHECK(s.notes == "By appointment only.");
     CHECK(s.notes_lang == "en");
+    CHECK(s.notes_status == content::Status::Reviewed);
     CHECK_FALSE(pack.service("nowhere", "it", &s));
     CHECK(pack.services("it").size() == 2);
     auto tax = pack.services_of_kind("tax", "it");
