@@ -3,6 +3,9 @@
 //   - search latency per keystroke (queries typed letter by letter in several languages)
 //   - procedure page read time on a cold pack (fresh open, first read) and warm
 #include "content/content.h"
+#ifdef BENCH_WITH_TEXT
+#include "text.h"
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -93,6 +96,48 @@ int main(int argc, char** argv) {
         }
     std::printf("procedure page data, cold (open pack + read): p50 %.2f ms, max %.2f ms\n", pct(cold, 50), pct(cold, 100));
     std::printf("procedure page data, warm (pack open): p50 %.3f ms, max %.3f ms\n", pct(warm, 50), pct(warm, 100));
+
+#ifdef BENCH_WITH_TEXT
+    // The whole page as the kiosk opens it: fresh pack open, procedure + offices read, every
+    // string of the page shaped and broken into lines. Each round uses a new wrap width so no
+    // layout comes from the engine's cache (cold); fonts stay open as in a running kiosk.
+    text::EngineConfig tc;
+    tc.font_dir = SPORTELLO_FONT_DIR;
+    std::unique_ptr<text::Engine> engine = text::Engine::create(tc);
+    if (engine->ok()) {
+        std::vector<double> shaped;
+        float width = 1500;
+        for (int round = 0; round < 3; round++)
+            for (const std::string& id : ids)
+                for (const char* lang : langs) {
+                    width += 1;
+                    auto t0 = Clock::now();
+                    content::Pack fresh;
+                    fresh.open(pack_path);
+                    content::ProcedureResult r = fresh.procedure(id, lang);
+                    text::Style st;
+                    st.lang = r.procedure.lang;
+                    engine->layout(r.procedure.title, st, width);
+                    engine->layout(r.procedure.summary, st, width);
+                    for (const content::Section& sec : r.procedure.sections) {
+                        engine->layout(sec.heading, st, width);
+                        for (const content::Block& b : sec.blocks) engine->layout(b.text, st, width);
+                    }
+                    for (const std::string& o : r.procedure.offices) {
+                        content::Service s;
+                        fresh.service(o, lang, &s);
+                        engine->layout(s.name, st, width);
+                        engine->layout(s.address, st, width);
+                        engine->layout(s.notes, st, width);
+                    }
+                    shaped.push_back(ms_since(t0));
+                }
+        std::printf("procedure page, cold, shaping included (open + read + layout of every string): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+                    pct(shaped, 50), pct(shaped, 99), pct(shaped, 100));
+    } else {
+        std::printf("procedure page with shaping: skipped (%s)\n", engine->error().c_str());
+    }
+#endif
 
     // Office cards: "open now / opens Tuesday 9:00" for every office in several languages.
     std::vector<double> cards;
