@@ -124,7 +124,8 @@ struct OpenResult {
     std::string error;                             // for the log and the staff screen
 };
 
-// A read-only content pack. Move-only; every query uses statements prepared at open().
+// A read-only content pack. Move-only; every query uses statements prepared at open(), so one
+// Pack is used by one thread at a time (a background task may own its own Pack on the same file).
 // Reads never throw; a read that fails returns empty data and sets last_error().
 class Pack {
 public:

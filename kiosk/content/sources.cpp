@@ -229,6 +229,10 @@ void read_service(Ctx& c, const std::string& path, const std::string& id, Source
     }
     if (const Kv* kv = find(kvs, "website"); kv && !kv->value.starts_with("https://") && !kv->value.starts_with("http://"))
         c.error(path, kv->line, "website must start with https:// or http://");
+    if (const Kv* kv = find(kvs, "languages"))
+        for (const std::string& l : split_list(kv->value))
+            if (l.size() < 2 || l.size() > 3 || !std::all_of(l.begin(), l.end(), [](char ch) { return ch >= 'a' && ch <= 'z'; }))
+                c.error(path, kv->line, "bad language code \"" + l + "\" (expected ISO 639 codes such as it, en, ar)");
     if (const Kv* kv = find(kvs, "email"); kv && kv->value.find('@') == std::string::npos)
         c.error(path, kv->line, "bad e-mail address \"" + kv->value + "\"");
     s->services.push_back(std::move(svc));
