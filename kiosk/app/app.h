@@ -51,7 +51,7 @@ ParseResult parse_options(int argc, char** argv);
 const char* usage();
 
 // [SECTION] Screens
-enum class Screen : uint8_t { Home, Languages, Welcome, Topics, Topic, Procedure, Search, Mediator, Check, Staff, OutOfService };
+enum class Screen : uint8_t { Home, Languages, Welcome, Topics, Topic, Procedure, Search, Services, Mediator, Check, Staff, OutOfService };
 const char* screen_id(Screen s);
 
 struct SearchState {
@@ -65,6 +65,7 @@ struct Session {                  // everything about the current visitor; wiped
   std::vector<Screen> history;    // for Back
   std::string topic;              // topic the visitor is reading (preselects the mediator form)
   std::string procedure;          // procedure the visitor is reading
+  std::string service_kind;       // filter of the offices list; "" = all
   MediatorForm mediator;
   StatusCheck check;
   SearchState search;
@@ -124,6 +125,7 @@ private:
   void draw_topic();
   void draw_procedure();
   void draw_search();
+  void draw_services();
   float draw_office(const std::string& id, float x, float y, float w);
   void draw_out_of_service();
   void start_mediator(const std::string& topic);
@@ -152,6 +154,9 @@ private:
   std::vector<content::ProcedureSummary> topic_list_;
   std::shared_ptr<content::Procedure> procedure_;
   std::string procedure_key_;         // id + language procedure_ was read for
+  std::vector<content::Service> services_list_;
+  std::vector<std::string> service_kinds_;
+  std::string services_key_;          // language + kind services_list_ was read for
   std::vector<uint64_t> corner_taps_; // five quick taps on home's corner open the staff view
   bool idle_prompt_ = false;
   uint64_t idle_prompt_since_ = 0;

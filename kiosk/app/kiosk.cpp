@@ -17,6 +17,7 @@ const char* screen_id(Screen s) {
     case Screen::Topic: return "topic";
     case Screen::Procedure: return "procedure";
     case Screen::Search: return "search";
+    case Screen::Services: return "services";
     case Screen::Mediator: return "mediator";
     case Screen::Check: return "check";
     case Screen::Staff: return "staff";
@@ -131,6 +132,7 @@ void Kiosk::frame(int width, int height, float px_per_mm, uint64_t now) {
     case Screen::Topic: draw_topic(); break;
     case Screen::Procedure: draw_procedure(); break;
     case Screen::Search: draw_search(); break;
+    case Screen::Services: draw_services(); break;
     case Screen::Mediator: draw_mediator(); break;
     case Screen::Check: draw_check(); break;
     case Screen::Staff: draw_staff(); break;

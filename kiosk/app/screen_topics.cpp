@@ -40,6 +40,9 @@ void Kiosk::draw_topics() {
   if (services_.pack && ui_.button("nav.search", t("nav.search"), t_lang("nav.search"),
                                    {2 * m.pad + bw, y, bw, m.button_h * 1.2f}, {ui::Variant::Surface, m.heading}))
     go(Screen::Search);
+  if (services_.pack && ui_.button("nav.services", t("nav.services"), t_lang("nav.services"),
+                                   {3 * m.pad + 2 * bw, y, bw, m.button_h * 1.2f}, {ui::Variant::Surface, m.heading}))
+    go(Screen::Services);
 }
 
 }  // namespace app

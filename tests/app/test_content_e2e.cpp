@@ -94,3 +94,26 @@ TEST_CASE("search from the Arabic UI finds the permit procedures by their Italia
   CHECK(element(results, "proc.first-permit").is_object());
   CHECK(harness::load_dump(run, "page")["screen"] == "procedure");
 }
+
+TEST_CASE("offices are listed in the visitor's collation order and filter by kind", "[e2e][content]") {
+  std::string pack = build_demo_pack(harness::temp_dir("pack"));
+  REQUIRE_FALSE(pack.empty());
+  harness::Run run = harness::run_kiosk(
+      "tap home.start\ntap lang.uk\ntap welcome.start\ntap nav.services\ndump all\ntap services.kind.questura\ndump q\n",
+      {"--content", pack});
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+  auto cards = [&](const char* dump) {
+    std::vector<std::string> names;
+    for (const auto& e : harness::load_dump(run, dump)["elements"])
+      if (e["role"] == "card") names.push_back(e["text"]);
+    return names;
+  };
+  std::vector<std::string> all = cards("all"), questura = cards("q");
+  REQUIRE(all.size() >= 3);
+  CHECK(all[0] < all[1]);  // ASCII-first names: collation agrees with byte order for these
+  REQUIRE(questura.size() >= 1);
+  CHECK(questura.size() < all.size());
+  CHECK(questura[0].find("Questura") != std::string::npos);
+  CHECK(element(harness::load_dump(run, "q"), "services.kind.questura")["selected"] == true);
+}
