@@ -184,6 +184,7 @@ bool write_locales(Writer& w, const std::string& dir, BuildResult* r, std::vecto
 BuildResult build_pack(const BuildOptions& o) {
     BuildResult r;
     Sources s = read_sources(o.content_dir, &r.errors);
+    for (const Diagnostic& d : s.warnings) r.warnings.push_back(d.text());
     Writer w;
     std::string err;
     if (!w.db.open(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &err) || !w.db.exec(kSchema, &err)) {

@@ -446,9 +446,15 @@ void read_procedure(Ctx& c, const std::string& dir, const std::string& id, Sourc
     }
     if (!p.texts.empty() && p.texts[0].lang == "it") {
         int rev = p.texts[0].revision;
-        for (const SrcText& t : p.texts)
+        for (const SrcText& t : p.texts) {
             if (t.lang != "it" && t.source_revision > rev)
- c.error(t.path, t.revision_line, "source_revision " + std::to_string(t.source_revision) + " is newer than the Italian revision " + std::to_string(rev));
+                c.error(t.path, t.revision_line, "source_revision " + std::to_string(t.source_revision) + " is newer than the Italian revision " + std::to_string(rev));
+            else if (t.lang != "it" && t.source_revision < rev)
+                s->warnings.push_back({t.path, t.revision_line, "translated from revision " + std::to_string(t.source_revision) +
+                                                                    ", the Italian text is at revision " + std::to_string(rev) + " (shown as outdated)"});
+        }
+        if (std::none_of(p.texts.begin(), p.texts.end(), [](const SrcText& t) { return t.lang == "en"; }))
+            s->warnings.push_back({join(dir, "en.md"), 0, "no English text: visitors without a translation will read Italian"});
     }
     s->procedures.push_back(std::move(p));
 }

@@ -45,6 +45,7 @@ struct Sources {
     std::vector<SrcProcedure> procedures;   // sorted by id
     std::vector<SrcService> services;       // sorted by id
     std::vector<SrcServiceTexts> service_texts;
+    std::vector<Diagnostic> warnings;       // not errors: outdated translations, no English text
 };
 
 // Reads and validates content_dir; every problem is appended to *errors.

@@ -61,6 +61,10 @@ TEST_CASE("compile: the good fixture builds and counts what it holds", "[content
     CHECK(r.stats.services == 2);
     CHECK(r.stats.ui_strings == 4);
     CHECK(fs::file_size(dir / "pack.sqlite") > 0);
+    std::string good = fixture("good");
+    CHECK(r.warnings == std::vector<std::string>{
+        good + "/procedures/permit-renewal/ar.md:5: translated from revision 1, the Italian text is at revision 2 (shown as outdated)",
+        good + "/procedures/tax-code/en.md: no English text: visitors without a translation will read Italian"});
 }
 
 TEST_CASE("compile: every malformed source fails with its exact errors and writes no pack", "[content][compile]") {
