@@ -42,12 +42,13 @@ static int build(int argc, char** argv) {
     auto t0 = std::chrono::steady_clock::now();
     content::BuildResult r = content::build_pack(o);
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    for (const std::string& w : r.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    // On failure only the errors are printed: warnings would bury them.
     for (const content::Diagnostic& d : r.errors) std::fprintf(stderr, "%s\n", d.text().c_str());
     if (!r.ok) {
         std::fprintf(stderr, "sportello-admin: %zu error%s, no pack written\n", r.errors.size(), r.errors.size() == 1 ? "" : "s");
         return 1;
     }
+    for (const std::string& w : r.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
     std::printf("%s: %d procedures, %d texts, %d offices, %d UI strings (%.0f ms)\n", o.out_path.c_str(),
                 r.stats.procedures, r.stats.translations, r.stats.services, r.stats.ui_strings, ms);
     return 0;

@@ -11,6 +11,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 "$admin" build --content "$fixtures/good" --locales "$fixtures/locales" --out "$tmp/a.pack" > "$tmp/out" 2> "$tmp/err"
 [ $? -eq 0 ] || fail "good build exit code (stderr: $(cat "$tmp/err"))"
 grep -q "2 procedures, 8 texts, 2 offices, 4 UI strings" "$tmp/out" || fail "summary line: $(cat "$tmp/out")"
+grep -q "^warning: .*/permit-renewal/ar.md:5: translated from revision 1" "$tmp/err" || fail "outdated warning: $(cat "$tmp/err")"
 "$admin" build --content "$fixtures/good" --locales "$fixtures/locales" --out "$tmp/b.pack" > /dev/null 2>&1 || fail "second build"
 cmp -s "$tmp/a.pack" "$tmp/b.pack" || fail "two builds differ"
 
