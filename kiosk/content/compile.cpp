@@ -38,7 +38,7 @@ CREATE TABLE mediator_days(desk TEXT PRIMARY KEY, days TEXT NOT NULL) WITHOUT RO
 CREATE TABLE ui_catalogs(lang TEXT PRIMARY KEY, translation TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE ui_strings(key TEXT NOT NULL, lang TEXT NOT NULL, text TEXT NOT NULL,
   source TEXT NOT NULL, PRIMARY KEY(key, lang)) WITHOUT ROWID;
-CREATE VIRTUAL TABLE search USING fts5(title, body, kind UNINDEXED, ref UNINDEXED,
+CREATE VIRTUAL TABLE search USING fts5(title, body, latin, kind UNINDEXED, ref UNINDEXED,
   lang UNINDEXED, tokenize = 'ascii', prefix = '1 2 3');
 )sql";
 
@@ -131,11 +131,11 @@ bool write_labels(Writer& w, const Sources& s, const std::vector<locale::Catalog
     for (const locale::Catalog& c : catalogs) {
         for (const SrcProcedure& p : s.procedures) {
             auto it = c.messages.find("topic." + p.topic);
-            if (it != c.messages.end() && !w.insert("INSERT INTO search VALUES('', ?, 'p', ?, ?)", fold(it->second), p.id, c.lang)) return false;
+            if (it != c.messages.end() && !w.insert("INSERT INTO search VALUES('', ?, ?, 'p', ?, ?)", fold(it->second), latin_fold(it->second), p.id, c.lang)) return false;
         }
         for (const SrcService& v : s.services) {
             auto it = c.messages.find("kind." + field(v, "kind"));
-            if (it != c.messages.end() && !w.insert("INSERT INTO search VALUES('', ?, 's', ?, ?)", fold(it->second), v.id, c.lang)) return false;
+            if (it != c.messages.end() && !w.insert("INSERT INTO search VALUES('', ?, ?, 's', ?, ?)", fold(it->second), latin_fold(it->second), v.id, c.lang)) return false;
         }
     }
     return true;
@@ -144,14 +144,16 @@ bool write_labels(Writer& w, const Sources& s, const std::vector<locale::Catalog
 bool write_search(Writer& w, const Sources& s, const std::vector<locale::Catalog>& catalogs) {
     for (const SrcProcedure& p : s.procedures)
         for (const SrcText& t : p.texts)
-            if (!w.insert("INSERT INTO search VALUES(?, ?, 'p', ?, ?)", fold(t.title), fold(plain_text(t)), p.id, t.lang)) return false;
+            if (!w.insert("INSERT INTO search VALUES(?, ?, ?, 'p', ?, ?)", fold(t.title), fold(plain_text(t)),
+                          latin_fold(t.title + "\n" + t.summary), p.id, t.lang))
+                return false;
     for (const SrcService& v : s.services) {
         std::string body = field(v, "address") + "\n" + field(v, "kind") + "\n" + field(v, "notes") + "\n" + field(v, "accessibility");
-        if (!w.insert("INSERT INTO search VALUES(?, ?, 's', ?, 'it')", fold(field(v, "name")), fold(body), v.id)) return false;
+        if (!w.insert("INSERT INTO search VALUES(?, ?, '', 's', ?, 'it')", fold(field(v, "name")), fold(body), v.id)) return false;
     }
     for (const SrcServiceTexts& st : s.service_texts)
         for (const auto& [id, na] : st.by_id)
-            if (!w.insert("INSERT INTO search VALUES('', ?, 's', ?, ?)", fold(na.first + "\n" + na.second), id, st.lang)) return false;
+            if (!w.insert("INSERT INTO search VALUES('', ?, '', 's', ?, ?)", fold(na.first + "\n" + na.second), id, st.lang)) return false;
     if (!write_labels(w, s, catalogs)) return false;
     return w.insert("INSERT INTO search(search) VALUES('optimize')");
 }

@@ -66,6 +66,11 @@ size_t utf8_invalid_at(std::string_view s);
 // of CJK characters as phrases. Empty when the input has no searchable character.
 std::string fts_query(std::string_view user_input);
 
+// The text transliterated to Latin ASCII (ICU "Any-Latin; Latin-ASCII") and folded, for the
+// index's latin column: pinyin for Chinese, romanized Bengali/Hindi/Ukrainian... Empty when the
+// folded text is already ASCII (nothing to add).
+std::string latin_fold(std::string_view utf8);
+
 // Splits "a, b ,c" into trimmed non-empty items.
 std::vector<std::string> split_list(std::string_view s, char sep = ',');
 

@@ -76,7 +76,7 @@ OpenResult Pack::open(const std::string& path) {
               m.services.prepare(m.db.get(), "SELECT id FROM services WHERE ?1 = '' OR kind = ?1") &&
               m.service.prepare(m.db.get(), "SELECT name, kind, address, lat, lon, hours, phone, email, website, languages FROM services WHERE id = ?") &&
               m.service_text.prepare(m.db.get(), "SELECT notes, accessibility, status FROM service_texts WHERE id = ? AND lang = ?") &&
-              m.search.prepare(m.db.get(), "SELECT kind, ref, lang, bm25(search, 10.0, 1.0) * "
+              m.search.prepare(m.db.get(), "SELECT kind, ref, lang, bm25(search, 10.0, 1.0, 2.0) * "
                                            "CASE lang WHEN ?2 THEN 2.0 WHEN 'it' THEN 1.5 ELSE 1.0 END AS r "
                                            "FROM search WHERE search MATCH ?1 ORDER BY r LIMIT 400") &&
               m.mediator.prepare(m.db.get(), "SELECT days FROM mediator_days WHERE desk = ?") &&
@@ -258,7 +258,8 @@ std::vector<std::string> Pack::extra_holidays() const { return split_list(manife
 
 // [SECTION] Search ---------------------------------------------------------------------------
 
-// Ranking: bm25 with titles weighing 10 times the body, then scaled by language (bm25 is
+// Ranking: bm25 with titles weighing 10 times the body (the Latin transliteration of title and
+// summary 2 times), then scaled by language (bm25 is
 // negative, lower is better): x2 for the visitor's language, x1.5 for Italian. A strong Italian
 // title match ("codice fiscale" typed from the Arabic UI) still beats a passing mention in the
 // visitor's language, and at comparable relevance the visitor's language comes first. A hit

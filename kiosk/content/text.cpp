@@ -5,6 +5,7 @@
 
 #include <unicode/coll.h>
 #include <unicode/normalizer2.h>
+#include <unicode/translit.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
 #include <unicode/uscript.h>
@@ -80,6 +81,22 @@ std::string fold(std::string_view utf8) {
     out.toUTF8String(r);
     while (!r.empty() && r.back() == ' ') r.pop_back();
     return r;
+}
+
+std::string latin_fold(std::string_view utf8) {
+    std::string folded = fold(utf8);
+    if (std::all_of(folded.begin(), folded.end(), [](char c) { return (unsigned char)c < 0x80; })) return {};
+    thread_local std::unique_ptr<icu::Transliterator> tr;
+    if (!tr) {
+        UErrorCode st = U_ZERO_ERROR;
+        tr.reset(icu::Transliterator::createInstance("Any-Latin; Latin-ASCII", UTRANS_FORWARD, st));
+        if (U_FAILURE(st)) { tr.reset(); return {}; }
+    }
+    icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), int32_t(utf8.size())));
+    tr->transliterate(u);
+    std::string latin;
+    u.toUTF8String(latin);
+    return fold(latin);
 }
 
 // [SECTION] FTS5 query -------------------------------------------------------------------------

@@ -157,3 +157,19 @@ TEST_CASE("search: topic and office-kind labels of the UI strings are searchable
     CHECK(hits[0].id == "permit-renewal");
     CHECK(hits[0].matched_lang == "ar");
 }
+
+TEST_CASE("search: Latin typing finds non-Latin titles through transliteration", "[content][search]") {
+    TempDir dir;
+    content::Pack pack = open_good(dir);
+    auto hits = pack.search("ju liu", "zh");            // pinyin of 居留
+    REQUIRE_FALSE(hits.empty());
+    CHECK(hits[0].id == "permit-renewal");
+    CHECK(hits[0].matched_lang == "zh");
+    CHECK(hits[0].title == "居留许可续签");
+    hits = pack.search("posvidk", "uk");                // посвідка typed on a Latin keyboard
+    REQUIRE_FALSE(hits.empty());
+    CHECK(hits[0].id == "permit-renewal");
+    CHECK(hits[0].matched_lang == "uk");
+    CHECK(pack.search("shui hao", "zh").size() >= 1);   // 税号
+    CHECK(first_id(pack.search("shui hao", "zh")) == "tax-code");
+}
