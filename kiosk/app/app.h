@@ -66,6 +66,7 @@ struct Session {                  // everything about the current visitor; wiped
   std::string topic;              // topic the visitor is reading (preselects the mediator form)
   std::string procedure;          // procedure the visitor is reading
   std::string service_kind;       // filter of the offices list; "" = all
+  bool show_italian = false;      // procedure pages show the Italian text beside the visitor's
   MediatorForm mediator;
   StatusCheck check;
   SearchState search;
@@ -124,6 +125,8 @@ private:
   void draw_topics();
   void draw_topic();
   void draw_procedure();
+  float draw_section(const content::Section& sec, const std::string& lang, const std::string& id_prefix, float x,
+                     float y, float w);
   void draw_search();
   void draw_services();
   float draw_office(const std::string& id, float x, float y, float w);
@@ -153,6 +156,7 @@ private:
   // What the content screens show, read from the pack when the visitor navigates (not per frame).
   std::vector<content::ProcedureSummary> topic_list_;
   std::shared_ptr<content::Procedure> procedure_;
+  std::shared_ptr<content::Procedure> italian_;   // the same procedure in Italian, for "show Italian too"
   std::string procedure_key_;         // id + language procedure_ was read for
   std::vector<content::Service> services_list_;
   std::vector<std::string> service_kinds_;

@@ -47,6 +47,29 @@ float Kiosk::draw_office(const std::string& id, float x, float y, float w) {
   return cy - y;
 }
 
+// One section: its heading, then paragraphs, numbered steps and checklist items. Returns its height.
+float Kiosk::draw_section(const content::Section& sec, const std::string& lang, const std::string& id_prefix, float x,
+                          float y, float w) {
+  const ui::Metrics& m = ui_.m();
+  float cy = y;
+  cy += ui_.text(id_prefix + "section." + sec.id, sec.heading, lang, {x, cy, w, 0}, m.heading * 0.8f, ui_.theme().primary,
+                 true, text::Align::Start, "heading") + m.pad * 0.3f;
+  int index = 0;
+  for (const content::Block& b : sec.blocks) {
+    std::string id = id_prefix + sec.id + "." + std::to_string(++index);
+    // Steps keep their numbers and documents become a checklist: the shape matters to people
+    // who read slowly or not at all.
+    std::string text = b.text;
+    if (b.kind == content::BlockKind::ListItem)
+      text = (b.number > 0 ? std::to_string(b.number) + ". " : sec.id == "documents" ? "☐ " : "• ") + b.text;
+    const char* role = b.kind == content::BlockKind::ListItem ? (b.number > 0 ? "step" : "item") : "text";
+    float indent = b.kind == content::BlockKind::ListItem ? m.pad * 0.6f : 0;
+    cy += ui_.text(id, text, lang, {x + indent, cy, w - indent, 0}, m.body, ui_.theme().ink,
+                   b.kind == content::BlockKind::Heading, text::Align::Start, role) + m.pad * 0.3f;
+  }
+  return cy - y;
+}
+
 void Kiosk::draw_procedure() {
   const ui::Metrics& m = ui_.m();
   if (!services_.pack) return back();
@@ -54,6 +77,11 @@ void Kiosk::draw_procedure() {
   if (procedure_key_ != key) {  // read once per page and language, never per frame
     content::ProcedureResult r = services_.pack->procedure(session_.procedure, session_.lang);
     procedure_ = r.ok ? std::make_shared<content::Procedure>(std::move(r.procedure)) : nullptr;
+    italian_ = nullptr;
+    if (procedure_ && procedure_->lang != "it") {
+      content::ProcedureResult it = services_.pack->procedure(session_.procedure, "it");
+      if (it.ok) italian_ = std::make_shared<content::Procedure>(std::move(it.procedure));
+    }
     procedure_key_ = key;
   }
   float y = 0;
@@ -77,24 +105,25 @@ void Kiosk::draw_procedure() {
   if (p.outdated)
     cy += ui_.text("badge.outdated", t("badge.outdated"), t_lang("badge.outdated"), {x, cy, cw, 0}, m.small,
                    ui_.theme().accent, true, text::Align::Start, "badge") + m.pad * 0.2f;
-  cy += ui_.text("proc.summary", p.summary, p.lang, {x, cy, cw, 0}, m.body, ui_.theme().ink) + m.pad;
+  cy += ui_.text("proc.summary", p.summary, p.lang, {x, cy, cw, 0}, m.body, ui_.theme().ink) + m.pad * 0.5f;
+  if (p.lang != "it" && italian_) {
+    const char* label = session_.show_italian ? "proc.hide_italian" : "proc.show_italian";
+    if (ui_.button("proc.show_italian", t(label), t_lang(label), {x, cy, std::min(cw, m.px_per_mm * 80), m.button_h * 0.8f},
+                   {ui::Variant::Surface, m.body, true, text::Align::Center, session_.show_italian}, "toggle"))
+      session_.show_italian = !session_.show_italian;
+    cy += m.button_h * 0.8f + m.pad * 0.5f;
+  }
+  // "Show Italian too": the Italian text beside the visitor's, section by section, so a visitor
+  // and a clerk can read along together.
+  bool beside = session_.show_italian && p.lang != "it" && italian_;
+  float col = beside ? (cw - m.pad) / 2 : cw;
   for (const content::Section& sec : p.sections) {
-    cy += ui_.text("section." + sec.id, sec.heading, p.lang, {x, cy, cw, 0}, m.heading * 0.8f, ui_.theme().primary, true,
-                   text::Align::Start, "heading") + m.pad * 0.3f;
-    int index = 0;
-    for (const content::Block& b : sec.blocks) {
-      std::string id = sec.id + "." + std::to_string(++index);
-      // Steps keep their numbers and documents become a checklist: the shape matters to people
-      // who read slowly or not at all.
-      std::string text = b.text;
-      if (b.kind == content::BlockKind::ListItem)
-        text = (b.number > 0 ? std::to_string(b.number) + ". " : sec.id == "documents" ? "☐ " : "• ") + b.text;
-      const char* role = b.kind == content::BlockKind::ListItem ? (b.number > 0 ? "step" : "item") : "text";
-      float indent = b.kind == content::BlockKind::ListItem ? m.pad * 0.6f : 0;
-      cy += ui_.text(id, text, p.lang, {x + indent, cy, cw - indent, 0}, m.body, ui_.theme().ink,
-                     b.kind == content::BlockKind::Heading, text::Align::Start, role) + m.pad * 0.3f;
-    }
-    cy += m.pad * 0.5f;
+    float left = draw_section(sec, p.lang, "", x, cy, col);
+    float right = 0;
+    if (beside)
+      if (const content::Section* it = italian_->section(sec.id))
+        right = draw_section(*it, "it", "it.", x + col + m.pad, cy, col);
+    cy += std::max(left, right) + m.pad * 0.5f;
   }
   if (!p.offices.empty()) {
     cy += ui_.text("proc.where", t("proc.where"), t_lang("proc.where"), {x, cy, cw, 0}, m.heading * 0.8f,

@@ -120,3 +120,22 @@ TEST_CASE("offices are listed in the visitor's collation order and filter by kin
   CHECK(questura[0].find("Questura") != std::string::npos);
   CHECK(element(harness::load_dump(run, "q"), "services.kind.questura")["selected"] == true);
 }
+
+TEST_CASE("'show Italian too' puts the Italian text beside the visitor's, section by section", "[e2e][content]") {
+  std::string pack = build_demo_pack(harness::temp_dir("pack"));
+  REQUIRE_FALSE(pack.empty());
+  harness::Run run = harness::run_kiosk(
+      "tap home.start\ntap lang.en\ntap welcome.start\ntap topic.permits\ntap proc.permit-renewal\ndump alone\n"
+      "tap proc.show_italian\ndump beside\n",
+      {"--content", pack});
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+  nlohmann::json alone = harness::load_dump(run, "alone"), beside = harness::load_dump(run, "beside");
+  CHECK_FALSE(element(alone, "it.section.steps").is_object());
+  nlohmann::json en = element(beside, "steps.1"), it = element(beside, "it.steps.1");
+  REQUIRE(en.is_object());
+  REQUIRE(it.is_object());
+  CHECK(it["lang"] == "it");
+  CHECK(it["rect"][0].get<float>() > en["rect"][0].get<float>() + en["rect"][2].get<float>());  // beside, not below
+  CHECK(element(beside, "proc.show_italian")["selected"] == true);
+}
