@@ -41,21 +41,25 @@ void Runner::draw(uint64_t now_ms) {
 }
 
 void Runner::settle() {
-  // Background work (an enqueue's fsync, a status query) takes real time even on the virtual
-  // clock: wait for it, bounded, before drawing what it changed.
   auto t0 = std::chrono::steady_clock::now();
-  while (kiosk_.busy() && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(120)) {
-    draw(platform::now_ms());
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  // Draw until the frame is stable: two frames after the last change, as ImGui needs, and while
-  // inertia runs. Bounded, so a bug that animates forever cannot hang a script.
-  for (int i = 0; i < 3 || ((kiosk_.animating() || redraw_) && i < 600); i++) {
-    uint64_t now = platform::now_ms();
-    kiosk_.update_timers(now);
-    draw(now);
-    if (kiosk_.animating()) platform::clock_advance(16);
-  }
+  auto in_time = [&] { return std::chrono::steady_clock::now() - t0 < std::chrono::seconds(120); };
+  do {
+    // Draw until the frame is stable: two frames after the last change, as ImGui needs, and
+    // while inertia runs. Bounded, so a bug that animates forever cannot hang a script.
+    for (int i = 0; i < 3 || ((kiosk_.animating() || redraw_) && i < 600); i++) {
+      uint64_t now = platform::now_ms();
+      kiosk_.update_timers(now);
+      draw(now);
+      if (kiosk_.animating()) platform::clock_advance(16);
+    }
+    // Background work those frames started (an enqueue's fsync, a status query) takes real
+    // time even on the virtual clock: wait for it, bounded, then draw what it changed.
+    while (kiosk_.busy() && in_time()) {
+      draw(platform::now_ms());
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  } while (kiosk_.busy() && in_time());
+  for (int i = 0; i < 3; i++) draw(platform::now_ms());
 }
 
 void Runner::advance(uint64_t ms) {
