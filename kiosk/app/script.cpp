@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -54,10 +55,15 @@ static void drag(Runner& r, float x1, float y1, float x2, float y2, int ms) {
   r.draw(platform::now_ms());
 }
 
+// Written beside and renamed into place: a reader (or a kill -9) never sees half a file.
 static bool write_file(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary);
-  out << data;
-  return (bool)out;
+  std::string part = path + ".part";
+  {
+    std::ofstream out(part, std::ios::binary);
+    out << data;
+    if (!out.flush()) return false;
+  }
+  return std::rename(part.c_str(), path.c_str()) == 0;
 }
 
 // One step; returns an error text or "".

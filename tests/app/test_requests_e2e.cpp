@@ -16,21 +16,7 @@ namespace {
 const char* kCanaryName = "Zzcanary Qqvisitor";
 const char* kCanaryPhone = "3399917735";
 
-// The hub, provisioned in a fresh data dir and serving on a free loopback port.
-struct Hub {
-  std::string data, public_key, token;
-  harness::Server server;
-  bool start(const std::string& dir) {
-    data = dir + "/hub";
-    public_key = harness::last_line(harness::capture({SPORTELLO_HUB_BIN, "init", "--data", data}));
-    token = harness::last_line(harness::capture({SPORTELLO_HUB_BIN, "add-kiosk", "--data", data, "--id", "GR-01"}));
-    harness::capture({"/bin/sh", "-c", "echo 'password-anna' | " + std::string(SPORTELLO_HUB_BIN) + " add-mediator --data " +
-                                           data + " --user anna --cheap-hash"});
-    if (public_key.empty() || token.empty()) return false;
-    return server.start({SPORTELLO_HUB_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0"}, "listening on 127.0.0.1:");
-  }
-  std::string url() const { return "http://127.0.0.1:" + server.port; }
-};
+using harness::Hub;
 
 size_t collect(char* p, size_t size, size_t n, void* out) {
   static_cast<std::string*>(out)->append(p, size * n);
@@ -40,7 +26,7 @@ size_t collect(char* p, size_t size, size_t n, void* out) {
 // GET /api/v1/requests/status?ref= with the kiosk's token: the hub's own answer.
 long hub_status(const Hub& hub, const std::string& ref, std::string* body) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-  std::string url = hub.url() + "/api/v1/requests/status?ref=" + ref;
+  std::string url = hub.url("/api/v1/requests/status?ref=" + ref);
   curl_slist* headers = curl_slist_append(nullptr, ("Authorization: Bearer " + hub.token).c_str());
   curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
@@ -58,7 +44,7 @@ long hub_status(const Hub& hub, const std::string& ref, std::string* body) {
 TEST_CASE("a visitor's request reaches the hub once, sealed, a mediator closes it, the code shows it", "[e2e][requests]") {
   std::string dir = harness::temp_dir("requests");
   Hub hub;
-  REQUIRE(hub.start(dir));
+  REQUIRE(hub.start("requests-hub"));
   harness::write_file(dir + "/token", hub.token + "\n");
   std::vector<std::string> kiosk_args = {"--outbox-db", dir + "/kiosk/outbox.db", "--hub-url", hub.url(), "--kiosk-id",
                                          "GR-01", "--ref-prefix", "GR1", "--hub-token-file", dir + "/token",

@@ -5,44 +5,13 @@
 #include <catch2/catch.hpp>
 #include <curl/curl.h>
 #include <sodium.h>
-#include <sqlite3.h>
 
 #include <filesystem>
 #include <memory>
 
 namespace {
 
-struct Hub {
-  std::string dir, data, public_key, token;
-  harness::Server server;
-  std::string scheme = "http";
-  bool start(const std::string& name, const std::vector<std::string>& extra = {}) {
-    dir = harness::temp_dir(name);
-    data = dir + "/hub";
-    public_key = harness::last_line(harness::capture({SPORTELLO_HUB_BIN, "init", "--data", data}));
-    token = harness::last_line(harness::capture({SPORTELLO_HUB_BIN, "add-kiosk", "--data", data, "--id", "GR-01"}));
-    for (const char* user : {"anna", "bruno"})
-      harness::capture({"/bin/sh", "-c", "echo 'password-" + std::string(user) + "' | " + SPORTELLO_HUB_BIN +
-                                             " add-mediator --data " + data + " --user " + user + " --cheap-hash"});
-    std::vector<std::string> args = {SPORTELLO_HUB_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return !public_key.empty() && !token.empty() && server.start(args, "listening on 127.0.0.1:");
-  }
-  std::string url(const std::string& path) const { return scheme + "://127.0.0.1:" + server.port + path; }
-  int64_t rows() const {
-    sqlite3* db = nullptr;
-    int64_t n = -1;
-    if (sqlite3_open_v2((data + "/hub.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-      sqlite3_stmt* st = nullptr;
-      if (sqlite3_prepare_v2(db, "SELECT count(*) FROM requests", -1, &st, nullptr) == SQLITE_OK &&
-          sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-      sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
-    return n;
-  }
-};
+using harness::Hub;
 
 size_t collect(char* p, size_t size, size_t n, void* out) {
   static_cast<std::string*>(out)->append(p, size * n);

@@ -1,8 +1,11 @@
-// Runs the real `sportello` binary headless with a script and reads back what it wrote.
+// The end-to-end harness: runs the real `sportello` binary headless with a script and reads back
+// what it wrote, and runs the real `sportello-hub` on loopback in a fresh data directory.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,6 +39,20 @@ struct Server {
   std::string port;
   bool start(const std::vector<std::string>& args, const std::string& ready_prefix);
   ~Server();
+};
+
+// The real hub, provisioned in a fresh data dir (one kiosk GR-01; mediators anna and bruno with
+// passwords password-anna and password-bruno) and serving on a free loopback port.
+struct Hub {
+  std::string dir, data, public_key, token;
+  std::string scheme = "http";
+  Server server;
+  bool start(const std::string& name, const std::vector<std::string>& serve_args = {});
+  std::string url(const std::string& path = "") const;
+  // Reads the hub's database directly (a second reader; the hub keeps serving).
+  int64_t rows() const;
+  int64_t rows_with_ref(const std::string& ref) const;
+  std::set<std::string> ids() const;
 };
 
 nlohmann::json load_dump(const Run& run, const std::string& name);

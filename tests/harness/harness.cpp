@@ -1,5 +1,7 @@
 #include "harness.h"
 
+#include <sqlite3.h>
+
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -124,6 +126,61 @@ Server::~Server() {
     kill(pid, SIGTERM);
     waitpid(pid, nullptr, 0);
   }
+}
+
+bool Hub::start(const std::string& name, const std::vector<std::string>& serve_args) {
+  dir = temp_dir(name);
+  data = dir + "/hub";
+  public_key = last_line(capture({SPORTELLO_HUB_BIN, "init", "--data", data}));
+  token = last_line(capture({SPORTELLO_HUB_BIN, "add-kiosk", "--data", data, "--id", "GR-01"}));
+  for (const std::string user : {"anna", "bruno"})
+    capture({"/bin/sh", "-c", "echo 'password-" + user + "' | " + quote(SPORTELLO_HUB_BIN) + " add-mediator --data " +
+                                  quote(data) + " --user " + user + " --cheap-hash"});
+  std::vector<std::string> args = {SPORTELLO_HUB_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0"};
+  args.insert(args.end(), serve_args.begin(), serve_args.end());
+  return !public_key.empty() && !token.empty() && server.start(args, "listening on 127.0.0.1:");
+}
+
+std::string Hub::url(const std::string& path) const { return scheme + "://127.0.0.1:" + server.port + path; }
+
+// Runs one query with an optional text parameter on the hub's database, read-only.
+static void query_hub(const std::string& data, const char* sql, const std::string& param,
+                      void (*row)(sqlite3_stmt*, void*), void* out) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2((data + "/hub.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK) {
+      if (!param.empty()) sqlite3_bind_text(st, 1, param.c_str(), -1, SQLITE_TRANSIENT);
+      while (sqlite3_step(st) == SQLITE_ROW) row(st, out);
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+}
+
+static void first_int(sqlite3_stmt* st, void* out) { *static_cast<int64_t*>(out) = sqlite3_column_int64(st, 0); }
+
+int64_t Hub::rows() const {
+  int64_t n = -1;
+  query_hub(data, "SELECT count(*) FROM requests", "", first_int, &n);
+  return n;
+}
+
+int64_t Hub::rows_with_ref(const std::string& ref) const {
+  int64_t n = -1;
+  query_hub(data, "SELECT count(*) FROM requests WHERE ref = ?1", ref, first_int, &n);
+  return n;
+}
+
+std::set<std::string> Hub::ids() const {
+  std::set<std::string> out;
+  query_hub(data, "SELECT id FROM requests", "",
+            [](sqlite3_stmt* st, void* out) {
+              static_cast<std::set<std::string>*>(out)->insert((const char*)sqlite3_column_text(st, 0));
+            },
+            &out);
+  return out;
 }
 
 Run run_raw(const std::vector<std::string>& args) { return exec(args, temp_dir("raw")); }
