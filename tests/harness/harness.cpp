@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <csignal>
+#include <fcntl.h>
 #include <sys/select.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,6 +90,10 @@ bool Server::start(const std::vector<std::string>& args, const std::string& read
   if (pid == 0) {
     dup2(fds[1], 1);
     close(fds[0]);
+    if (!log_path.empty()) {
+      int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+      if (log >= 0) dup2(log, 2);
+    }
     std::vector<char*> argv;
     for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -138,6 +143,7 @@ bool Hub::start(const std::string& name, const std::vector<std::string>& serve_a
                                   quote(data) + " --user " + user + " --cheap-hash"});
   std::vector<std::string> args = {SPORTELLO_HUB_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0"};
   args.insert(args.end(), serve_args.begin(), serve_args.end());
+  server.log_path = dir + "/hub.log";
   return !public_key.empty() && !token.empty() && server.start(args, "listening on 127.0.0.1:");
 }
 

@@ -37,12 +37,14 @@ std::string last_line(const std::string& text);
 struct Server {
   int pid = -1;
   std::string port;
+  std::string log_path;  // when set, the server's stderr goes to this file
   bool start(const std::vector<std::string>& args, const std::string& ready_prefix);
   ~Server();
 };
 
 // The real hub, provisioned in a fresh data dir (one kiosk GR-01; mediators anna and bruno with
-// passwords password-anna and password-bruno) and serving on a free loopback port.
+// passwords password-anna and password-bruno) and serving on a free loopback port; its log is
+// dir/hub.log.
 struct Hub {
   std::string dir, data, public_key, token;
   std::string scheme = "http";
