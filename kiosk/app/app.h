@@ -39,7 +39,8 @@ struct Options {
   // Mediator requests: the outbox and the hub it uploads to.
   std::string outbox_db;            // --outbox-db FILE (SQLite); empty = requests disabled
   std::string hub_url, kiosk_id, ref_prefix = "K", hub_token_file, hub_public_key, hub_ca_file, hub_pin;
-  std::vector<std::string> mediator_days = {"Tu", "Th"};  // when the pack does not list them
+  std::string desk;                 // --desk ID: this desk's mediator days are mediator_days.ID of the pack
+  std::vector<content::Weekday> mediator_days = {content::Weekday::Tu, content::Weekday::Th};  // when the pack lists none
   bool show_help = false;
 };
 struct ParseResult {
@@ -113,7 +114,7 @@ private:
   std::string t_lang(const char* key);          // the language that string really is in
   // Replaces {name} placeholders of a message with plain strings (dates, times, names).
   static std::string fill(std::string message, std::initializer_list<std::pair<const char*, std::string>> args);
-  std::vector<std::string> desk_days() const;
+  std::vector<content::Weekday> desk_days() const;
   std::string content_version() const;
   void go(Screen s);
   void back();

@@ -49,7 +49,14 @@ std::string Kiosk::fill(std::string message, std::initializer_list<std::pair<con
   return message;
 }
 
-std::vector<std::string> Kiosk::desk_days() const { return options_.mediator_days; }
+// The pack's days for this desk when it lists them (the operator's content wins), else the option.
+std::vector<content::Weekday> Kiosk::desk_days() const {
+  if (services_.pack && !options_.desk.empty()) {
+    std::vector<content::Weekday> days = services_.pack->mediator_days(options_.desk);
+    if (!days.empty()) return days;
+  }
+  return options_.mediator_days;
+}
 
 std::string Kiosk::content_version() const {
   return services_.pack ? std::to_string(services_.pack->content_version()) : "-";

@@ -8,6 +8,7 @@
 #include <unicode/timezone.h>
 
 #include <cstring>
+#include <ctime>
 #include <memory>
 
 namespace app {
@@ -36,31 +37,16 @@ void MediatorForm::clear() {
   field = 1;
 }
 
-static int weekday_index(const std::string& two) {
-  static const char* names[] = {"Su", "Mo", "Tu", "We", "Th", "Fr", "Sa"};  // ICU: Sunday = 1
-  for (int i = 0; i < 7; i++)
-    if (two == names[i]) return i + 1;
-  return 0;
-}
-
-std::string next_desk_day(const std::vector<std::string>& weekdays, int64_t now_unix_ms) {
-  UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<icu::Calendar> cal(
-      icu::Calendar::createInstance(icu::TimeZone::createTimeZone("Europe/Rome"), icu::Locale::getRoot(), status));
-  if (U_FAILURE(status)) return {};
-  cal->setTime((UDate)now_unix_ms, status);
-  for (int i = 0; i < 14; i++) {
-    cal->add(UCAL_DATE, 1, status);  // from tomorrow: today's desk may already be over
-    int dow = cal->get(UCAL_DAY_OF_WEEK, status);
-    for (const std::string& w : weekdays)
-      if (weekday_index(w) == dow) {
-        char buf[40];
-        snprintf(buf, sizeof buf, "%04d-%02d-%02d", cal->get(UCAL_YEAR, status), cal->get(UCAL_MONTH, status) + 1,
-                 cal->get(UCAL_DATE, status));
-        return U_SUCCESS(status) ? buf : "";
-      }
-  }
-  return {};
+std::string next_desk_day(const std::vector<content::Weekday>& days, const std::vector<std::string>& extra_holidays,
+                          int64_t now_unix_ms) {
+  double noon = 0;  // from tomorrow: today's desk may already be over
+  if (!content::next_day_of(days, (double)now_unix_ms, false, extra_holidays, &noon)) return {};
+  time_t t = (time_t)(noon / 1000);  // local noon in Rome is the same date in UTC
+  tm utc{};
+  gmtime_r(&t, &utc);
+  char buf[40];
+  snprintf(buf, sizeof buf, "%04d-%02d-%02d", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday);
+  return buf;
 }
 
 std::string format_day(const std::string& day, const std::string& lang) {

@@ -2,6 +2,8 @@
 // mediator screens share (next desk day, reference code as a QR code).
 #pragma once
 
+#include "content/content.h"
+
 #include "ui.h"
 
 #include <cstdint>
@@ -36,8 +38,10 @@ struct StatusCheck {
   std::string result_key;          // a status.* string key, empty before the first check
 };
 
-// Weekly mediator days at this desk ("Mo".."Su") -> the next such day after today, Europe/Rome.
-std::string next_desk_day(const std::vector<std::string>& weekdays, int64_t now_unix_ms);
+// The next of this desk's weekly mediator days after today that is not a public holidays (Italian
+// ones plus the pack's extras), as YYYY-MM-DD in Europe/Rome; "" when there is none.
+std::string next_desk_day(const std::vector<content::Weekday>& days, const std::vector<std::string>& extra_holidays,
+                          int64_t now_unix_ms);
 // "martedì 24 novembre" / "الثلاثاء 24 نوفمبر" for a YYYY-MM-DD day, in a language.
 std::string format_day(const std::string& yyyy_mm_dd, const std::string& lang);
 // A phone number a mediator can call: 6 to 15 digits, an optional leading +, spaces allowed.

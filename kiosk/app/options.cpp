@@ -24,7 +24,8 @@ const char* usage() {
       "  --outbox-db FILE     where mediator requests wait for the hub (SQLite; default: none)\n"
       "  --hub-url URL --kiosk-id ID --ref-prefix P --hub-token-file F --hub-public-key B64\n"
       "  [--hub-ca-file PEM] [--hub-pin sha256//...]   the hub requests are uploaded to\n"
-      "  --mediator-days Tu,Th  weekly mediator days at this desk (when the pack lists none)\n"
+      "  --desk ID            this desk's id in the pack: its mediator days are mediator_days.ID\n"
+      "  --mediator-days Tu,Th  weekly mediator days at this desk when the pack lists none\n"
       "  --frame-stats FILE   write each frame's time in ms to FILE at exit (benchmarks)\n"
       "  --help               this text\n";
 }
@@ -88,14 +89,18 @@ static std::string apply(Options& o, const std::string& key, const std::string& 
   } else if (key == "hub-pin") {
     if (value.rfind("sha256//", 0) != 0) return bad("sha256//<base64 of the key's SHA-256>");
     o.hub_pin = value;
+  } else if (key == "desk") {
+    o.desk = value;
   } else if (key == "mediator-days") {
     o.mediator_days.clear();
     std::string day;
     for (size_t i = 0; i <= value.size(); i++) {
       if (i == value.size() || value[i] == ',') {
-        static const std::string names = "Mo Tu We Th Fr Sa Su";
-        if (day.size() != 2 || names.find(day) == std::string::npos) return bad("weekdays like Tu,Th");
-        o.mediator_days.push_back(day);
+        int found = -1;
+        for (int d = 0; d < 7; d++)
+          if (day == content::weekday_code((content::Weekday)d)) found = d;
+        if (found < 0) return bad("weekdays like Tu,Th");
+        o.mediator_days.push_back((content::Weekday)found);
         day.clear();
       } else if (value[i] != ' ') {
         day += value[i];

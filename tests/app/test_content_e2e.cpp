@@ -147,3 +147,27 @@ TEST_CASE("'show Italian too' puts the Italian text beside the visitor's, sectio
   CHECK(it["rect"][0].get<float>() > en["rect"][0].get<float>() + en["rect"][2].get<float>());  // beside, not below
   CHECK(element(beside, "proc.show_italian")["selected"] == true);
 }
+
+TEST_CASE("'come back to this desk' offers the next mediator day the pack lists for this desk", "[e2e][content]") {
+  std::string pack = build_demo_pack(harness::temp_dir("pack"));
+  REQUIRE_FALSE(pack.empty());
+  const std::string script = "tap home.start\ntap lang.it\ntap welcome.start\ntap nav.mediator\ndump how\n";
+  // The virtual clock starts on Monday 23 November 2026, 10:00 in Rome.
+  struct Case {
+    std::vector<std::string> args;
+    const char* day;
+  } cases[] = {
+      {{"--content", pack, "--desk", "comune-arcidosso"}, "giovedì 26 novembre"},         // pack: Th
+      {{"--content", pack, "--desk", "infoimmigrati-grosseto"}, "mercoledì 25 novembre"},  // pack: Mo,We,Fr
+      {{"--content", pack, "--desk", "not-in-the-pack", "--mediator-days", "Fr"}, "venerdì 27 novembre"},
+      {{"--content", pack}, "martedì 24 novembre"},  // no desk: the default Tu,Th
+  };
+  for (const Case& c : cases) {
+    harness::Run run = harness::run_kiosk(script, c.args);
+    INFO(run.stderr_text << c.args.back());
+    REQUIRE(run.exit_code == 0);
+    nlohmann::json desk = element(harness::load_dump(run, "how"), "mediator.at_desk");
+    REQUIRE(desk.is_object());
+    CHECK_THAT(desk["text"].get<std::string>(), Catch::Contains(c.day));
+  }
+}
