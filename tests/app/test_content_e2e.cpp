@@ -27,7 +27,7 @@ TEST_CASE("a topic lists its procedures and a procedure shows numbered steps and
   REQUIRE_FALSE(pack.empty());
   harness::Run run = harness::run_kiosk(
       "tap home.start\ntap lang.it\ntap welcome.start\ntap topic.permits\ndump topic\n"
-      "tap proc.permit-renewal\ndump proc\n",
+      "tap proc.permit-renewal\ndump proc\ntap nav.mediator\ndump mediator\n",
       {"--content", pack});
   INFO(run.stderr_text);
   REQUIRE(run.exit_code == 0);
@@ -42,6 +42,11 @@ TEST_CASE("a topic lists its procedures and a procedure shows numbered steps and
   CHECK(step["role"] == "step");
   CHECK(step["text"].get<std::string>().rfind("1. ", 0) == 0);
   CHECK_FALSE(element(proc, "notice.fallback").is_object());  // Italian is the source
+  // "Talk to a mediator" from the page: the page's topic is preselected.
+  nlohmann::json mediator = harness::load_dump(run, "mediator");
+  CHECK(mediator["screen"] == "mediator");
+  CHECK(element(mediator, "mediator.topic.permits")["selected"] == true);
+  CHECK(element(mediator, "mediator.topic.health")["selected"] == false);
 }
 
 TEST_CASE("Arabic without a translation: mirrored page, fallback notice, offices with open-now", "[e2e][content]") {
