@@ -176,3 +176,49 @@ TEST_CASE("'come back to this desk' offers the next mediator day the pack lists 
     CHECK_THAT(desk["text"].get<std::string>(), Catch::Contains(c.day));
   }
 }
+
+// True when the UTF-8 text holds a character of the Bengali block (U+0980..U+09FF: E0 A6/A7 xx).
+static bool has_bengali(const std::string& s) {
+  for (size_t i = 0; i + 1 < s.size(); i++)
+    if ((unsigned char)s[i] == 0xE0 && ((unsigned char)s[i + 1] == 0xA6 || (unsigned char)s[i + 1] == 0xA7)) return true;
+  return false;
+}
+
+TEST_CASE("Bengali: a topic, a procedure with its steps in Bengali, an office card", "[e2e][content]") {
+  std::string pack = build_demo_pack(harness::temp_dir("pack"));
+  REQUIRE_FALSE(pack.empty());
+  harness::Run run = harness::run_kiosk(
+      "tap home.start\ntap lang.bn\ntap welcome.start\ntap topic.health\ndump topic\n"
+      "tap proc.health-enrolment\ndump top\n"
+      "drag 960 900 960 150 200\nwait 3000\ndrag 960 900 960 150 200\nwait 3000\ndrag 960 900 960 150 200\nwait 3000\n"
+      "dump bottom\n",
+      {"--content", pack});
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+  nlohmann::json topic = harness::load_dump(run, "topic");
+  CHECK(topic["lang"] == "bn");
+  nlohmann::json entry = element(topic, "proc.health-enrolment");
+  REQUIRE(entry.is_object());
+  CHECK(has_bengali(entry["text"]));
+
+  nlohmann::json top = harness::load_dump(run, "top");
+  CHECK(top["screen"] == "procedure");
+  CHECK(top["direction"] == "ltr");
+  CHECK(element(top, "proc.title")["lang"] == "bn");
+  CHECK_FALSE(element(top, "notice.fallback").is_object());  // the Bengali text exists
+  CHECK(element(top, "badge.machine").is_object());          // and says it is a machine translation
+  nlohmann::json step = element(top, "steps.1");
+  REQUIRE(step.is_object());
+  CHECK(step["role"] == "step");
+  CHECK(step["lang"] == "bn");
+  CHECK(has_bengali(step["text"]));
+
+  nlohmann::json bottom = harness::load_dump(run, "bottom");
+  nlohmann::json office = element(bottom, "office.asl-grosseto");
+  REQUIRE(office.is_object());
+  CHECK(element(bottom, "office.asl-grosseto.address").is_object());
+  nlohmann::json open = element(bottom, "office.asl-grosseto.open");
+  REQUIRE(open.is_object());
+  CHECK(open["lang"] == "bn");
+  CHECK(has_bengali(open["text"]));
+}
