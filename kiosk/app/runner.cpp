@@ -24,10 +24,10 @@ void Runner::draw(uint64_t now_ms) {
   const text::AtlasPixels& px = engine_.atlas();
   if (px.generation != atlas_generation_ || atlas_.width() != px.width) {
     atlas_.resize(px.width, px.height);
-    atlas_.upload(0, 0, px.width, px.height, px.rgba, px.width);
+    atlas_.upload(0, 0, px.width, px.height, px.coverage, px.width);
     atlas_generation_ = px.generation;
   } else if (px.dirty_x0 < px.dirty_x1 && px.dirty_y0 < px.dirty_y1) {
-    atlas_.upload(px.dirty_x0, px.dirty_y0, px.dirty_x1 - px.dirty_x0, px.dirty_y1 - px.dirty_y0, px.rgba, px.width);
+    atlas_.upload(px.dirty_x0, px.dirty_y0, px.dirty_x1 - px.dirty_x0, px.dirty_y1 - px.dirty_y0, px.coverage, px.width);
   }
   engine_.clear_atlas_dirty();
   // A glyph that did not fit the atlas this frame was left blank: draw once more.

@@ -102,7 +102,8 @@ private:
   std::string error_;
 };
 
-// An RGBA8 texture for glyph atlases and images. Needs the window's GL context to be current.
+// A glyph-atlas texture: one byte of coverage per pixel (GL_R8), sampled as white with that alpha
+// (texture swizzle), a quarter of the memory of RGBA. Needs the window's GL context to be current.
 class Texture {
 public:
   Texture() = default;
@@ -111,8 +112,8 @@ public:
   Texture& operator=(Texture&& other) noexcept;
   // (Re)creates storage of this size; contents undefined until uploaded.
   void resize(int width, int height);
-  // Copies a sub-rectangle of an RGBA8 image whose full row length is `row_pixels`.
-  void upload(int x, int y, int w, int h, const uint8_t* rgba, int row_pixels);
+  // Copies a sub-rectangle of a coverage image whose full row length is `row_pixels`.
+  void upload(int x, int y, int w, int h, const uint8_t* coverage, int row_pixels);
   void* imgui_id() const { return (void*)(uintptr_t)id_; }
   int width() const { return width_; }
   int height() const { return height_; }

@@ -1,4 +1,4 @@
-// Glyph atlas: FreeType rasterization by glyph id into an RGBA8 bitmap (white, coverage in alpha).
+// Glyph atlas: FreeType rasterization by glyph id into an 8-bit coverage bitmap.
 //
 // Index
 //   [SECTION] Packing
@@ -26,8 +26,7 @@ static const int kPad = 1;   // empty pixels between glyphs so bilinear sampling
 void Atlas::init(int initial, int max) {
     max_size = std::max(64, max);
     width = height = std::min(std::max(64, initial), max_size);
-    rgba.assign((size_t)width * height * 4, 0);
-    for (size_t i = 0; i < rgba.size(); i += 4) rgba[i] = rgba[i + 1] = rgba[i + 2] = 255;
+    coverage.assign((size_t)width * height, 0);
     shelf_x = shelf_y = shelf_h = 0;
     entries.clear();
     mark_dirty(0, 0, width, height);
@@ -62,11 +61,9 @@ void Atlas::mark_dirty(int x0, int y0, int x1, int y1) {
 
 void Atlas::grow() {
     int nw = std::min(width * 2, max_size), nh = std::min(height * 2, max_size);
-    std::vector<uint8_t> next((size_t)nw * nh * 4, 0);
-    for (size_t i = 0; i < next.size(); i += 4) next[i] = next[i + 1] = next[i + 2] = 255;
-    for (int y = 0; y < height; y++)
-        memcpy(&next[(size_t)y * nw * 4], &rgba[(size_t)y * width * 4], (size_t)width * 4);
-    rgba.swap(next);
+    std::vector<uint8_t> next((size_t)nw * nh, 0);
+    for (int y = 0; y < height; y++) memcpy(&next[(size_t)y * nw], &coverage[(size_t)y * width], (size_t)width);
+    coverage.swap(next);
     width = nw;
     height = nh;
     generation++;   // the texture must be re-created at the new size
@@ -82,8 +79,8 @@ void Atlas::evict_lru() {
     for (auto& [key, e] : entries)
         if (e.has_bitmap) order.push_back({e.last_frame, key});
     std::sort(order.begin(), order.end(), [](auto& a, auto& b) { return a.first > b.first; });
-    std::vector<uint8_t> old = rgba;
-    for (size_t i = 0; i < rgba.size(); i += 4) rgba[i + 3] = 0;
+    std::vector<uint8_t> old(coverage.size(), 0);
+    old.swap(coverage);
     shelf_x = shelf_y = shelf_h = 0;
     long budget = (long)width * height / 2 - overflow_area;
     for (auto& [frame_used, key] : order) {
@@ -98,8 +95,7 @@ void Atlas::evict_lru() {
         }
         budget -= area;
         for (int r = 0; r < e.g.h; r++)
-            memcpy(&rgba[((size_t)(y + r) * width + x) * 4], &old[((size_t)(e.g.y + r) * width + e.g.x) * 4],
-                   (size_t)e.g.w * 4);
+            memcpy(&coverage[(size_t)(y + r) * width + x], &old[(size_t)(e.g.y + r) * width + e.g.x], e.g.w);
         e.g.x = (uint16_t)x;
         e.g.y = (uint16_t)y;
     }
@@ -142,8 +138,7 @@ bool Engine::Impl::rasterize(uint16_t font, uint32_t glyph_id, int size_q, int p
     }
     for (int r = 0; r < h; r++) {
         const uint8_t* src = bm.buffer + (ptrdiff_t)r * bm.pitch;
-        uint8_t* dst = &atlas.rgba[((size_t)(y + r) * atlas.width + x) * 4];
-        for (int col = 0; col < w; col++) dst[col * 4 + 3] = src[col];
+        memcpy(&atlas.coverage[(size_t)(y + r) * atlas.width + x], src, (size_t)w);
     }
     atlas.mark_dirty(x, y, x + w, y + h);
     out->has_bitmap = true;

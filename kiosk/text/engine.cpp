@@ -116,7 +116,7 @@ bool Engine::needs_redraw() const { return impl_->atlas.overflow; }
 
 const AtlasPixels& Engine::atlas() {
     Atlas& a = impl_->atlas;
-    a.pixels = {a.width, a.height, a.rgba.data(), a.dirty_x0, a.dirty_y0, a.dirty_x1, a.dirty_y1, a.generation};
+    a.pixels = {a.width, a.height, a.coverage.data(), a.dirty_x0, a.dirty_y0, a.dirty_x1, a.dirty_y1, a.generation};
     return a.pixels;
 }
 

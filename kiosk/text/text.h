@@ -102,11 +102,12 @@ struct AtlasGlyph {
     int16_t bearing_x = 0, bearing_y = 0;    // offset of the bitmap's top-left from (pen x, baseline)
 };
 
-// The atlas bitmap: RGBA8, white with coverage in alpha (so ImGui's default shader draws it
-// tinted by the vertex colour). The platform uploads [dirty_*] after each frame's layout work.
+// The atlas bitmap: one byte of coverage per pixel (the texture samples it as white with that
+// alpha, so ImGui's default shader tints it by the vertex colour). The platform uploads
+// [dirty_*] after each frame's layout work.
 struct AtlasPixels {
     int width = 0, height = 0;
-    const uint8_t* rgba = nullptr;
+    const uint8_t* coverage = nullptr;
     int dirty_x0 = 0, dirty_y0 = 0, dirty_x1 = 0, dirty_y1 = 0;  // empty when x0 >= x1
     uint64_t generation = 0;                 // changes when the texture must be re-created (resize)
 };
@@ -114,7 +115,7 @@ struct AtlasPixels {
 struct EngineConfig {
     std::string font_dir = "/usr/share/fonts";  // searched recursively for the Noto files
     int atlas_initial = 1024;                   // square, grows by doubling up to atlas_max
-    int atlas_max = 2048;                       // 2048^2 RGBA = 16 MB (plus the GPU copy): RSS budget
+    int atlas_max = 2048;                       // 2048^2 = 4 MB (plus the GPU copy): RSS budget
     size_t layout_cache_entries = 2048;
     size_t layout_cache_bytes = 16u << 20;      // also bounded by memory (long pages are ~100 KB each)
 };

@@ -107,10 +107,10 @@ struct AtlasEntry {
     uint64_t last_frame = 0;
 };
 
-// Shelf packer over an RGBA8 bitmap that only grows or is compacted at begin_frame().
+// Shelf packer over an 8-bit coverage bitmap that only grows or is compacted at begin_frame().
 struct Atlas {
     int width = 0, height = 0, max_size = 0;
-    std::vector<uint8_t> rgba;
+    std::vector<uint8_t> coverage;
     int shelf_y = 0, shelf_h = 0, shelf_x = 0;    // current shelf
     int dirty_x0 = 0, dirty_y0 = 0, dirty_x1 = 0, dirty_y1 = 0;
     uint64_t generation = 1;

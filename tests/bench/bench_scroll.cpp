@@ -55,10 +55,10 @@ int main() {
     const text::AtlasPixels& px = engine->atlas();
     if (px.generation != generation) {
       atlas.resize(px.width, px.height);
-      atlas.upload(0, 0, px.width, px.height, px.rgba, px.width);
+      atlas.upload(0, 0, px.width, px.height, px.coverage, px.width);
       generation = px.generation;
     } else if (px.dirty_x0 < px.dirty_x1) {
-      atlas.upload(px.dirty_x0, px.dirty_y0, px.dirty_x1 - px.dirty_x0, px.dirty_y1 - px.dirty_y0, px.rgba, px.width);
+      atlas.upload(px.dirty_x0, px.dirty_y0, px.dirty_x1 - px.dirty_x0, px.dirty_y1 - px.dirty_y0, px.coverage, px.width);
     }
     engine->clear_atlas_dirty();
     window->end_frame();

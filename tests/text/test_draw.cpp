@@ -77,7 +77,7 @@ TEST_CASE("atlas: the four quarter-pixel phases are distinct rasterizations", "[
         double sum = 0, wsum = 0;
         for (int y = 0; y < a.h; y++)
             for (int x = 0; x < a.w; x++) {
-                double w = px.rgba[((size_t)(a.y + y) * px.width + a.x + x) * 4 + 3];
+                double w = px.coverage[(size_t)(a.y + y) * px.width + a.x + x];
                 sum += w * (x + 0.5 + a.bearing_x);
                 wsum += w;
             }

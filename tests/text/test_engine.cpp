@@ -33,7 +33,7 @@ std::vector<uint8_t> glyph_alpha(text::Engine& e, const text::AtlasGlyph& g) {
     const text::AtlasPixels& px = e.atlas();
     std::vector<uint8_t> out;
     for (int y = g.y; y < g.y + g.h; y++)
-        for (int x = g.x; x < g.x + g.w; x++) out.push_back(px.rgba[((size_t)y * px.width + x) * 4 + 3]);
+        for (int x = g.x; x < g.x + g.w; x++) out.push_back(px.coverage[(size_t)y * px.width + x]);
     return out;
 }
 

@@ -21,7 +21,7 @@ struct Canvas {
             for (int c = 0; c < g.w; c++) {
                 int X = x + c, Y = y + r;
                 if (X < 0 || Y < 0 || X >= w || Y >= h) continue;
-                uint8_t a = px.rgba[((size_t)(g.y + r) * px.width + g.x + c) * 4 + 3];
+                uint8_t a = px.coverage[(size_t)(g.y + r) * px.width + g.x + c];
                 for (int k = 0; k < 3; k++) {
                     uint8_t& d = rgb[((size_t)Y * w + X) * 3 + k];
                     d = (uint8_t)(d * (255 - a) / 255);
