@@ -7,19 +7,26 @@
 
 using harness::element;
 
-// Builds a pack from the demo sources; `without` drops that language's procedure texts, so a
-// test of the fallback does not depend on which translations exist today.
-static std::string build_demo_pack(const std::string& dir, const std::string& without = "") {
-  std::string pack = dir + "/demo.pack", sources = SPORTELLO_SOURCE_DIR "/content";
-  if (!without.empty()) {
-    sources = dir + "/content";
-    std::filesystem::copy(SPORTELLO_SOURCE_DIR "/content", sources, std::filesystem::copy_options::recursive);
-    for (const auto& f : std::filesystem::recursive_directory_iterator(sources + "/procedures"))
-      if (f.path().filename() == without + ".md") std::filesystem::remove(f.path());
-  }
+// Builds a pack from the demo sources, or from a test's own changed copy of them.
+static std::string build_demo_pack(const std::string& dir, const std::string& sources = SPORTELLO_SOURCE_DIR "/content") {
+  std::string pack = dir + "/demo.pack";
   std::string cmd = std::string(SPORTELLO_ADMIN_BIN) + " build --content " + sources + " --locales "
                     SPORTELLO_SOURCE_DIR "/locales --out " + pack + " > " + dir + "/admin.log 2>&1";
   return system(cmd.c_str()) == 0 ? pack : "";
+}
+
+static std::string copy_demo_sources(const std::string& dir) {
+  std::string sources = dir + "/content";
+  std::filesystem::copy(SPORTELLO_SOURCE_DIR "/content", sources, std::filesystem::copy_options::recursive);
+  return sources;
+}
+
+// Replaces the first `from` in a file.
+static void replace_in_file(const std::string& path, const std::string& from, const std::string& to) {
+  std::string text = harness::read_file(path);
+  size_t at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  harness::write_file(path, text.replace(at, from.size(), to));
 }
 
 TEST_CASE("a topic lists its procedures and a procedure shows numbered steps and office cards", "[e2e][content]") {
@@ -50,7 +57,11 @@ TEST_CASE("a topic lists its procedures and a procedure shows numbered steps and
 }
 
 TEST_CASE("Arabic without a translation: mirrored page, fallback notice, offices with open-now", "[e2e][content]") {
-  std::string pack = build_demo_pack(harness::temp_dir("pack"), "ar");
+  // Without Arabic procedure texts, so the test does not depend on which translations exist today.
+  std::string dir = harness::temp_dir("pack"), sources = copy_demo_sources(dir);
+  for (const auto& f : std::filesystem::recursive_directory_iterator(sources + "/procedures"))
+    if (f.path().filename() == "ar.md") std::filesystem::remove(f.path());
+  std::string pack = build_demo_pack(dir, sources);
   REQUIRE_FALSE(pack.empty());
   harness::Run run = harness::run_kiosk(
       "tap home.start\ntap lang.ar\ntap welcome.start\ntap topic.permits\ntap proc.permit-renewal\ndump top\n"
@@ -221,4 +232,27 @@ TEST_CASE("Bengali: a topic, a procedure with its steps in Bengali, an office ca
   REQUIRE(open.is_object());
   CHECK(open["lang"] == "bn");
   CHECK(has_bengali(open["text"]));
+}
+
+TEST_CASE("a translation older than its Italian source shows the 'older' badge", "[e2e][content]") {
+  std::string dir = harness::temp_dir("pack"), sources = copy_demo_sources(dir);
+  replace_in_file(sources + "/procedures/tax-code/it.md", "revision: 1", "revision: 2");  // the Italian changed
+  std::string pack = build_demo_pack(dir, sources);
+  REQUIRE_FALSE(pack.empty());
+  auto script = [](const std::string& lang) {
+    return "tap home.start\ntap lang." + lang + "\ntap welcome.start\ntap topic.documents\ntap proc.tax-code\ndump page\n";
+  };
+  harness::Run ar = harness::run_kiosk(script("ar"), {"--content", pack});
+  INFO(ar.stderr_text);
+  REQUIRE(ar.exit_code == 0);
+  nlohmann::json page = harness::load_dump(ar, "page");
+  nlohmann::json older = element(page, "badge.outdated");
+  REQUIRE(older.is_object());
+  CHECK(older["lang"] == "ar");
+  CHECK(element(page, "badge.machine").is_object());
+  // Italian is the source itself: no badge.
+  harness::Run it = harness::run_kiosk(script("it"), {"--content", pack});
+  REQUIRE(it.exit_code == 0);
+  CHECK_FALSE(element(harness::load_dump(it, "page"), "badge.outdated").is_object());
+  CHECK_FALSE(element(harness::load_dump(it, "page"), "badge.machine").is_object());
 }

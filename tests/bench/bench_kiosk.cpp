@@ -171,7 +171,9 @@ int main(int argc, char** argv) {
   if (!mkdtemp(dir)) return 1;
   std::string d = dir;
   std::ofstream script(d + "/scroll.txt");
-  script << (content.empty() ? "tap home.start\n" : "tap home.start\ntap lang.ar\n" SPORTELLO_BENCH_ARABIC_PAGE);
+  // Without a pack: the language page. With one: the longest Arabic procedure page.
+  script << (content.empty() ? "tap home.start\n"
+                             : "tap home.start\ntap lang.ar\ntap welcome.start\ntap topic.permits\ntap proc.permit-renewal\n");
   for (int i = 0; i < 20; i++) script << "drag 960 900 960 300 250\nwait 400\ndrag 960 300 960 900 250\nwait 400\n";
   script.close();
   std::vector<std::string> args = base;

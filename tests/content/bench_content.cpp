@@ -35,35 +35,12 @@ static std::vector<std::string> keystrokes(const std::string& q) {
     return out;
 }
 
-// A copy of content/ where every missing translation is filled with a copy of the English text
-// (status machine), so search and build figures are measured at the size of an 18-language pack.
-static std::string filled_copy(const std::string& content_dir, const std::string& tmp) {
-    namespace fs = std::filesystem;
-    fs::remove_all(tmp);
-    fs::copy(content_dir, tmp, fs::copy_options::recursive);
-    const char* langs[] = {"fr", "es", "ar", "fa", "ps", "ur", "bn", "pa", "hi", "ti", "zh", "uk", "ru", "sq", "wo", "tl"};
-    for (const fs::directory_entry& d : fs::directory_iterator(tmp + "/procedures")) {
-        fs::path en = d.path() / "en.md";
-        if (!fs::exists(en)) continue;
-        for (const char* l : langs) {
-            fs::path target = d.path() / (std::string(l) + ".md");
-            if (!fs::exists(target)) fs::copy_file(en, target);
-        }
-    }
-    return tmp;
-}
-
 static int run(const std::string& content_dir, const std::string& locales_dir, const char* label);
 
 int main(int argc, char** argv) {
     std::string root = argc > 1 ? argv[1] : SPORTELLO_SOURCE_DIR;
-    std::printf("== demo content as it is\n");
-    if (run(root + "/content", root + "/locales", "demo") != 0) return 1;
-    std::string tmp = (std::filesystem::temp_directory_path() / ("bench-content-18-" + std::to_string(getpid()))).string();
-    std::printf("== demo content with every missing translation filled by the English text (18-language size)\n");
-    int rc = run(filled_copy(root + "/content", tmp), root + "/locales", "demo-18");
-    std::filesystem::remove_all(tmp);
-    return rc;
+    std::printf("== demo content (18 languages)\n");
+    return run(root + "/content", root + "/locales", "demo");
 }
 
 static int run(const std::string& content_dir, const std::string& locales_dir, const char* label) {
