@@ -102,8 +102,8 @@ private:
   std::string error_;
 };
 
-// A glyph-atlas texture: one byte of coverage per pixel (GL_R8), sampled as white with that alpha
-// (texture swizzle), a quarter of the memory of RGBA. Needs the window's GL context to be current.
+// A glyph-atlas texture, uploaded from one byte of coverage per pixel and held by GL as RGBA8
+// white with that alpha (what ImGui's shader expects). Needs the window's GL context to be current.
 class Texture {
 public:
   Texture() = default;
