@@ -91,12 +91,6 @@ int TestHub::max_times_stored() const {
   return m;
 }
 
-std::set<std::string> TestHub::ids() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::set<std::string> out;
-  for (auto& [id, body] : bodies_) out.insert(id);
-  return out;
-}
 
 std::string TestHub::body_of(const std::string& id) const {
   std::lock_guard<std::mutex> lock(mu_);

@@ -1,6 +1,8 @@
-// A stand-in hub for the outbox tests: protocol v1's idempotent store, in process, on loopback,
-// over HTTP or TLS (cpp-httplib). It counts how often each id was stored so the tests can
-// assert "exactly once". The real hub (hub/, sportello-hub) replaces it in the e2e tests when built.
+// A stand-in hub for the uploader's unit tests: protocol v1's idempotent store, in process, on
+// loopback, over HTTP or TLS (cpp-httplib). It counts how often each id was answered 201 and can
+// answer with another token, so the unit tests (run under ASan/UBSan, no child processes) can
+// assert "exactly once" and the auth failures. Every e2e test (faults, crash, privacy, requests)
+// uses the real sportello-hub through tests/harness.
 #pragma once
 
 #include <map>
@@ -29,7 +31,6 @@ public:
   size_t stored() const;                    // distinct ids stored
   int times_stored(const std::string& id) const;  // 201 answers for this id (must be <= 1)
   int max_times_stored() const;
-  std::set<std::string> ids() const;
   std::string body_of(const std::string& id) const;
   int heartbeats() const;
   std::string last_heartbeat() const;

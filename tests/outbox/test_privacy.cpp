@@ -1,15 +1,16 @@
 // Privacy test (issue #4): a canary name and phone number, enqueued through the real
-// outbox-tool and delivered to the hub, are found in no kiosk file: database, WAL, shared
+// outbox-tool and delivered to the real hub, are found in no kiosk file: database, WAL, shared
 // memory, log. Searched as UTF-8 in three cases, as UTF-16 (both byte orders), and the phone
 // also as bare digits.
 #include "child.h"
-#include "test_hub.h"
+#include "harness.h"
 #include "test_util.h"
 
 #include <algorithm>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include <fstream>
 #include <iterator>
@@ -81,14 +82,19 @@ TEST_CASE("outbox-privacy-00 the scanner finds the canary in every encoding it c
 
 TEST_CASE("outbox-privacy-01 a canary name and phone reach no kiosk file", "[outbox][privacy]") {
   TempDir dir;
-  HubKeys keys;
-  TestHub hub("test-token-gr1", "kiosk-gr1");
-  REQUIRE(hub.ok());
-  Config c = make_config(dir, keys, "http://127.0.0.1:" + std::to_string(hub.port()));
+  harness::Hub hub;
+  REQUIRE(hub.start("privacy-hub"));
+  Config c;
+  c.db_path = dir.file("outbox.db");
+  c.hub_url = hub.url();
+  c.kiosk_id = "GR-01";
+  c.ref_prefix = "GR1";
+  c.token = hub.token;
+  c.hub_public_key_b64 = hub.public_key;
   std::string tool = SPORTELLO_BINARY_DIR "/kiosk/outbox/outbox-tool";
   std::vector<std::string> base = {tool,      "--db",    c.db_path,  "--hub",     c.hub_url,  "--kiosk",
                                    c.kiosk_id, "--prefix", c.ref_prefix, "--token", c.token, "--hub-key",
-                                   keys.pk_b64, "--name",  kName,      "--phone",   kPhone};
+                                   c.hub_public_key_b64, "--name",  kName,      "--phone",   kPhone};
   std::string log = dir.file("kiosk.log");
   std::vector<std::string> enqueue = base;
   enqueue.insert(enqueue.end(), {"enqueue", "3"});
@@ -102,7 +108,7 @@ TEST_CASE("outbox-privacy-01 a canary name and phone reach no kiosk file", "[out
   drain.insert(drain.end(), {"--timeout-ms", "30000", "drain"});
   Child two(drain, log);
   REQUIRE(two.wait() == 0);
-  REQUIRE(hub.stored() == 3);
+  REQUIRE(hub.rows() == 3);
   CHECK(findings(dir.path).empty());  // after delivery
   {  // and while a connection is open, so the WAL and shared memory files exist and are scanned
     Outbox box = Outbox::open(c);
@@ -115,11 +121,27 @@ TEST_CASE("outbox-privacy-01 a canary name and phone reach no kiosk file", "[out
     CHECK(std::count(files.begin(), files.end(), "outbox.db-shm") == 1);
     CHECK(findings(dir.path).empty());
   }
-  // The canary did travel, sealed: the hub's key opens it.
-  for (const std::string& id : hub.ids()) {
-    nlohmann::json body = nlohmann::json::parse(hub.body_of(id));
-    nlohmann::json contact = nlohmann::json::parse(keys.open(body["sealed"]));
+  // The canary did travel, sealed: the hub stores the sealed box, and only its secret key opens it.
+  std::string key = harness::read_file(hub.data + "/hub.key");  // public key, then secret key
+  REQUIRE(key.size() == crypto_box_PUBLICKEYBYTES + crypto_box_SECRETKEYBYTES);
+  const unsigned char* pk = (const unsigned char*)key.data();
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2((hub.data + "/hub.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT sealed FROM requests", -1, &st, nullptr) == SQLITE_OK);
+  int opened = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const unsigned char* sealed = (const unsigned char*)sqlite3_column_blob(st, 0);
+    size_t len = (size_t)sqlite3_column_bytes(st, 0);
+    REQUIRE(len > crypto_box_SEALBYTES);
+    std::string plain(len - crypto_box_SEALBYTES, '\0');
+    REQUIRE(crypto_box_seal_open((unsigned char*)plain.data(), sealed, len, pk, pk + crypto_box_PUBLICKEYBYTES) == 0);
+    nlohmann::json contact = nlohmann::json::parse(plain);
     CHECK(contact["name"] == kName);
     CHECK(contact["phone"] == kPhone);
+    opened++;
   }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  CHECK(opened == 3);
 }
