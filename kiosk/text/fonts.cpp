@@ -7,9 +7,9 @@
 //   [SECTION] Choosing a font for a run
 //
 // Memory: create() only finds the files (and the face index of Simplified Chinese inside the
-// CJK collection); a font is opened on first use. Both FreeType (FT_New_Face) and HarfBuzz
-// (hb_blob_create_from_file) mmap the file, so the 19 MB CJK collection costs resident memory
-// only for the pages of the glyphs actually drawn.
+// CJK collection); a font is opened on first use. HarfBuzz maps the file once
+// (hb_blob_create_from_file) and FreeType reads that mapping (FT_New_Memory_Face), so the 19 MB
+// CJK collection costs resident memory only for the pages actually used, and only once.
 #include "text_internal.h"
 
 #include "platform.h"
@@ -133,8 +133,12 @@ bool Engine::Impl::ensure_loaded(uint16_t index) {
     f.hb_face.reset(hb_face_create(f.blob.get(), (unsigned)f.face_index));
     f.upem = (int)hb_face_get_upem(f.hb_face.get());
     f.hb_font.reset(hb_font_create(f.hb_face.get()));   // OpenType funcs: hb-shape's default
+    // FreeType reads the same mapping as HarfBuzz: a page both touch is resident once. The blob
+    // outlives the face (Font declares it first, so it is destroyed last).
+    unsigned size = 0;
+    const char* data = hb_blob_get_data(f.blob.get(), &size);
     FT_Face face = nullptr;
-    if (FT_New_Face(ft.get(), f.file.c_str(), f.face_index, &face) != 0) {
+    if (FT_New_Memory_Face(ft.get(), (const FT_Byte*)data, (FT_Long)size, f.face_index, &face) != 0) {
         platform::log(platform::LogLevel::Error, "text", "FreeType cannot open font %s", f.file.c_str());
         return false;
     }
