@@ -179,6 +179,9 @@ int main(int argc, char** argv) {
   if (!o.content_pack.empty()) {
     if (pack_state.ok) {
       services.pack = &pack;
+      if (!o.desk.empty() && pack.mediator_days(o.desk).empty())  // a typo would give visitors the wrong day
+        platform::log(platform::LogLevel::Warn, "content",
+                      "the pack lists no mediator days for desk \"%s\"; using --mediator-days", o.desk.c_str());
     } else {
       services.out_of_service = true;
       platform::log(platform::LogLevel::Error, "content", "out of service: %s", pack_state.error.c_str());

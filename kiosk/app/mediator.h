@@ -38,7 +38,7 @@ struct StatusCheck {
   std::string result_key;          // a status.* string key, empty before the first check
 };
 
-// The next of this desk's weekly mediator days after today that is not a public holidays (Italian
+// The next of this desk's weekly mediator days after today that is not a public holiday (Italian
 // ones plus the pack's extras), as YYYY-MM-DD in Europe/Rome; "" when there is none.
 std::string next_desk_day(const std::vector<content::Weekday>& days, const std::vector<std::string>& extra_holidays,
                           int64_t now_unix_ms);

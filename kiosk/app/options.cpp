@@ -96,11 +96,9 @@ static std::string apply(Options& o, const std::string& key, const std::string& 
     std::string day;
     for (size_t i = 0; i <= value.size(); i++) {
       if (i == value.size() || value[i] == ',') {
-        int found = -1;
-        for (int d = 0; d < 7; d++)
-          if (day == content::weekday_code((content::Weekday)d)) found = d;
-        if (found < 0) return bad("weekdays like Tu,Th");
-        o.mediator_days.push_back((content::Weekday)found);
+        content::Weekday d;
+        if (!content::parse_weekday(day, &d)) return bad("weekdays like Tu,Th");
+        o.mediator_days.push_back(d);
         day.clear();
       } else if (value[i] != ' ') {
         day += value[i];

@@ -58,12 +58,16 @@ static void drag(Runner& r, float x1, float y1, float x2, float y2, int ms) {
 // Written beside and renamed into place: a reader (or a kill -9) never sees half a file.
 static bool write_file(const std::string& path, const std::string& data) {
   std::string part = path + ".part";
+  bool written;
   {
     std::ofstream out(part, std::ios::binary);
     out << data;
-    if (!out.flush()) return false;
+    out.close();
+    written = !out.fail();
   }
-  return std::rename(part.c_str(), path.c_str()) == 0;
+  if (written && std::rename(part.c_str(), path.c_str()) == 0) return true;
+  std::remove(part.c_str());
+  return false;
 }
 
 // One step; returns an error text or "".

@@ -31,6 +31,7 @@ enum class Weekday : uint8_t { Mo = 0, Tu, We, Th, Fr, Sa, Su };  // ISO order, 
 
 const char* status_name(Status s);                 // "source", "reviewed", "machine"
 const char* weekday_code(Weekday d);               // "Mo".."Su"
+bool parse_weekday(std::string_view s, Weekday* out);  // "Mo".."Su"; false for anything else
 
 // [SECTION] Pack contents (plain structs) ---------------------------------------------------
 

@@ -74,8 +74,6 @@ std::string latin_fold(std::string_view utf8);
 // Splits "a, b ,c" into trimmed non-empty items.
 std::vector<std::string> split_list(std::string_view s, char sep = ',');
 
-bool parse_weekday(std::string_view s, Weekday* out);
-
 // Markdown of one section body to blocks; false with *error on unsupported Markdown.
 bool markdown_blocks(std::string_view md, std::vector<Block>* out, std::string* error);
 

@@ -1,8 +1,7 @@
-// outbox-tool: a small command line over the outbox library, for tests, crash rounds and
+// outbox-tool: a small command line over the outbox library, for tests, benchmarks and
 // provisioning checks on a kiosk.
 //
 //   outbox-tool [options] enqueue N        enqueue N requests; "confirmed REF ID" after each commit
-//   outbox-tool [options] run [N]          start the uploader, enqueue N, then deliver until stopped
 //   outbox-tool [options] drain            deliver until the queue is empty (exit 1 on --timeout-ms)
 //   outbox-tool [options] status           queue figures as JSON
 //   outbox-tool [options] lookup REF       local state of a reference code
@@ -127,7 +126,7 @@ static int status(Outbox& box) {
 int main(int argc, char** argv) {
   Args a = parse(argc, argv);
   if (a.words.empty()) {
-    fprintf(stderr, "usage: outbox-tool [options] enqueue N | run [N] | drain | status | lookup REF | remote REF | check\n");
+    fprintf(stderr, "usage: outbox-tool [options] enqueue N | drain | status | lookup REF | remote REF | check\n");
     return 2;
   }
   Config c = config_from(a);
@@ -153,18 +152,11 @@ int main(int argc, char** argv) {
     return r.ok ? 0 : 1;
   }
   std::string err;
-  if ((cmd == "run" || cmd == "drain") && !up.start(&err)) {
+  if (cmd == "drain" && !up.start(&err)) {
     fprintf(stderr, "outbox-tool: %s\n", err.c_str());
     return 1;
   }
   if (cmd == "drain") return drain(box, up, std::stol(a.get("timeout-ms", "60000")));
-  if (cmd == "run") {
-    for (int i = 0; i < n; i++) {
-      if (enqueue_n(box, a, 1) != 0) return 1;
-      up.wake();
-    }
-    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));  // until killed
-  }
   fprintf(stderr, "outbox-tool: unknown command %s\n", cmd.c_str());
   return 2;
 }

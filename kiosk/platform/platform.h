@@ -121,6 +121,7 @@ public:
 private:
   unsigned id_ = 0;
   int width_ = 0, height_ = 0;
+  std::vector<uint8_t> scratch_;  // one band of RGBA being uploaded
 };
 
 bool write_png(const std::string& path, int width, int height, const std::vector<uint8_t>& rgba);

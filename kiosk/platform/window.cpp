@@ -7,6 +7,7 @@
 #include <backends/imgui_impl_sdl.h>
 #include <stb/stb_image_write.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace platform {
@@ -20,8 +21,7 @@ using GLint = int;
 using GLsizei = int;
 constexpr GLenum TEXTURE_2D = 0x0DE1, RGBA = 0x1908, UNSIGNED_BYTE = 0x1401, LINEAR = 0x2601,
                  TEXTURE_MIN_FILTER = 0x2801, TEXTURE_MAG_FILTER = 0x2800, CLAMP_TO_EDGE = 0x812F,
-                 TEXTURE_WRAP_S = 0x2802, TEXTURE_WRAP_T = 0x2803, UNPACK_ROW_LENGTH = 0x0CF2,
-                 UNPACK_ALIGNMENT = 0x0CF5, PACK_ALIGNMENT = 0x0D05, COLOR_BUFFER_BIT = 0x4000,
+                 TEXTURE_WRAP_S = 0x2802, TEXTURE_WRAP_T = 0x2803, UNPACK_ALIGNMENT = 0x0CF5, PACK_ALIGNMENT = 0x0D05, COLOR_BUFFER_BIT = 0x4000,
                  TEXTURE_BINDING_2D = 0x8069;
 struct Api {
   void (*GenTextures)(GLsizei, GLuint*);
@@ -209,18 +209,25 @@ void Texture::resize(int width, int height) {
 
 void Texture::upload(int x, int y, int w, int h, const uint8_t* coverage, int row_pixels) {
   if (!id_ || w <= 0 || h <= 0) return;
-  // Expanded to white + coverage only for the rectangle being uploaded. The GL copy stays RGBA8:
-  // Mesa llvmpipe samples an R8 texture through a swizzle markedly slower (scroll p99 ~15 ms
-  // against ~10 ms in bench-scroll), while the CPU copy is where the memory can be saved.
-  std::vector<uint8_t> rgba((size_t)w * h * 4, 255);
-  for (int r = 0; r < h; r++) {
-    const uint8_t* src = coverage + (size_t)(y + r) * row_pixels + x;
-    uint8_t* dst = &rgba[(size_t)r * w * 4];
-    for (int c = 0; c < w; c++) dst[c * 4 + 3] = src[c];
-  }
+  // Expanded to white + coverage band by band through a small reused buffer. The GL copy stays
+  // RGBA8: Mesa llvmpipe samples an R8 texture through a swizzle markedly slower (scroll p99
+  // ~15 ms against ~10 ms in bench-scroll), while the CPU copy is where the memory can be saved.
+  const int band = std::max(1, 65536 / w);  // rows per upload: at most 256 KB of scratch
+  scratch_.resize((size_t)w * std::min(band, h) * 4);
   gl::api.BindTexture(gl::TEXTURE_2D, id_);
   gl::api.PixelStorei(gl::UNPACK_ALIGNMENT, 1);
-  gl::api.TexSubImage2D(gl::TEXTURE_2D, 0, x, y, w, h, gl::RGBA, gl::UNSIGNED_BYTE, rgba.data());
+  for (int y0 = y; y0 < y + h; y0 += band) {
+    int rows = std::min(band, y + h - y0);
+    for (int r = 0; r < rows; r++) {
+      const uint8_t* src = coverage + (size_t)(y0 + r) * row_pixels + x;
+      uint8_t* dst = &scratch_[(size_t)r * w * 4];
+      for (int c = 0; c < w; c++) {
+        dst[c * 4 + 0] = dst[c * 4 + 1] = dst[c * 4 + 2] = 255;
+        dst[c * 4 + 3] = src[c];
+      }
+    }
+    gl::api.TexSubImage2D(gl::TEXTURE_2D, 0, x, y0, w, rows, gl::RGBA, gl::UNSIGNED_BYTE, scratch_.data());
+  }
 }
 
 bool write_png(const std::string& path, int width, int height, const std::vector<uint8_t>& rgba) {

@@ -164,9 +164,14 @@ TEST_CASE("'show Italian too' puts the Italian text beside the visitor's, sectio
   CHECK(element(beside, "proc.show_italian")["selected"] == true);
 }
 
-TEST_CASE("'come back to this desk' offers the next mediator day the pack lists for this desk", "[e2e][content]") {
+TEST_CASE("'come back to this desk' offers the next mediator day the pack lists for this desk, not a holiday", "[e2e][content]") {
   std::string pack = build_demo_pack(harness::temp_dir("pack"));
   REQUIRE_FALSE(pack.empty());
+  // The same pack with Thursday 26 November as a local holiday: Arcidosso's desk moves a week on.
+  std::string dir = harness::temp_dir("pack"), sources = copy_demo_sources(dir);
+  replace_in_file(sources + "/pack.txt", "extra_holidays: 08-10", "extra_holidays: 11-26, 08-10");
+  std::string holiday_pack = build_demo_pack(dir, sources);
+  REQUIRE_FALSE(holiday_pack.empty());
   const std::string script = "tap home.start\ntap lang.it\ntap welcome.start\ntap nav.mediator\ndump how\n";
   // The virtual clock starts on Monday 23 November 2026, 10:00 in Rome.
   struct Case {
@@ -177,11 +182,14 @@ TEST_CASE("'come back to this desk' offers the next mediator day the pack lists 
       {{"--content", pack, "--desk", "infoimmigrati-grosseto"}, "mercoledì 25 novembre"},  // pack: Mo,We,Fr
       {{"--content", pack, "--desk", "not-in-the-pack", "--mediator-days", "Fr"}, "venerdì 27 novembre"},
       {{"--content", pack}, "martedì 24 novembre"},  // no desk: the default Tu,Th
+      {{"--content", holiday_pack, "--desk", "comune-arcidosso"}, "giovedì 3 dicembre"},
   };
   for (const Case& c : cases) {
     harness::Run run = harness::run_kiosk(script, c.args);
     INFO(run.stderr_text << c.args.back());
     REQUIRE(run.exit_code == 0);
+    if (c.args.size() > 3 && c.args[3] == "not-in-the-pack")  // a typo in the config is reported
+      CHECK_THAT(run.stderr_text, Catch::Contains("no mediator days for desk \"not-in-the-pack\""));
     nlohmann::json desk = element(harness::load_dump(run, "how"), "mediator.at_desk");
     REQUIRE(desk.is_object());
     CHECK_THAT(desk["text"].get<std::string>(), Catch::Contains(c.day));

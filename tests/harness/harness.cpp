@@ -9,7 +9,7 @@
 #include <sstream>
 #include <csignal>
 #include <fcntl.h>
-#include <sys/select.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,32 +85,30 @@ std::string last_line(const std::string& text) {
 
 bool Server::start(const std::vector<std::string>& args, const std::string& ready_prefix) {
   int fds[2];
-  if (pipe(fds) != 0) return false;
+  if (pipe2(fds, O_CLOEXEC) != 0) return false;
+  // Everything the child needs is prepared before fork(): it only calls async-signal-safe functions.
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  int log = log_path.empty() ? -1 : open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   pid = fork();
   if (pid == 0) {
     dup2(fds[1], 1);
-    close(fds[0]);
-    if (!log_path.empty()) {
-      int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-      if (log >= 0) dup2(log, 2);
-    }
-    std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
+    if (log >= 0) dup2(log, 2);
     execv(argv[0], argv.data());
     _exit(127);
   }
+  if (log >= 0) close(log);
   close(fds[1]);
+  stdout_fd = fds[0];
+  if (pid < 0) return false;
   // Read lines until the ready line, for at most 30 s.
   std::string seen;
   for (int waited = 0; waited < 30000; waited += 50) {
-    fd_set set;
-    FD_ZERO(&set);
-    FD_SET(fds[0], &set);
-    timeval tv{0, 50000};
-    if (select(fds[0] + 1, &set, nullptr, nullptr, &tv) > 0) {
+    pollfd p{stdout_fd, POLLIN, 0};
+    if (poll(&p, 1, 50) > 0) {
       char buf[512];
-      ssize_t n = read(fds[0], buf, sizeof buf);
+      ssize_t n = read(stdout_fd, buf, sizeof buf);
       if (n <= 0) break;
       seen.append(buf, (size_t)n);
       size_t at = seen.find(ready_prefix);
@@ -118,7 +116,7 @@ bool Server::start(const std::vector<std::string>& args, const std::string& read
         size_t end = seen.find('\n', at);
         if (end != std::string::npos) {
           port = seen.substr(at + ready_prefix.size(), end - at - ready_prefix.size());
-          return true;  // the pipe stays open: the server may keep writing to it
+          return true;
         }
       }
     }
@@ -129,8 +127,17 @@ bool Server::start(const std::vector<std::string>& args, const std::string& read
 Server::~Server() {
   if (pid > 0) {
     kill(pid, SIGTERM);
-    waitpid(pid, nullptr, 0);
+    int status = 0;
+    for (int waited = 0; waitpid(pid, &status, WNOHANG) == 0; waited += 10) {
+      if (waited >= 10000) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        break;
+      }
+      usleep(10000);
+    }
   }
+  if (stdout_fd >= 0) close(stdout_fd);
 }
 
 bool Hub::start(const std::string& name, const std::vector<std::string>& serve_args) {
@@ -138,9 +145,12 @@ bool Hub::start(const std::string& name, const std::vector<std::string>& serve_a
   data = dir + "/hub";
   public_key = last_line(capture({SPORTELLO_HUB_BIN, "init", "--data", data}));
   token = last_line(capture({SPORTELLO_HUB_BIN, "add-kiosk", "--data", data, "--id", "GR-01"}));
-  for (const std::string user : {"anna", "bruno"})
-    capture({"/bin/sh", "-c", "echo 'password-" + user + "' | " + quote(SPORTELLO_HUB_BIN) + " add-mediator --data " +
-                                  quote(data) + " --user " + user + " --cheap-hash"});
+  for (const std::string user : {"anna", "bruno"}) {
+    std::string added = capture({"/bin/sh", "-c", "echo 'password-" + user + "' | " + quote(SPORTELLO_HUB_BIN) +
+                                                      " add-mediator --data " + quote(data) + " --user " + user +
+                                                      " --cheap-hash"});
+    if (added.find("mediator " + user + " added") == std::string::npos) return false;
+  }
   std::vector<std::string> args = {SPORTELLO_HUB_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0"};
   args.insert(args.end(), serve_args.begin(), serve_args.end());
   server.log_path = dir + "/hub.log";

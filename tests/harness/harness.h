@@ -33,12 +33,17 @@ std::string capture(const std::vector<std::string>& args);
 std::string last_line(const std::string& text);
 
 // A server process started in the background; start() waits (bounded) for a line on its stdout
-// beginning with `ready_prefix` and keeps what follows as the port. Killed on destruction.
+// beginning with `ready_prefix` and keeps what follows as the port. Stopped on destruction
+// (SIGTERM, then SIGKILL after 10 s); not copyable, since a copy would stop it too.
 struct Server {
   int pid = -1;
+  int stdout_fd = -1;    // kept open: the server may keep writing to it
   std::string port;
   std::string log_path;  // when set, the server's stderr goes to this file
   bool start(const std::vector<std::string>& args, const std::string& ready_prefix);
+  Server() = default;
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
   ~Server();
 };
 
@@ -51,7 +56,8 @@ struct Hub {
   Server server;
   bool start(const std::string& name, const std::vector<std::string>& serve_args = {});
   std::string url(const std::string& path = "") const;
-  // Reads the hub's database directly (a second reader; the hub keeps serving).
+  // Reads the hub's database directly (a second reader; the hub keeps serving). The counts are -1
+  // and the set is empty when the database cannot be read.
   int64_t rows() const;
   int64_t rows_with_ref(const std::string& ref) const;
   std::set<std::string> ids() const;

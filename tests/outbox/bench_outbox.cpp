@@ -2,9 +2,7 @@
 //   - enqueue latency p50/p99/max with synchronous=FULL (an fsync per request), on this disk;
 //   - the time to drain 10,000 queued requests to the real sportello-hub on loopback over HTTP.
 // Usage: bench-outbox [enqueues=1000] [drain=10000]
-#include "harness.h"
-#include "outbox.h"
-#include "test_util.h"
+#include "real_hub.h"
 
 #include <algorithm>
 #include <chrono>
@@ -25,13 +23,7 @@ int main(int argc, char** argv) {
   harness::Hub hub;
   if (!hub.start("bench-outbox")) return fprintf(stderr, "bench-outbox: cannot start sportello-hub\n"), 1;
   TempDir dir;
-  Config c;
-  c.db_path = dir.file("outbox.db");
-  c.hub_url = hub.url();
-  c.kiosk_id = "GR-01";
-  c.ref_prefix = "GR1";
-  c.token = hub.token;
-  c.hub_public_key_b64 = hub.public_key;
+  Config c = config_for(hub, dir);
   Outbox box = Outbox::open(c);
   if (!box.ok()) return fprintf(stderr, "bench-outbox: %s\n", box.error().c_str()), 1;
 

@@ -50,9 +50,20 @@ public:
     if (n > 0) output_.append(buf, (size_t)n);
     else eof_ = true;
   }
-  void kill9() {
-    kill(pid_, SIGKILL);
-    wait();
+  // True once the child has exited by itself (reaps it without blocking).
+  bool exited() {
+    if (reaped_) return true;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+    reaped_ = true;
+    status_ = status;
+    return true;
+  }
+  // Kills and reaps; like wait(), -1 when the kill did it, the exit status when the child had
+  // already ended by itself.
+  int kill9() {
+    if (!reaped_) kill(pid_, SIGKILL);
+    return wait();
   }
   int wait() {  // exit status; -1 when killed by a signal
     int status = 0;

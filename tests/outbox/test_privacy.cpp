@@ -3,7 +3,7 @@
 // memory, log. Searched as UTF-8 in three cases, as UTF-16 (both byte orders), and the phone
 // also as bare digits.
 #include "child.h"
-#include "harness.h"
+#include "real_hub.h"
 #include "test_util.h"
 
 #include <algorithm>
@@ -84,13 +84,7 @@ TEST_CASE("outbox-privacy-01 a canary name and phone reach no kiosk file", "[out
   TempDir dir;
   harness::Hub hub;
   REQUIRE(hub.start("privacy-hub"));
-  Config c;
-  c.db_path = dir.file("outbox.db");
-  c.hub_url = hub.url();
-  c.kiosk_id = "GR-01";
-  c.ref_prefix = "GR1";
-  c.token = hub.token;
-  c.hub_public_key_b64 = hub.public_key;
+  Config c = config_for(hub, dir);
   std::string tool = SPORTELLO_BINARY_DIR "/kiosk/outbox/outbox-tool";
   std::vector<std::string> base = {tool,      "--db",    c.db_path,  "--hub",     c.hub_url,  "--kiosk",
                                    c.kiosk_id, "--prefix", c.ref_prefix, "--token", c.token, "--hub-key",
