@@ -29,6 +29,16 @@ static void replace_in_file(const std::string& path, const std::string& from, co
   harness::write_file(path, text.replace(at, from.size(), to));
 }
 
+// Opens a procedure in a language, dumps its top as "top", scrolls `pages` screens down (with
+// time for the inertia to stop) and dumps "bottom".
+static std::string procedure_script(const std::string& lang, const std::string& topic, const std::string& proc,
+                                    int pages) {
+  std::string s = "tap home.start\ntap lang." + lang + "\ntap welcome.start\ntap topic." + topic + "\n";
+  s += "dump topic\ntap proc." + proc + "\ndump top\n";
+  for (int i = 0; i < pages; i++) s += "drag 960 900 960 150 200\nwait 3000\n";
+  return s + "dump bottom\n";
+}
+
 TEST_CASE("a topic lists its procedures and a procedure shows numbered steps and office cards", "[e2e][content]") {
   std::string pack = build_demo_pack(harness::temp_dir("pack"));
   REQUIRE_FALSE(pack.empty());
@@ -63,10 +73,7 @@ TEST_CASE("Arabic without a translation: mirrored page, fallback notice, offices
     if (f.path().filename() == "ar.md") std::filesystem::remove(f.path());
   std::string pack = build_demo_pack(dir, sources);
   REQUIRE_FALSE(pack.empty());
-  harness::Run run = harness::run_kiosk(
-      "tap home.start\ntap lang.ar\ntap welcome.start\ntap topic.permits\ntap proc.permit-renewal\ndump top\n"
-      "drag 960 900 960 150 200\nwait 3000\ndrag 960 900 960 150 200\nwait 3000\ndump bottom\n",
-      {"--content", pack});
+  harness::Run run = harness::run_kiosk(procedure_script("ar", "permits", "permit-renewal", 2), {"--content", pack});
   INFO(run.stderr_text);
   REQUIRE(run.exit_code == 0);
   nlohmann::json top = harness::load_dump(run, "top");
@@ -206,12 +213,7 @@ static bool has_bengali(const std::string& s) {
 TEST_CASE("Bengali: a topic, a procedure with its steps in Bengali, an office card", "[e2e][content]") {
   std::string pack = build_demo_pack(harness::temp_dir("pack"));
   REQUIRE_FALSE(pack.empty());
-  harness::Run run = harness::run_kiosk(
-      "tap home.start\ntap lang.bn\ntap welcome.start\ntap topic.health\ndump topic\n"
-      "tap proc.health-enrolment\ndump top\n"
-      "drag 960 900 960 150 200\nwait 3000\ndrag 960 900 960 150 200\nwait 3000\ndrag 960 900 960 150 200\nwait 3000\n"
-      "dump bottom\n",
-      {"--content", pack});
+  harness::Run run = harness::run_kiosk(procedure_script("bn", "health", "health-enrolment", 3), {"--content", pack});
   INFO(run.stderr_text);
   REQUIRE(run.exit_code == 0);
   nlohmann::json topic = harness::load_dump(run, "topic");
