@@ -21,7 +21,8 @@ using GLint = int;
 using GLsizei = int;
 constexpr GLenum TEXTURE_2D = 0x0DE1, RGBA = 0x1908, UNSIGNED_BYTE = 0x1401, LINEAR = 0x2601,
                  TEXTURE_MIN_FILTER = 0x2801, TEXTURE_MAG_FILTER = 0x2800, CLAMP_TO_EDGE = 0x812F,
-                 TEXTURE_WRAP_S = 0x2802, TEXTURE_WRAP_T = 0x2803, UNPACK_ALIGNMENT = 0x0CF5, PACK_ALIGNMENT = 0x0D05, COLOR_BUFFER_BIT = 0x4000,
+                 TEXTURE_WRAP_S = 0x2802, TEXTURE_WRAP_T = 0x2803, UNPACK_ALIGNMENT = 0x0CF5,
+                 PACK_ALIGNMENT = 0x0D05, COLOR_BUFFER_BIT = 0x4000,
                  TEXTURE_BINDING_2D = 0x8069;
 struct Api {
   void (*GenTextures)(GLsizei, GLuint*);
