@@ -191,13 +191,15 @@ public:
   void record_frame_times(bool on) { record_frame_times_ = on; }
 
 private:
+  void upload_atlas();
+
   platform::Window& window_;
   text::Engine& engine_;
   Kiosk& kiosk_;
   platform::Texture atlas_;
   uint64_t atlas_generation_ = ~0ull;
   uint64_t frames_ = 0, last_frame_ms_ = 0;
-  bool redraw_ = false;             // the atlas grew during a frame: draw it once more
+  bool redraw_ = false;             // the last frame was presented with glyphs missing (atlas full)
   std::vector<float> frame_times_;  // real milliseconds per frame, layout to present
   bool record_frame_times_ = false;
 };

@@ -16,13 +16,34 @@ void Runner::draw(uint64_t now_ms) {
   auto t0 = std::chrono::steady_clock::now();
   float dt = frames_ == 0 ? 1.0f / 60.0f : (float)(now_ms - last_frame_ms_) / 1000.0f;
   last_frame_ms_ = now_ms;
-  engine_.begin_frame();
-  window_.begin_frame(std::max(dt, 0.001f));
-  kiosk_.ui().set_atlas(atlas_.imgui_id());
-  kiosk_.frame(window_.width(), window_.height(), window_.px_per_mm(), now_ms);
-  // Glyphs rasterized while laying out this frame reach the GPU before it is drawn.
+  // A glyph that did not fit the atlas was left out of the frame: the atlas grows (or evicts) at
+  // the next begin_frame(), so lay the frame out again rather than present it with a hole. Only
+  // a screen that needs more than the whole atlas at its maximum is presented incomplete.
+  for (int attempt = 0;; attempt++) {
+    engine_.begin_frame();
+    window_.begin_frame(std::max(dt, 0.001f));
+    kiosk_.ui().set_atlas(atlas_.imgui_id());
+    kiosk_.frame(window_.width(), window_.height(), window_.px_per_mm(), now_ms);
+    if (!engine_.needs_redraw() || attempt == 3) break;
+    window_.discard_frame();
+  }
+  upload_atlas();
+  redraw_ = engine_.needs_redraw();
+  if (redraw_) platform::log(platform::LogLevel::Warn, "text", "frame presented with glyphs missing: the glyph atlas is full");
+  window_.end_frame();
+  if (record_frame_times_) window_.finish();  // llvmpipe draws lazily: time the drawing itself
+  frames_++;
+  // Benchmarks want the frames a finger or inertia caused, not start-up or idle redraws.
+  if (record_frame_times_ && frame_times_.size() < 100000 && (kiosk_.ui().pointer_is_down() || kiosk_.animating()))
+    frame_times_.push_back(std::chrono::duration<float, std::milli>(std::chrono::steady_clock::now() - t0).count());
+}
+
+// Glyphs rasterized while laying out this frame reach the GPU before it is drawn.
+void Runner::upload_atlas() {
   const text::AtlasPixels& px = engine_.atlas();
   if (px.generation != atlas_generation_ || atlas_.width() != px.width) {
+    if (atlas_.width() != 0 && atlas_.width() != px.width)
+      platform::log(platform::LogLevel::Info, "text", "glyph atlas grew to %dx%d", px.width, px.height);
     atlas_.resize(px.width, px.height);
     atlas_.upload(0, 0, px.width, px.height, px.coverage, px.width);
     atlas_generation_ = px.generation;
@@ -30,14 +51,6 @@ void Runner::draw(uint64_t now_ms) {
     atlas_.upload(px.dirty_x0, px.dirty_y0, px.dirty_x1 - px.dirty_x0, px.dirty_y1 - px.dirty_y0, px.coverage, px.width);
   }
   engine_.clear_atlas_dirty();
-  // A glyph that did not fit the atlas this frame was left blank: draw once more.
-  redraw_ = engine_.needs_redraw();
-  window_.end_frame();
-  if (record_frame_times_) window_.finish();  // llvmpipe draws lazily: time the drawing itself
-  frames_++;
-  // Benchmarks want the frames a finger or inertia caused, not start-up or idle redraws.
-  if (record_frame_times_ && frame_times_.size() < 100000 && (kiosk_.ui().pointer_is_down() || kiosk_.animating()))
-    frame_times_.push_back(std::chrono::duration<float, std::milli>(std::chrono::steady_clock::now() - t0).count());
 }
 
 void Runner::settle() {

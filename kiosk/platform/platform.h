@@ -87,6 +87,7 @@ public:
 
   void begin_frame(float dt_seconds);       // ImGui::NewFrame with the backends
   void end_frame();                         // render ImGui's draw data and present
+  void discard_frame();                     // end the ImGui frame without drawing or presenting it
   void finish();                            // wait until the GPU (or llvmpipe) has drawn it (benchmarks)
   // The last frame, RGBA top-down rows. Call after end_frame(), before the next begin_frame().
   bool read_pixels(std::vector<uint8_t>* rgba) const;

@@ -162,6 +162,8 @@ void Window::end_frame() {
   SDL_GL_SwapWindow(window_);
 }
 
+void Window::discard_frame() { ImGui::EndFrame(); }
+
 void Window::finish() { gl::api.Finish(); }
 
 bool Window::read_pixels(std::vector<uint8_t>* rgba) const {

@@ -114,7 +114,8 @@ struct AtlasPixels {
 
 struct EngineConfig {
     std::string font_dir = "/usr/share/fonts";  // searched recursively for the Noto files
-    int atlas_initial = 1024;                   // square, grows by doubling up to atlas_max
+    int atlas_initial = 512;                    // square, grows by doubling up to atlas_max; the
+                                                // home screen fits, a long page grows it to 1024
     int atlas_max = 2048;                       // 2048^2: 4 MB here plus 16 MB of RGBA in GL (in
                                                 // the process's own memory under llvmpipe)
     size_t layout_cache_entries = 2048;

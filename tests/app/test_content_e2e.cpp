@@ -93,6 +93,19 @@ TEST_CASE("Arabic without a translation: mirrored page, fallback notice, offices
   CHECK(office_with_state);
 }
 
+TEST_CASE("a page that outgrows the glyph atlas is laid out again, never presented with glyphs missing", "[e2e][content]") {
+  std::string pack = build_demo_pack(harness::temp_dir("pack"));
+  REQUIRE_FALSE(pack.empty());
+  // The home screen fits the initial atlas; a long Arabic procedure page does not.
+  harness::Run run = harness::run_kiosk(procedure_script("ar", "health", "health-enrolment", 3), {"--content", pack});
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.stderr_text.find("glyph atlas grew to 1024x1024") != std::string::npos);
+  CHECK(run.stderr_text.find("glyphs missing") == std::string::npos);
+  nlohmann::json bottom = harness::load_dump(run, "bottom");
+  CHECK(bottom["screen"] == "procedure");
+}
+
 TEST_CASE("a pack of the wrong kind puts the kiosk out of service in every language, and it stays up", "[e2e][content]") {
   std::string dir = harness::temp_dir("badpack");
   harness::write_file(dir + "/broken.pack", "this is not a content pack");
