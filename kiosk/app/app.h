@@ -17,7 +17,7 @@
 
 namespace outbox {
 class Outbox;
-class Uploader;
+class UploaderProcess;
 }
 
 
@@ -39,6 +39,7 @@ struct Options {
   // Mediator requests: the outbox and the hub it uploads to.
   std::string outbox_db;            // --outbox-db FILE (SQLite); empty = requests disabled
   std::string hub_url, kiosk_id, ref_prefix = "K", hub_token_file, hub_public_key, hub_ca_file, hub_pin;
+  std::string uploader_program;     // --uploader: sportello-uploader (default: beside this program)
   std::string desk;                 // --desk ID: this desk's mediator days are mediator_days.ID of the pack
   std::vector<content::Weekday> mediator_days = {content::Weekday::Tu, content::Weekday::Th};  // when the pack lists none
   bool show_help = false;
@@ -76,7 +77,7 @@ struct Session {                  // everything about the current visitor; wiped
 // What the screens use beyond strings and text; any may be null (e.g. no outbox configured).
 struct Services {
   outbox::Outbox* outbox = nullptr;      // used only from tasks (it fsyncs)
-  outbox::Uploader* uploader = nullptr;
+  outbox::UploaderProcess* uploader = nullptr;   // the delivery process; null without a hub
   Tasks* tasks = nullptr;
   content::Pack* pack = nullptr;         // null: no pack given (UI strings only)
   bool out_of_service = false;           // a pack was given but cannot be used

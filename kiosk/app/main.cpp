@@ -68,8 +68,16 @@ int run_interactive(app::Runner& runner, app::Kiosk& kiosk, platform::Window& wi
   }
 }
 
-// Opens the outbox and, with a hub configured, starts the uploader. Returns an exit status.
-int open_requests(const app::Options& o, outbox::Outbox* box, std::unique_ptr<outbox::Uploader>* uploader) {
+// sportello-uploader, installed beside this program (the build puts both in kiosk/app/).
+std::string default_uploader_program() {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "sportello-uploader" : (self.parent_path() / "sportello-uploader").string();
+}
+
+// Opens the outbox and, with a hub configured, starts the uploader process. Returns an exit status.
+
+int open_requests(const app::Options& o, outbox::Outbox* box, std::unique_ptr<outbox::UploaderProcess>* uploader) {
   outbox::Config oc;
   oc.db_path = o.outbox_db;
   oc.hub_url = o.hub_url;
@@ -94,7 +102,9 @@ int open_requests(const app::Options& o, outbox::Outbox* box, std::unique_ptr<ou
     return 0;
   }
   if (o.hub_url.empty()) return 0;
-  *uploader = std::make_unique<outbox::Uploader>(oc);
+  // Delivery runs in its own process: libcurl never loads into this one (see outbox.h).
+  *uploader = std::make_unique<outbox::UploaderProcess>(
+      oc, o.uploader_program.empty() ? default_uploader_program() : o.uploader_program);
   std::string error;
   if (!(*uploader)->start(&error)) {
     platform::log(platform::LogLevel::Error, "outbox", "uploader: %s", error.c_str());
@@ -172,7 +182,7 @@ int main(int argc, char** argv) {
   // Mediator requests: the outbox opens even without a hub (offline is normal); the uploader
   // starts when a hub is configured.
   outbox::Outbox box;
-  std::unique_ptr<outbox::Uploader> uploader;
+  std::unique_ptr<outbox::UploaderProcess> uploader;
   app::Tasks tasks;  // after box and uploader: destroyed first, so its jobs never outlive them
   app::Services services;
   services.tasks = &tasks;

@@ -24,6 +24,7 @@ const char* usage() {
       "  --outbox-db FILE     where mediator requests wait for the hub (SQLite; default: none)\n"
       "  --hub-url URL --kiosk-id ID --ref-prefix P --hub-token-file F --hub-public-key B64\n"
       "  [--hub-ca-file PEM] [--hub-pin sha256//...]   the hub requests are uploaded to\n"
+      "  --uploader FILE      the sportello-uploader program (default: beside sportello)\n"
       "  --desk ID            this desk's id in the pack: its mediator days are mediator_days.ID\n"
       "  --mediator-days Tu,Th  weekly mediator days at this desk when the pack lists none\n"
       "  --frame-stats FILE   write each frame's time in ms to FILE at exit (benchmarks)\n"
@@ -80,6 +81,8 @@ static std::string apply(Options& o, const std::string& key, const std::string& 
     for (char c : value) ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
     if (!ok) return bad("1 to 4 capital letters or digits, e.g. GR1");
     o.ref_prefix = value;
+  } else if (key == "uploader") {
+    o.uploader_program = value;
   } else if (key == "hub-token-file") {
     o.hub_token_file = value;
   } else if (key == "hub-public-key") {

@@ -14,7 +14,7 @@ void Kiosk::check_status() {
   c.busy = true;
   std::string typed = c.typed;
   outbox::Outbox* box = services_.outbox;
-  outbox::Uploader* uploader = services_.uploader;
+  outbox::UploaderProcess* uploader = services_.uploader;
   uint64_t session_id = session_serial_;
   std::string prefix = options_.ref_prefix;
   services_.tasks->run([this, box, uploader, typed, session_id, prefix]() -> Tasks::Done {

@@ -37,7 +37,7 @@ void Kiosk::submit_mediator() {
     return;
   }
   outbox::Outbox* box = services_.outbox;
-  outbox::Uploader* uploader = services_.uploader;
+  outbox::UploaderProcess* uploader = services_.uploader;
   uint64_t session_id = session_serial_;
   services_.tasks->run([this, box, uploader, input, session_id]() -> Tasks::Done {
     outbox::EnqueueResult r = box->enqueue(*input);

@@ -13,10 +13,10 @@ void Kiosk::refresh_staff() {
   if (!services_.outbox || staff_.busy) return;
   staff_.busy = true;
   outbox::Outbox* box = services_.outbox;
-  outbox::Uploader* uploader = services_.uploader;
+  outbox::UploaderProcess* uploader = services_.uploader;
   services_.tasks->run([this, box, uploader]() -> Tasks::Done {
     outbox::QueueStatus s = box->status();
-    std::string uploader_error = uploader ? uploader->snapshot().last_error : "";
+    std::string uploader_error = uploader ? uploader->last_error() : "";
     return [this, s, uploader_error]() {
       staff_.busy = false;
       staff_.ok = s.ok;
@@ -33,7 +33,7 @@ void Kiosk::drain_outbox(uint64_t timeout_ms, bool* drained) {
   *drained = false;
   if (!services_.outbox || !services_.tasks) return;
   outbox::Outbox* box = services_.outbox;
-  outbox::Uploader* uploader = services_.uploader;
+  outbox::UploaderProcess* uploader = services_.uploader;
   services_.tasks->run([box, uploader, timeout_ms, drained]() -> Tasks::Done {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     bool empty = false;

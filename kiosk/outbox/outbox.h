@@ -6,11 +6,16 @@
 //   [SECTION] Request input (wipeable name and phone)
 //   [SECTION] Outbox: enqueue, status, lookup
 //   [SECTION] Uploader: the delivery thread
+//   [SECTION] Uploader process: the delivery thread in a process of its own (what the kiosk runs)
 //   [SECTION] Reference codes
 //
 // Threads: an Outbox is one SQLite connection; use it from one thread at a time (the UI's worker
 // task). The Uploader opens its own connection to the same file and runs on its own thread; its
 // public functions may be called from any thread. Nothing here ever throws across this header.
+//
+// Libraries: sportello_outbox (the queue, reference codes, UploaderProcess) does not link libcurl;
+// sportello_uploader (Uploader, HTTP) does, and only the `sportello-uploader` program and the
+// tests link it.
 //
 // Privacy: name and phone are sealed (libsodium crypto_box_seal) with the hub's public key inside
 // enqueue() before anything touches the disk; the kiosk cannot open them again. Logs and status
@@ -194,6 +199,39 @@ public:
 
 private:
   std::unique_ptr<UploaderImpl> impl_;
+};
+
+// [SECTION] Uploader process ------------------------------------------------------------------
+// The kiosk runs its Uploader in a child process, `sportello-uploader`, so the process that draws
+// the screen never loads libcurl (with Debian's TLS, LDAP, Kerberos and RTMP libraries: ~5.5 MB
+// resident) and a crash in the network code cannot take the screen down. The two share the
+// outbox file (SQLite WAL, safe across processes) and a socketpair that carries the configuration
+// first (the token never appears on a command line) and then wake / status / snapshot messages.
+// The child stops when the socket closes, so it never outlives the kiosk, even after a kill -9;
+// a child that dies is started again after restart_delay_ms.
+class UploaderProcess {
+public:
+  UploaderProcess(Config config, std::string program);  // program: path of sportello-uploader
+  ~UploaderProcess();                  // closes the socket, waits (bounded) for the child to stop
+  UploaderProcess(const UploaderProcess&) = delete;
+  UploaderProcess& operator=(const UploaderProcess&) = delete;
+
+  // Spawns and configures the child; false (with why) when it cannot be started or refuses the
+  // configuration (e.g. an http:// hub that is not on loopback). Call once.
+  bool start(std::string* error = nullptr);
+  void wake();                         // as Uploader::wake(); never blocks on the network
+  std::string last_error();            // the uploader's last delivery error, "" when none or unknown
+  // As Uploader::remote_status(); {ok=false} when the child is not running. Blocking: worker task.
+  RemoteStatus remote_status(std::string_view ref);
+  int pid() const;                     // the running child's pid, -1 between restarts (tests)
+  uint64_t restarts() const;           // children started again after one ended
+
+  uint64_t restart_delay_ms = 2000;    // set before start()
+
+  struct Impl;
+
+private:
+  std::unique_ptr<Impl> impl_;
 };
 
 // [SECTION] Reference codes ------------------------------------------------------------------

@@ -5,10 +5,13 @@
 //   [SECTION] Outbox state and the uploader's queue operations
 //   [SECTION] Delivery policy: classification, backoff, Retry-After
 //   [SECTION] HTTP client (libcurl)
+//   [SECTION] Uploader process messages
 //   [SECTION] Small helpers
 #pragma once
 
 #include "outbox.h"
+
+#include <nlohmann/json_fwd.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -134,6 +137,15 @@ private:
   const Config* config_;
   const std::atomic<bool>* abort_;
 };
+
+// [SECTION] Uploader process messages ---------------------------------------------------------
+// One JSON object per SOCK_SEQPACKET datagram (see process.cpp for the protocol).
+constexpr size_t kMaxMessageBytes = 64 * 1024;
+bool send_message(int fd, const nlohmann::json& message);
+// 1 with a message, 0 on timeout, -1 when the socket closed or the message is not a JSON object.
+int receive_message(int fd, int timeout_ms, nlohmann::json* message);
+nlohmann::json config_to_json(const Config& config);
+bool config_from_json(const nlohmann::json& json, Config* config, std::string* error);
 
 // [SECTION] Small helpers ---------------------------------------------------------------------
 std::string uuid_v4();                 // lowercase, from randombytes_buf

@@ -1,0 +1,291 @@
+// The kiosk's side of the uploader process: spawn `sportello-uploader`, hand it the configuration
+// over a socketpair, pass wake / status / snapshot messages, start it again when it dies.
+//
+// Index
+//   [SECTION] Messages
+//   [SECTION] Configuration on the wire
+//   [SECTION] Spawning and supervision
+//   [SECTION] Public functions
+//
+// Messages are JSON objects, one per SOCK_SEQPACKET datagram (the kernel keeps the boundaries):
+//   kiosk -> child   {"op":"config","config":{...}}   first, once; answer {"ok":bool,"error":"..."}
+//                    {"op":"wake"}                    no answer
+//                    {"op":"status","ref":"GR1-..."}  answer {"ok","found","status","error"}
+//                    {"op":"snapshot"}                answer {"last_error":"..."}
+// Requests and their answers are serialized by one mutex, so an answer always belongs to the
+// request just sent. A child that does not answer in time is killed and started again.
+#include "outbox_internal.h"
+
+#include "platform.h"
+
+#include <nlohmann/json.hpp>
+
+#include <condition_variable>
+#include <fcntl.h>
+#include <mutex>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace outbox {
+
+// [SECTION] Messages --------------------------------------------------------------------------
+bool send_message(int fd, const nlohmann::json& message) {
+  std::string text = message.dump();
+  if (text.size() > kMaxMessageBytes) return false;
+  ssize_t n;
+  do n = send(fd, text.data(), text.size(), MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n == (ssize_t)text.size();
+}
+
+int receive_message(int fd, int timeout_ms, nlohmann::json* message) {
+  pollfd p = {fd, POLLIN, 0};
+  int ready;
+  do ready = poll(&p, 1, timeout_ms);
+  while (ready < 0 && errno == EINTR);
+  if (ready == 0) return 0;
+  if (ready < 0) return -1;
+  std::string buffer(kMaxMessageBytes, '\0');
+  ssize_t n;
+  do n = recv(fd, buffer.data(), buffer.size(), 0);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0) return -1;   // 0: the other side closed the socket
+  *message = nlohmann::json::parse(buffer.begin(), buffer.begin() + n, nullptr, false);
+  return message->is_object() ? 1 : -1;
+}
+
+// [SECTION] Configuration on the wire ---------------------------------------------------------
+// Every field but the injectable clocks and random source, which a child cannot share.
+nlohmann::json config_to_json(const Config& c) {
+  return {{"db_path", c.db_path}, {"hub_url", c.hub_url}, {"kiosk_id", c.kiosk_id}, {"ref_prefix", c.ref_prefix},
+          {"token", c.token}, {"hub_public_key_b64", c.hub_public_key_b64}, {"ca_file", c.ca_file},
+          {"pinned_public_key", c.pinned_public_key}, {"app_version", c.app_version},
+          {"content_version", c.content_version}, {"connect_timeout_ms", c.connect_timeout_ms},
+          {"transfer_timeout_ms", c.transfer_timeout_ms}, {"low_speed_limit_bytes", c.low_speed_limit_bytes},
+          {"low_speed_time_s", c.low_speed_time_s}, {"status_timeout_ms", c.status_timeout_ms},
+          {"backoff_base_ms", c.backoff_base_ms}, {"backoff_cap_ms", c.backoff_cap_ms},
+          {"probe_interval_ms", c.probe_interval_ms}, {"heartbeat_interval_ms", c.heartbeat_interval_ms},
+          {"checkpoint_batch", c.checkpoint_batch}};
+}
+
+bool config_from_json(const nlohmann::json& j, Config* c, std::string* error) {
+  if (!j.is_object()) {
+    *error = "the configuration is not an object";
+    return false;
+  }
+  auto field = [&](const char* name, auto* out) {
+    auto it = j.find(name);
+    if (it == j.end()) return true;   // absent: the default
+    try {
+      *out = it->get<std::remove_pointer_t<decltype(out)>>();
+      return true;
+    } catch (const nlohmann::json::exception&) {
+      *error = std::string("configuration field ") + name + " has the wrong type";
+      return false;
+    }
+  };
+  return field("db_path", &c->db_path) && field("hub_url", &c->hub_url) && field("kiosk_id", &c->kiosk_id) &&
+         field("ref_prefix", &c->ref_prefix) && field("token", &c->token) &&
+         field("hub_public_key_b64", &c->hub_public_key_b64) && field("ca_file", &c->ca_file) &&
+         field("pinned_public_key", &c->pinned_public_key) && field("app_version", &c->app_version) &&
+         field("content_version", &c->content_version) && field("connect_timeout_ms", &c->connect_timeout_ms) &&
+         field("transfer_timeout_ms", &c->transfer_timeout_ms) &&
+         field("low_speed_limit_bytes", &c->low_speed_limit_bytes) && field("low_speed_time_s", &c->low_speed_time_s) &&
+         field("status_timeout_ms", &c->status_timeout_ms) && field("backoff_base_ms", &c->backoff_base_ms) &&
+         field("backoff_cap_ms", &c->backoff_cap_ms) && field("probe_interval_ms", &c->probe_interval_ms) &&
+         field("heartbeat_interval_ms", &c->heartbeat_interval_ms) && field("checkpoint_batch", &c->checkpoint_batch);
+}
+
+// [SECTION] Spawning and supervision ----------------------------------------------------------
+struct UploaderProcess::Impl {
+  Config config;
+  std::string program;
+  uint64_t restart_delay_ms = 2000;
+  mutable std::mutex mu;               // guards everything below; held for a whole request
+  std::condition_variable cv;
+  int fd = -1;                         // our end of the socketpair, -1 when no child runs
+  pid_t pid = -1;
+  bool stopping = false;
+  uint64_t restarts = 0;
+  std::thread supervisor;              // waits for the child; starts the next one
+};
+
+// Spawns the child with its end of a socketpair as fd 3 and sends the configuration. Called with
+// mu held. On failure nothing is left running.
+static bool spawn(UploaderProcess::Impl& u, std::string* error) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+    *error = std::string("socketpair: ") + strerror(errno);
+    return false;
+  }
+  int child_end = sv[1];
+  if (child_end == 3) {   // dup2(3, 3) would keep close-on-exec set
+    child_end = fcntl(sv[1], F_DUPFD_CLOEXEC, 4);
+    close(sv[1]);
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, child_end, 3);
+  std::string fd_arg = "3";
+  char* argv[] = {u.program.data(), (char*)"--fd", fd_arg.data(), nullptr};
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, u.program.c_str(), &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(child_end);
+  if (rc != 0) {
+    close(sv[0]);
+    *error = "cannot start " + u.program + ": " + strerror(rc);
+    return false;
+  }
+  nlohmann::json answer;
+  bool sent = send_message(sv[0], {{"op", "config"}, {"config", config_to_json(u.config)}});
+  int got = sent ? receive_message(sv[0], 10000, &answer) : -1;
+  if (got != 1 || !answer.value("ok", false)) {
+    *error = got == 1 ? answer.value("error", std::string("refused the configuration"))
+                      : u.program + " did not start (see its log above)";
+    close(sv[0]);
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return false;
+  }
+  u.fd = sv[0];
+  u.pid = pid;
+  return true;
+}
+
+// Kills a child that broke the protocol (no answer in time, a malformed message). Called with mu
+// held; the supervisor reaps it and starts the next one.
+static void abandon_child(UploaderProcess::Impl& u, const char* why) {
+  platform::log(platform::LogLevel::Warn, "outbox", "uploader process %d %s; restarting it", (int)u.pid, why);
+  if (u.pid > 0) kill(u.pid, SIGKILL);
+  if (u.fd >= 0) close(u.fd);
+  u.fd = -1;
+}
+
+static void describe_exit(int pid, int status) {
+  if (WIFEXITED(status))
+    platform::log(platform::LogLevel::Warn, "outbox", "uploader process %d exited with status %d", pid, WEXITSTATUS(status));
+  else if (WIFSIGNALED(status))
+    platform::log(platform::LogLevel::Warn, "outbox", "uploader process %d ended by signal %d", pid, WTERMSIG(status));
+}
+
+// One child at a time: wait for it to end, then (unless stopping) wait restart_delay_ms and start
+// the next. waitpid happens only here, so a pid is never reused under our feet.
+static void supervise(UploaderProcess::Impl& u) {
+  std::unique_lock<std::mutex> lock(u.mu);
+  while (!u.stopping) {
+    pid_t pid = u.pid;
+    lock.unlock();
+    int status = 0;
+    pid_t got;
+    do got = waitpid(pid, &status, 0);
+    while (got < 0 && errno == EINTR);
+    lock.lock();
+    u.pid = -1;
+    if (u.fd >= 0) close(u.fd);
+    u.fd = -1;
+    u.cv.notify_all();
+    if (u.stopping) break;
+    describe_exit(pid, status);
+    std::string error;
+    while (!u.stopping) {
+      u.cv.wait_for(lock, std::chrono::milliseconds(u.restart_delay_ms), [&] { return u.stopping; });
+      if (u.stopping) break;
+      if (spawn(u, &error)) {
+        u.restarts++;
+        break;
+      }
+      platform::log(platform::LogLevel::Error, "outbox", "uploader: %s", error.c_str());
+    }
+  }
+}
+
+// [SECTION] Public functions ------------------------------------------------------------------
+UploaderProcess::UploaderProcess(Config config, std::string program) : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+  impl_->program = std::move(program);
+}
+
+UploaderProcess::~UploaderProcess() {
+  Impl& u = *impl_;
+  std::unique_lock<std::mutex> lock(u.mu);
+  u.stopping = true;
+  // The child stops when it reads the end of the socket; a child stuck past the bound is killed.
+  if (u.fd >= 0) shutdown(u.fd, SHUT_RDWR);
+  u.cv.notify_all();
+  if (!u.cv.wait_for(lock, std::chrono::seconds(5), [&] { return u.pid < 0; }) && u.pid > 0) kill(u.pid, SIGKILL);
+  lock.unlock();
+  if (u.supervisor.joinable()) u.supervisor.join();
+}
+
+bool UploaderProcess::start(std::string* error) {
+  Impl& u = *impl_;
+  std::string why;
+  std::lock_guard<std::mutex> lock(u.mu);
+  u.restart_delay_ms = restart_delay_ms;
+  if (u.supervisor.joinable()) why = "uploader already running";
+  else if (hub_url_allowed(u.config.hub_url, &why) && spawn(u, &why))
+    u.supervisor = std::thread([&u] { supervise(u); });
+  if (!why.empty() && error) *error = why;
+  return why.empty();
+}
+
+void UploaderProcess::wake() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  // A child that is gone is being restarted, and reads the whole queue when it starts.
+  if (impl_->fd >= 0) send_message(impl_->fd, {{"op", "wake"}});
+}
+
+std::string UploaderProcess::last_error() {
+  Impl& u = *impl_;
+  std::lock_guard<std::mutex> lock(u.mu);
+  if (u.fd < 0) return "";
+  nlohmann::json answer;
+  if (!send_message(u.fd, {{"op", "snapshot"}}) || receive_message(u.fd, 5000, &answer) != 1) {
+    abandon_child(u, "did not answer a snapshot");
+    return "";
+  }
+  return answer.value("last_error", std::string());
+}
+
+RemoteStatus UploaderProcess::remote_status(std::string_view ref) {
+  Impl& u = *impl_;
+  RemoteStatus out;
+  std::lock_guard<std::mutex> lock(u.mu);
+  if (u.fd < 0) {
+    out.error = "the uploader is restarting";
+    return out;
+  }
+  nlohmann::json answer;
+  int bound_ms = (int)u.config.status_timeout_ms + 5000;   // the child's own timeout comes first
+  if (!send_message(u.fd, {{"op", "status"}, {"ref", std::string(ref)}}) ||
+      receive_message(u.fd, bound_ms, &answer) != 1) {
+    abandon_child(u, "did not answer a status query");
+    out.error = "the uploader did not answer";
+    return out;
+  }
+  out.ok = answer.value("ok", false);
+  out.found = answer.value("found", false);
+  out.status = answer.value("status", std::string());
+  out.error = answer.value("error", std::string());
+  return out;
+}
+
+int UploaderProcess::pid() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->fd >= 0 ? (int)impl_->pid : -1;
+}
+
+uint64_t UploaderProcess::restarts() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->restarts;
+}
+
+}  // namespace outbox

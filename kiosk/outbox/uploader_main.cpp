@@ -1,0 +1,83 @@
+// sportello-uploader: the kiosk's Uploader in a process of its own (see UploaderProcess in
+// outbox.h). Started by the kiosk with its end of a socketpair as a file descriptor; reads the
+// configuration from it, delivers the outbox to the hub, answers wake / status / snapshot, and
+// stops when the socket closes (the kiosk ended, however it ended) or on SIGTERM / SIGINT.
+// Exit codes: 0 stopped, 2 bad arguments or configuration.
+#include "outbox_internal.h"
+
+#include "platform.h"
+
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+namespace {
+
+nlohmann::json answer_status(outbox::Uploader& uploader, const nlohmann::json& request) {
+  std::string ref = request.value("ref", std::string());
+  outbox::RemoteStatus r = uploader.remote_status(ref);
+  return {{"ok", r.ok}, {"found", r.found}, {"status", r.status}, {"error", r.error}};
+}
+
+// Answers the kiosk until the socket closes or a stop signal arrives.
+void serve(int fd, int signal_fd, outbox::Uploader& uploader) {
+  for (;;) {
+    pollfd fds[2] = {{fd, POLLIN, 0}, {signal_fd, POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    if (fds[1].revents) return;
+    nlohmann::json request;
+    if (outbox::receive_message(fd, 0, &request) < 0) return;   // closed: the kiosk is gone
+    std::string op = request.value("op", std::string());
+    if (op == "wake") uploader.wake();
+    else if (op == "status") outbox::send_message(fd, answer_status(uploader, request));
+    else if (op == "snapshot") outbox::send_message(fd, {{"last_error", uploader.snapshot().last_error}});
+    else platform::log(platform::LogLevel::Warn, "outbox", "uploader process: unknown message \"%s\"", op.c_str());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int fd = -1;
+  if (argc == 3 && !strcmp(argv[1], "--fd")) fd = atoi(argv[2]);
+  if (fd < 0) {
+    fprintf(stderr, "usage: sportello-uploader --fd N   (started by sportello, not by hand)\n");
+    return 2;
+  }
+  // Stop signals arrive through a descriptor, so the loop can stop the Uploader cleanly.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  sigprocmask(SIG_BLOCK, &stop_signals, nullptr);   // before any thread starts: they inherit it
+  int signal_fd = signalfd(-1, &stop_signals, SFD_CLOEXEC);
+
+  nlohmann::json first;
+  outbox::Config config;
+  std::string error;
+  if (outbox::receive_message(fd, 30000, &first) != 1 || first.value("op", std::string()) != "config")
+    error = "no configuration from the kiosk";
+  else
+    outbox::config_from_json(first["config"], &config, &error);
+  std::unique_ptr<outbox::Uploader> uploader;
+  if (error.empty()) {
+    uploader = std::make_unique<outbox::Uploader>(config);
+    uploader->start(&error);
+  }
+  outbox::send_message(fd, {{"ok", error.empty()}, {"error", error}});
+  if (!error.empty()) {
+    platform::log(platform::LogLevel::Error, "outbox", "uploader process: %s", error.c_str());
+    return 2;
+  }
+  serve(fd, signal_fd, *uploader);
+  uploader->stop();
+  return 0;
+}
