@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <malloc.h>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 namespace {
@@ -25,7 +26,8 @@ std::string default_locales_dir() {
 }
 
 // The interactive loop: sleep in SDL_WaitEventTimeout until input, a timer or the watchdog.
-int run_interactive(app::Runner& runner, app::Kiosk& kiosk, platform::Window& window) {
+int run_interactive(app::Runner& runner, app::Kiosk& kiosk, platform::Window& window,
+                    const std::function<void()>& after_first_frame) {
   uint64_t watchdog = platform::watchdog_interval_ms(), next_ping = platform::now_ms();
   int frames_wanted = 2;
   bool ready = false;
@@ -63,6 +65,7 @@ int run_interactive(app::Runner& runner, app::Kiosk& kiosk, platform::Window& wi
         platform::notify_ready();
         platform::log(platform::LogLevel::Info, "app", "first frame presented (%s driver)", window.video_driver());
         ready = true;
+        after_first_frame();
       }
     }
   }
@@ -102,14 +105,10 @@ int open_requests(const app::Options& o, outbox::Outbox* box, std::unique_ptr<ou
     return 0;
   }
   if (o.hub_url.empty()) return 0;
-  // Delivery runs in its own process: libcurl never loads into this one (see outbox.h).
+  // Delivery runs in its own process: libcurl never loads into this one (see outbox.h). It is
+  // started by main() on the worker thread, so the first frame never waits for it.
   *uploader = std::make_unique<outbox::UploaderProcess>(
       oc, o.uploader_program.empty() ? default_uploader_program() : o.uploader_program);
-  std::string error;
-  if (!(*uploader)->start(&error)) {
-    platform::log(platform::LogLevel::Error, "outbox", "uploader: %s", error.c_str());
-    uploader->reset();
-  }
   return 0;
 }
 
@@ -152,8 +151,10 @@ int main(int argc, char** argv) {
     // puts the kiosk out of service, with the strings of the locales folder to say so.
     if (!o.content_pack.empty()) {
       pack_state = pack.open(o.content_pack);
-      if (pack_state.ok)
+      if (pack_state.ok) {
         for (const std::string& lang : pack.ui_languages()) strings.add(pack.ui_catalog(lang));
+        pack.release_cache();
+      }
     }
     strings_ok = strings.has_language("it") || (strings.load_dir(o.locales_dir) && strings.has_language("it"));
     if (engine->ok() && strings_ok) app::warm_up(*engine, strings, o);
@@ -207,7 +208,18 @@ int main(int argc, char** argv) {
   app::Kiosk kiosk(o, *engine, strings, services);
   app::Runner runner(*window, *engine, kiosk);
   runner.record_frame_times(!o.frame_stats.empty());
-  if (!o.headless) return run_interactive(runner, kiosk, *window);
+  // The uploader process starts on the worker thread once the screen is up: on two cores its
+  // exec and libcurl's loading would otherwise delay the first frame.
+  auto start_uploader = [&tasks, up = uploader.get()] {
+    if (!up) return;
+    tasks.run([up]() -> app::Tasks::Done {
+      std::string error;
+      if (!up->start(&error)) platform::log(platform::LogLevel::Error, "outbox", "uploader: %s", error.c_str());
+      return nullptr;
+    });
+  };
+  if (!o.headless) return run_interactive(runner, kiosk, *window, start_uploader);
+  start_uploader();
 
   app::ScriptResult result = app::run_script(runner, o.script, o.out_dir);
   if (!o.frame_stats.empty()) {

@@ -140,6 +140,10 @@ public:
     OpenResult open(const std::string& path);      // read-only; checks schema and integrity
     bool is_open() const;                          // false until open() succeeded
     void close();                                  // releases the file (before a pack swap)
+    // Drops SQLite's cached pages: open() checks every page and start-up reads every UI catalog
+    // once, which would otherwise keep ~2 MB of pages nobody reads again. Queries refill it.
+    void release_cache();
+    size_t cache_bytes() const;                    // SQLite's page cache for this pack, in bytes
 
     int schema_version() const;                    // kSchemaVersion once open
     int content_version() const;                   // content/pack.txt content_version

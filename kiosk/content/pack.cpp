@@ -102,6 +102,16 @@ void Pack::close() {
     impl_->error = std::move(keep);
 }
 
+void Pack::release_cache() {
+    if (is_open()) sqlite3_db_release_memory(impl_->db.get());
+}
+
+size_t Pack::cache_bytes() const {
+    int used = 0, high = 0;
+    if (is_open()) sqlite3_db_status(impl_->db.get(), SQLITE_DBSTATUS_CACHE_USED, &used, &high, 0);
+    return (size_t)used;
+}
+
 const std::string& Pack::last_error() const { return impl_->error; }
 
 // [SECTION] Manifest, topics, procedures ------------------------------------------------------

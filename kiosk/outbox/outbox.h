@@ -217,10 +217,11 @@ public:
   UploaderProcess& operator=(const UploaderProcess&) = delete;
 
   // Spawns and configures the child; false (with why) when it cannot be started or refuses the
-  // configuration (e.g. an http:// hub that is not on loopback). Call once.
+  // configuration (e.g. an http:// hub that is not on loopback). Call once, from any thread.
   bool start(std::string* error = nullptr);
   void wake();                         // as Uploader::wake(); never blocks on the network
-  std::string last_error();            // the uploader's last delivery error, "" when none or unknown
+  std::string last_error();            // the uploader's last delivery error, or why it did not
+                                       // start; "" when none
   // As Uploader::remote_status(); {ok=false} when the child is not running. Blocking: worker task.
   RemoteStatus remote_status(std::string_view ref);
   int pid() const;                     // the running child's pid, -1 between restarts (tests)

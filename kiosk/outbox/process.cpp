@@ -113,6 +113,7 @@ struct UploaderProcess::Impl {
   int fd = -1;                         // our end of the socketpair, -1 when no child runs
   pid_t pid = -1;
   bool stopping = false;
+  std::string start_error;             // why start() failed, for the staff view
   uint64_t restarts = 0;
   std::thread supervisor;              // waits for the child; starts the next one
 };
@@ -233,6 +234,7 @@ bool UploaderProcess::start(std::string* error) {
   if (u.supervisor.joinable()) why = "uploader already running";
   else if (hub_url_allowed(u.config.hub_url, &why) && spawn(u, &why))
     u.supervisor = std::thread([&u] { supervise(u); });
+  u.start_error = why;
   if (!why.empty() && error) *error = why;
   return why.empty();
 }
@@ -246,7 +248,7 @@ void UploaderProcess::wake() {
 std::string UploaderProcess::last_error() {
   Impl& u = *impl_;
   std::lock_guard<std::mutex> lock(u.mu);
-  if (u.fd < 0) return "";
+  if (u.fd < 0) return u.supervisor.joinable() ? "" : u.start_error;   // restarting, or never started
   nlohmann::json answer;
   if (!send_message(u.fd, {{"op", "snapshot"}}) || receive_message(u.fd, 5000, &answer) != 1) {
     abandon_child(u, "did not answer a snapshot");

@@ -133,6 +133,18 @@ TEST_CASE("pack: offices by id, by kind, notes with fallback, mediator days", "[
     CHECK(pack.mediator_days("desk-b").empty());
 }
 
+TEST_CASE("pack: release_cache gives back the pages open() read, and queries still work", "[content][pack]") {
+    TempDir dir;
+    content::Pack pack = open_good(dir);
+    size_t after_open = pack.cache_bytes();
+    CHECK(after_open > 0);                     // quick_check read every page
+    pack.release_cache();
+    CHECK(pack.cache_bytes() < after_open);
+    REQUIRE(pack.topics().size() == 3);        // read again from the file
+    CHECK(pack.procedures("documents", "zh")[0].title == "税号");
+    CHECK(pack.cache_bytes() > 0);
+}
+
 TEST_CASE("pack: compiled UI strings feed the locale module", "[content][pack]") {
     TempDir dir;
     content::Pack pack = open_good(dir);

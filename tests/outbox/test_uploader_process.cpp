@@ -76,6 +76,7 @@ TEST_CASE("an uploader process that cannot start says why and leaves nothing run
     CHECK_FALSE(missing.start(&error));
     CHECK_THAT(error, Catch::Contains("cannot start"));
     CHECK(missing.pid() == -1);
+    CHECK(missing.last_error() == error);   // what the staff view shows
   }
   {
     Config bad = c;
