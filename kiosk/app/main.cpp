@@ -78,8 +78,8 @@ std::string default_uploader_program() {
   return ec ? "sportello-uploader" : (self.parent_path() / "sportello-uploader").string();
 }
 
-// Opens the outbox and, with a hub configured, starts the uploader process. Returns an exit status.
-
+// Opens the outbox and, with a hub configured, creates the uploader process (main() starts it).
+// Returns an exit status.
 int open_requests(const app::Options& o, outbox::Outbox* box, std::unique_ptr<outbox::UploaderProcess>* uploader) {
   outbox::Config oc;
   oc.db_path = o.outbox_db;

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <fcntl.h>
 #include <mutex>
@@ -196,14 +197,18 @@ static void supervise(UploaderProcess::Impl& u) {
     if (u.stopping) break;
     describe_exit(pid, status);
     std::string error;
+    // A child that cannot start at all (its program or the outbox gone) is retried ever more
+    // slowly, up to every five minutes, rather than filling the journal.
+    uint64_t delay = u.restart_delay_ms;
     while (!u.stopping) {
-      u.cv.wait_for(lock, std::chrono::milliseconds(u.restart_delay_ms), [&] { return u.stopping; });
+      u.cv.wait_for(lock, std::chrono::milliseconds(delay), [&] { return u.stopping; });
       if (u.stopping) break;
       if (spawn(u, &error)) {
         u.restarts++;
         break;
       }
       platform::log(platform::LogLevel::Error, "outbox", "uploader: %s", error.c_str());
+      delay = std::min<uint64_t>(delay * 2, 5 * 60 * 1000);
     }
   }
 }
