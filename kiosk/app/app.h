@@ -201,6 +201,7 @@ private:
   uint64_t atlas_generation_ = ~0ull;
   uint64_t frames_ = 0, last_frame_ms_ = 0;
   bool redraw_ = false;             // the last frame was presented with glyphs missing (atlas full)
+  uint64_t missing_warned_ms_ = 0;  // when that was last logged
   std::vector<float> frame_times_;  // real milliseconds per frame, layout to present
   bool record_frame_times_ = false;
 };

@@ -97,6 +97,10 @@ int open_requests(const app::Options& o, outbox::Outbox* box, std::unique_ptr<ou
       fprintf(stderr, "sportello: cannot read the hub token from %s\n", o.hub_token_file.c_str());
       return 2;
     }
+    if (std::any_of(oc.token.begin(), oc.token.end(), [](char c) { return c <= ' ' || c > '~'; })) {
+      fprintf(stderr, "sportello: %s does not hold a hub token (printable ASCII, one line)\n", o.hub_token_file.c_str());
+      return 2;
+    }
   }
   *box = outbox::Outbox::open(oc);
   if (!box->ok()) {

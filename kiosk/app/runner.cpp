@@ -17,19 +17,25 @@ void Runner::draw(uint64_t now_ms) {
   float dt = frames_ == 0 ? 1.0f / 60.0f : (float)(now_ms - last_frame_ms_) / 1000.0f;
   last_frame_ms_ = now_ms;
   // A glyph that did not fit the atlas was left out of the frame: the atlas grows (or evicts) at
-  // the next begin_frame(), so lay the frame out again rather than present it with a hole. Only
-  // a screen that needs more than the whole atlas at its maximum is presented incomplete.
+  // the next begin_frame(), so lay the frame out again rather than present it with a hole. Again
+  // while it grows, once after an eviction: a screen that needs more than the whole atlas at its
+  // maximum size is presented incomplete rather than laid out over and over.
   for (int attempt = 0;; attempt++) {
+    int width_before = engine_.atlas().width;
     engine_.begin_frame();
+    bool grew = engine_.atlas().width != width_before;
     window_.begin_frame(std::max(dt, 0.001f));
     kiosk_.ui().set_atlas(atlas_.imgui_id());
     kiosk_.frame(window_.width(), window_.height(), window_.px_per_mm(), now_ms);
-    if (!engine_.needs_redraw() || attempt == 3) break;
+    if (!engine_.needs_redraw() || (attempt > 0 && !grew) || attempt == 3) break;
     window_.discard_frame();
   }
   upload_atlas();
   redraw_ = engine_.needs_redraw();
-  if (redraw_) platform::log(platform::LogLevel::Warn, "text", "frame presented with glyphs missing: the glyph atlas is full");
+  if (redraw_ && (missing_warned_ms_ == 0 || now_ms - missing_warned_ms_ >= 60000)) {   // once a minute
+    platform::log(platform::LogLevel::Warn, "text", "frame presented with glyphs missing: the glyph atlas is full");
+    missing_warned_ms_ = std::max<uint64_t>(now_ms, 1);
+  }
   window_.end_frame();
   if (record_frame_times_) window_.finish();  // llvmpipe draws lazily: time the drawing itself
   frames_++;

@@ -141,7 +141,8 @@ private:
 // [SECTION] Uploader process messages ---------------------------------------------------------
 // One JSON object per SOCK_SEQPACKET datagram (see process.cpp for the protocol).
 constexpr size_t kMaxMessageBytes = 64 * 1024;
-bool send_message(int fd, const nlohmann::json& message);
+// Waits at most timeout_ms for room in the socket; false when it cannot send.
+bool send_message(int fd, const nlohmann::json& message, int timeout_ms);
 // 1 with a message, 0 on timeout, -1 when the socket closed or the message is not a JSON object.
 int receive_message(int fd, int timeout_ms, nlohmann::json* message);
 nlohmann::json config_to_json(const Config& config);

@@ -37,11 +37,22 @@ extern char** environ;
 namespace outbox {
 
 // [SECTION] Messages --------------------------------------------------------------------------
-bool send_message(int fd, const nlohmann::json& message) {
-  std::string text = message.dump();
+bool send_message(int fd, const nlohmann::json& message, int timeout_ms) {
+  std::string text;
+  try {   // bytes that are not UTF-8 (a token file in Latin-1) are replaced, never thrown
+    text = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
   if (text.size() > kMaxMessageBytes) return false;
+  // A peer that stopped reading fills the socket: wait for room at most timeout_ms, never forever.
+  pollfd p = {fd, POLLOUT, 0};
+  int ready;
+  do ready = poll(&p, 1, timeout_ms);
+  while (ready < 0 && errno == EINTR);
+  if (ready <= 0) return false;
   ssize_t n;
-  do n = send(fd, text.data(), text.size(), MSG_NOSIGNAL);
+  do n = send(fd, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   while (n < 0 && errno == EINTR);
   return n == (ssize_t)text.size();
 }
@@ -60,6 +71,18 @@ int receive_message(int fd, int timeout_ms, nlohmann::json* message) {
   if (n <= 0) return -1;   // 0: the other side closed the socket
   *message = nlohmann::json::parse(buffer.begin(), buffer.begin() + n, nullptr, false);
   return message->is_object() ? 1 : -1;
+}
+
+// A field of an answer, or `fallback` when absent or of another type (never throws).
+template <typename T>
+static T field(const nlohmann::json& answer, const char* name, T fallback) {
+  auto it = answer.find(name);
+  if (it == answer.end()) return fallback;
+  try {
+    return it->get<T>();
+  } catch (const nlohmann::json::exception&) {
+    return fallback;
+  }
 }
 
 // [SECTION] Configuration on the wire ---------------------------------------------------------
@@ -114,7 +137,7 @@ struct UploaderProcess::Impl {
   int fd = -1;                         // our end of the socketpair, -1 when no child runs
   pid_t pid = -1;
   bool stopping = false;
-  std::string start_error;             // why start() failed, for the staff view
+  std::string start_error;             // why the last start or restart failed, for the staff view
   uint64_t restarts = 0;
   std::thread supervisor;              // waits for the child; starts the next one
 };
@@ -147,10 +170,10 @@ static bool spawn(UploaderProcess::Impl& u, std::string* error) {
     return false;
   }
   nlohmann::json answer;
-  bool sent = send_message(sv[0], {{"op", "config"}, {"config", config_to_json(u.config)}});
+  bool sent = send_message(sv[0], {{"op", "config"}, {"config", config_to_json(u.config)}}, 10000);
   int got = sent ? receive_message(sv[0], 10000, &answer) : -1;
-  if (got != 1 || !answer.value("ok", false)) {
-    *error = got == 1 ? answer.value("error", std::string("refused the configuration"))
+  if (got != 1 || !field(answer, "ok", false)) {
+    *error = got == 1 ? field(answer, "error", std::string("refused the configuration"))
                       : u.program + " did not start (see its log above)";
     close(sv[0]);
     kill(pid, SIGKILL);
@@ -185,12 +208,17 @@ static void supervise(UploaderProcess::Impl& u) {
   while (!u.stopping) {
     pid_t pid = u.pid;
     lock.unlock();
-    int status = 0;
-    pid_t got;
-    do got = waitpid(pid, &status, 0);
-    while (got < 0 && errno == EINTR);
+    // Wait without reaping, forget the pid under the lock, then reap: until then the pid cannot
+    // be reused, so a kill() from abandon_child() or the destructor never reaches a stranger.
+    siginfo_t info = {};
+    int rc;
+    do rc = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT);
+    while (rc < 0 && errno == EINTR);
     lock.lock();
     u.pid = -1;
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
     if (u.fd >= 0) close(u.fd);
     u.fd = -1;
     u.cv.notify_all();
@@ -205,8 +233,10 @@ static void supervise(UploaderProcess::Impl& u) {
       if (u.stopping) break;
       if (spawn(u, &error)) {
         u.restarts++;
+        u.start_error.clear();
         break;
       }
+      u.start_error = error;   // what the staff view shows while it stays down
       platform::log(platform::LogLevel::Error, "outbox", "uploader: %s", error.c_str());
       delay = std::min<uint64_t>(delay * 2, 5 * 60 * 1000);
     }
@@ -247,19 +277,20 @@ bool UploaderProcess::start(std::string* error) {
 void UploaderProcess::wake() {
   std::lock_guard<std::mutex> lock(impl_->mu);
   // A child that is gone is being restarted, and reads the whole queue when it starts.
-  if (impl_->fd >= 0) send_message(impl_->fd, {{"op", "wake"}});
+  // Never waits: a wake that finds the socket full adds nothing to the ones already queued.
+  if (impl_->fd >= 0) send_message(impl_->fd, {{"op", "wake"}}, 0);
 }
 
 std::string UploaderProcess::last_error() {
   Impl& u = *impl_;
   std::lock_guard<std::mutex> lock(u.mu);
-  if (u.fd < 0) return u.supervisor.joinable() ? "" : u.start_error;   // restarting, or never started
+  if (u.fd < 0) return u.start_error;   // never started, or restarts failing; "" between restarts
   nlohmann::json answer;
-  if (!send_message(u.fd, {{"op", "snapshot"}}) || receive_message(u.fd, 5000, &answer) != 1) {
+  if (!send_message(u.fd, {{"op", "snapshot"}}, 5000) || receive_message(u.fd, 5000, &answer) != 1) {
     abandon_child(u, "did not answer a snapshot");
     return "";
   }
-  return answer.value("last_error", std::string());
+  return field(answer, "last_error", std::string());
 }
 
 RemoteStatus UploaderProcess::remote_status(std::string_view ref) {
@@ -272,16 +303,16 @@ RemoteStatus UploaderProcess::remote_status(std::string_view ref) {
   }
   nlohmann::json answer;
   int bound_ms = (int)u.config.status_timeout_ms + 5000;   // the child's own timeout comes first
-  if (!send_message(u.fd, {{"op", "status"}, {"ref", std::string(ref)}}) ||
+  if (!send_message(u.fd, {{"op", "status"}, {"ref", std::string(ref)}}, bound_ms) ||
       receive_message(u.fd, bound_ms, &answer) != 1) {
     abandon_child(u, "did not answer a status query");
     out.error = "the uploader did not answer";
     return out;
   }
-  out.ok = answer.value("ok", false);
-  out.found = answer.value("found", false);
-  out.status = answer.value("status", std::string());
-  out.error = answer.value("error", std::string());
+  out.ok = field(answer, "ok", false);
+  out.found = field(answer, "found", false);
+  out.status = field(answer, "status", std::string());
+  out.error = field(answer, "error", std::string());
   return out;
 }
 

@@ -18,8 +18,14 @@
 
 namespace {
 
+// A string field of a message, "" when absent or not a string.
+std::string text_field(const nlohmann::json& message, const char* name) {
+  auto it = message.find(name);
+  return it != message.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 nlohmann::json answer_status(outbox::Uploader& uploader, const nlohmann::json& request) {
-  std::string ref = request.value("ref", std::string());
+  std::string ref = text_field(request, "ref");
   outbox::RemoteStatus r = uploader.remote_status(ref);
   return {{"ok", r.ok}, {"found", r.found}, {"status", r.status}, {"error", r.error}};
 }
@@ -35,10 +41,10 @@ void serve(int fd, int signal_fd, outbox::Uploader& uploader) {
     if (fds[1].revents) return;
     nlohmann::json request;
     if (outbox::receive_message(fd, 0, &request) < 0) return;   // closed: the kiosk is gone
-    std::string op = request.value("op", std::string());
+    std::string op = text_field(request, "op");
     if (op == "wake") uploader.wake();
-    else if (op == "status") outbox::send_message(fd, answer_status(uploader, request));
-    else if (op == "snapshot") outbox::send_message(fd, {{"last_error", uploader.snapshot().last_error}});
+    else if (op == "status") outbox::send_message(fd, answer_status(uploader, request), 5000);
+    else if (op == "snapshot") outbox::send_message(fd, {{"last_error", uploader.snapshot().last_error}}, 5000);
     else platform::log(platform::LogLevel::Warn, "outbox", "uploader process: unknown message \"%s\"", op.c_str());
   }
 }
@@ -63,7 +69,7 @@ int main(int argc, char** argv) {
   nlohmann::json first;
   outbox::Config config;
   std::string error;
-  if (outbox::receive_message(fd, 30000, &first) != 1 || first.value("op", std::string()) != "config")
+  if (outbox::receive_message(fd, 30000, &first) != 1 || text_field(first, "op") != "config")
     error = "no configuration from the kiosk";
   else
     outbox::config_from_json(first["config"], &config, &error);
@@ -72,7 +78,7 @@ int main(int argc, char** argv) {
     uploader = std::make_unique<outbox::Uploader>(config);
     uploader->start(&error);
   }
-  outbox::send_message(fd, {{"ok", error.empty()}, {"error", error}});
+  outbox::send_message(fd, {{"ok", error.empty()}, {"error", error}}, 5000);
   if (!error.empty()) {
     platform::log(platform::LogLevel::Error, "outbox", "uploader process: %s", error.c_str());
     return 2;

@@ -131,6 +131,13 @@ TEST_CASE("bad options and a bad config file give a clear error and a non-zero e
   harness::Run missing = harness::run_raw({"--config", dir + "/nowhere.conf"});
   CHECK(missing.exit_code == 2);
   CHECK(missing.stderr_text.find("nowhere.conf: cannot read") != std::string::npos);
+
+  harness::write_file(dir + "/token", "caf\xe9-token\n");   // Latin-1: not a token the hub issued
+  harness::Run token = harness::run_kiosk("dump x\n", {"--outbox-db", dir + "/outbox.db", "--hub-url", "http://127.0.0.1:9",
+                                                      "--kiosk-id", "GR-01", "--hub-token-file", dir + "/token",
+                                                      "--hub-public-key", "AAAA"});
+  CHECK(token.exit_code == 2);
+  CHECK(token.stderr_text.find("does not hold a hub token") != std::string::npos);
 }
 
 TEST_CASE("a missing font directory is a clear error", "[e2e][kiosk]") {

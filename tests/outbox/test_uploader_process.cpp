@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -34,6 +35,8 @@ TEST_CASE("the uploader process delivers, answers status queries and is started 
   TempDir dir;
   Config c = config_for(hub, dir);
   fast_retries(c);
+  c.probe_interval_ms = 60000;   // an idle uploader looks at the queue again only after a minute:
+                                 // a delivery within seconds of an enqueue is the wake's doing
   Outbox box = Outbox::open(c);
   REQUIRE(box.ok());
   std::string ref = enqueue_one(box);
@@ -46,9 +49,12 @@ TEST_CASE("the uploader process delivers, answers status queries and is started 
   int first_pid = up.pid();
   REQUIRE(first_pid > 0);
   CHECK(first_pid != getpid());
-  up.wake();
-  REQUIRE(wait_until([&] { return box.status().queue_depth == 0; }, 20000));
+  REQUIRE(wait_until([&] { return box.status().queue_depth == 0; }, 20000));   // read at start
   CHECK(hub.rows() == 2);
+  enqueue_one(box);
+  up.wake();
+  REQUIRE(wait_until([&] { return box.status().queue_depth == 0; }, 5000));
+  CHECK(hub.rows() == 3);
   RemoteStatus s = up.remote_status(ref);
   CHECK(s.ok);
   CHECK(s.found);
@@ -62,9 +68,12 @@ TEST_CASE("the uploader process delivers, answers status queries and is started 
   enqueue_one(box);
   up.wake();
   REQUIRE(wait_until([&] { return box.status().queue_depth == 0; }, 20000));
-  CHECK(hub.rows() == 3);
+  CHECK(hub.rows() == 4);
   CHECK(up.remote_status(ref).found);
 }
+
+// No child process of this test is left, running or unreaped.
+static bool no_children() { return waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD; }
 
 TEST_CASE("an uploader process that cannot start says why and leaves nothing running", "[outbox][process]") {
   TempDir dir;
@@ -77,6 +86,7 @@ TEST_CASE("an uploader process that cannot start says why and leaves nothing run
     CHECK_THAT(error, Catch::Contains("cannot start"));
     CHECK(missing.pid() == -1);
     CHECK(missing.last_error() == error);   // what the staff view shows
+    CHECK(no_children());
   }
   {
     Config bad = c;
@@ -86,6 +96,7 @@ TEST_CASE("an uploader process that cannot start says why and leaves nothing run
     CHECK_FALSE(refused.start(&error));
     CHECK_FALSE(error.empty());
     CHECK(refused.pid() == -1);
+    CHECK(no_children());
   }
   {
     Config remote_http = c;
@@ -113,7 +124,7 @@ struct RawChild {
     close(sv[1]);
     fd = sv[0];
     nlohmann::json answer;
-    REQUIRE(send_message(fd, {{"op", "config"}, {"config", config_to_json(c)}}));
+    REQUIRE(send_message(fd, {{"op", "config"}, {"config", config_to_json(c)}}, 10000));
     REQUIRE(receive_message(fd, 10000, &answer) == 1);
     REQUIRE(answer.value("ok", false));
   }
