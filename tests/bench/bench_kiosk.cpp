@@ -88,8 +88,8 @@ static double cpu_seconds(pid_t pid) {
 
 // The first child process of pid (the uploader the kiosk started from its worker thread), -1 if none.
 static pid_t first_child(pid_t pid) {
-  std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
-  for (const auto& task : std::filesystem::directory_iterator(task_dir)) {
+  std::error_code ec;   // the kiosk may have exited: no child, not an exception
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
     std::ifstream in(task.path() / "children");
     long child = -1;
     if (in >> child) return (pid_t)child;
