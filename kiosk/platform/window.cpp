@@ -19,7 +19,7 @@ using GLenum = unsigned;
 using GLuint = unsigned;
 using GLint = int;
 using GLsizei = int;
-constexpr GLenum TEXTURE_2D = 0x0DE1, RGBA = 0x1908, UNSIGNED_BYTE = 0x1401, LINEAR = 0x2601,
+constexpr GLenum TEXTURE_2D = 0x0DE1, RGBA = 0x1908, UNSIGNED_BYTE = 0x1401, NEAREST = 0x2600,
                  TEXTURE_MIN_FILTER = 0x2801, TEXTURE_MAG_FILTER = 0x2800, CLAMP_TO_EDGE = 0x812F,
                  TEXTURE_WRAP_S = 0x2802, TEXTURE_WRAP_T = 0x2803, UNPACK_ALIGNMENT = 0x0CF5,
                  PACK_ALIGNMENT = 0x0D05, COLOR_BUFFER_BIT = 0x4000,
@@ -38,6 +38,7 @@ struct Api {
   void (*Clear)(GLenum);
   void (*GetIntegerv)(GLenum, GLint*);
   void (*Finish)();
+  void (*Flush)();
 };
 static Api api;
 
@@ -53,7 +54,8 @@ static bool load_all() {
          load(&api.PixelStorei, "glPixelStorei") && load(&api.TexImage2D, "glTexImage2D") &&
          load(&api.TexSubImage2D, "glTexSubImage2D") && load(&api.ReadPixels, "glReadPixels") &&
          load(&api.Viewport, "glViewport") && load(&api.ClearColor, "glClearColor") &&
-         load(&api.Clear, "glClear") && load(&api.GetIntegerv, "glGetIntegerv") && load(&api.Finish, "glFinish");
+         load(&api.Clear, "glClear") && load(&api.GetIntegerv, "glGetIntegerv") && load(&api.Finish, "glFinish") &&
+         load(&api.Flush, "glFlush");
 }
 }  // namespace gl
 
@@ -159,6 +161,10 @@ void Window::end_frame() {
   gl::api.ClearColor(0.97f, 0.97f, 0.95f, 1.0f);
   gl::api.Clear(gl::COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  // Swapping a window flushes the frame to the driver; an offscreen pbuffer has nothing to swap,
+  // and Mesa then keeps every frame's orphaned vertex buffers until something flushes (2 GB
+  // after a minute of scrolling headless). Flushing here costs nothing where the swap does it.
+  gl::api.Flush();
   SDL_GL_SwapWindow(window_);
 }
 
@@ -201,8 +207,10 @@ Texture& Texture::operator=(Texture&& other) noexcept {
 void Texture::resize(int width, int height) {
   if (!id_) gl::api.GenTextures(1, &id_);
   gl::api.BindTexture(gl::TEXTURE_2D, id_);
-  gl::api.TexParameteri(gl::TEXTURE_2D, gl::TEXTURE_MIN_FILTER, gl::LINEAR);
-  gl::api.TexParameteri(gl::TEXTURE_2D, gl::TEXTURE_MAG_FILTER, gl::LINEAR);
+  // Glyph quads sit on whole pixels with one texel per pixel: nearest sampling gives the same
+  // pixels as linear (screenshots compared) and spares llvmpipe ~7% of its work while scrolling.
+  gl::api.TexParameteri(gl::TEXTURE_2D, gl::TEXTURE_MIN_FILTER, gl::NEAREST);
+  gl::api.TexParameteri(gl::TEXTURE_2D, gl::TEXTURE_MAG_FILTER, gl::NEAREST);
   gl::api.TexParameteri(gl::TEXTURE_2D, gl::TEXTURE_WRAP_S, gl::CLAMP_TO_EDGE);
   gl::api.TexParameteri(gl::TEXTURE_2D, gl::TEXTURE_WRAP_T, gl::CLAMP_TO_EDGE);
   gl::api.TexImage2D(gl::TEXTURE_2D, 0, gl::RGBA, width, height, 0, gl::RGBA, gl::UNSIGNED_BYTE, nullptr);

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,7 +49,16 @@ static Run exec(const std::vector<std::string>& args, const std::string& dir) {
   std::string cmd = std::string("env -u DISPLAY -u WAYLAND_DISPLAY ") + quote(SPORTELLO_KIOSK_BIN);
   for (const std::string& a : args) cmd += " " + quote(a);
   cmd += " 2>" + quote(dir + "/stderr.txt") + " >/dev/null";
-  int status = system(cmd.c_str());
+  // system() without its reaping: wait4 also gives the peak memory of the shell and what it ran.
+  pid_t pid = fork();
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), (char*)nullptr);
+    _exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  if (pid < 0 || wait4(pid, &status, 0, &usage) != pid) status = 127 << 8;
+  run.peak_rss_kb = usage.ru_maxrss;
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   run.stderr_text = read_file(dir + "/stderr.txt");
   return run;

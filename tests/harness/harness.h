@@ -15,6 +15,7 @@ struct Run {
   int exit_code = -1;
   std::string stderr_text;
   std::string out_dir;
+  long peak_rss_kb = 0;   // the kiosk's peak resident memory (run_kiosk, run_raw)
 };
 
 // A fresh directory under the build tree, unique per call.
