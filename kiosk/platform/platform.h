@@ -103,8 +103,8 @@ private:
   std::string error_;
 };
 
-// A glyph-atlas texture, uploaded from one byte of coverage per pixel and held by GL as RGBA8
-// white with that alpha (what ImGui's shader expects). Needs the window's GL context to be current.
+// A glyph-atlas texture: one byte of coverage per pixel, held by GL as R8 and swizzled to white
+// with that alpha (what ImGui's shader expects). Needs the window's GL context to be current.
 class Texture {
 public:
   Texture() = default;
@@ -122,7 +122,6 @@ public:
 private:
   unsigned id_ = 0;
   int width_ = 0, height_ = 0;
-  std::vector<uint8_t> scratch_;  // one band of RGBA being uploaded
 };
 
 bool write_png(const std::string& path, int width, int height, const std::vector<uint8_t>& rgba);
