@@ -151,6 +151,9 @@ void Window::refresh_size() { SDL_GL_GetDrawableSize(window_, &width_, &height_)
 
 void Window::begin_frame(float dt_seconds) {
   ImGui_ImplOpenGL3_NewFrame();
+  // The backend has uploaded ImGui's own font texture by now; Sportello draws no ImGui text, only
+  // its white pixel, so the CPU copies of that texture are never needed again.
+  ImGui::GetIO().Fonts->ClearTexData();
   ImGui_ImplSDL2_NewFrame();
   ImGuiIO& io = ImGui::GetIO();
   // Time comes from our clock (virtual in headless runs), not from SDL's ticks.
