@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <cerrno>
 #include <csignal>
 #include <fcntl.h>
 #include <poll.h>
@@ -57,7 +58,10 @@ static Run exec(const std::vector<std::string>& args, const std::string& dir) {
   }
   int status = 0;
   rusage usage{};
-  if (pid < 0 || wait4(pid, &status, 0, &usage) != pid) status = 127 << 8;
+  pid_t reaped = -1;
+  while (pid > 0 && (reaped = wait4(pid, &status, 0, &usage)) < 0 && errno == EINTR) {
+  }
+  if (reaped != pid) status = 127 << 8;
   run.peak_rss_kb = usage.ru_maxrss;
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   run.stderr_text = read_file(dir + "/stderr.txt");
