@@ -42,8 +42,7 @@ bool Context::handle_event(const SDL_Event& e, int screen_w, int screen_h) {
       return true;
     case SDL_MOUSEMOTION:
       if (e.motion.which == SDL_TOUCH_MOUSEID || !down_) return false;
-      pointer_move((float)e.motion.x, (float)e.motion.y);
-      return true;
+      return pointer_move((float)e.motion.x, (float)e.motion.y);
     case SDL_MOUSEBUTTONUP:
       if (e.button.which == SDL_TOUCH_MOUSEID || e.button.button != SDL_BUTTON_LEFT) return false;
       pointer_up((float)e.button.x, (float)e.button.y);
@@ -53,8 +52,7 @@ bool Context::handle_event(const SDL_Event& e, int screen_w, int screen_h) {
       return true;
     case SDL_FINGERMOTION:
       if (!down_) return false;
-      pointer_move(e.tfinger.x * screen_w, e.tfinger.y * screen_h);
-      return true;
+      return pointer_move(e.tfinger.x * screen_w, e.tfinger.y * screen_h);
     case SDL_FINGERUP:
       pointer_up(e.tfinger.x * screen_w, e.tfinger.y * screen_h);
       return true;
@@ -106,22 +104,29 @@ void Context::pointer_down(float x, float y) {
   drag_samples_.push_back({y, now_ms_});
 }
 
-void Context::pointer_move(float x, float y) {
-  if (!down_) return;
+// A resting finger jitters and a drag over something that cannot scroll moves nothing: neither
+// asks for a frame. Only the start of a drag (the press highlight goes) and a moving list do.
+bool Context::pointer_move(float x, float y) {
+  if (!down_) return false;
   last_input_ms_ = now_ms_;
+  bool changed = false;
   float slop = std::max(10.0f, 2.5f * metrics_.px_per_mm);
   if (!press_.dragging && std::hypot(x - press_.x, y - press_.y) > slop) {
     press_.dragging = true;   // from here on this touch can only scroll
     press_.target.clear();
+    changed = true;
   }
   if (press_.dragging && !press_.scroll.empty()) {
     ScrollState& s = scrolls_[press_.scroll];
+    float before = s.offset;
     s.offset = std::clamp(s.offset - (y - py_), 0.0f, std::max(0.0f, s.content_h - s.view_h));
+    changed = changed || s.offset != before;
   }
   px_ = x;
   py_ = y;
   drag_samples_.push_back({y, now_ms_});
   if (drag_samples_.size() > 32) drag_samples_.erase(drag_samples_.begin());
+  return changed;
 }
 
 void Context::pointer_up(float x, float y) {

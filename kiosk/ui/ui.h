@@ -94,7 +94,7 @@ public:
   // Returns true when the event changes what is on screen (the loop then draws a frame).
   bool handle_event(const SDL_Event& event, int screen_w, int screen_h);
   void pointer_down(float x, float y);
-  void pointer_move(float x, float y);
+  bool pointer_move(float x, float y);        // true when the screen changes: a drag began or a list moved
   void pointer_up(float x, float y);
   void type_text(const std::string& utf8);    // committed text for the focused field
   void key(const std::string& name);          // "backspace", "return", "escape", "f12", ...

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 
 using harness::element;
@@ -119,6 +120,32 @@ TEST_CASE("scrolling headless for a while does not pile up memory in the GL driv
   INFO("peak resident memory " << run.peak_rss_kb / 1024 << " MiB");
   CHECK(run.peak_rss_kb > 50 * 1024);    // it is the kiosk's, not only the shell's
   CHECK(run.peak_rss_kb < 300 * 1024);
+}
+
+// Frames the kiosk drew while a finger was down or a list coasted (--frame-stats writes one line each).
+static size_t frames_drawn(const std::string& script, const std::vector<std::string>& args) {
+  std::string stats = harness::temp_dir("frames") + "/frames.txt";
+  std::vector<std::string> all = args;
+  all.insert(all.end(), {"--frame-stats", stats});
+  harness::Run run = harness::run_kiosk(script, all);
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+  std::string text = harness::read_file(stats);
+  return (size_t)std::count(text.begin(), text.end(), '\n');
+}
+
+TEST_CASE("a drag draws a frame per step where a list moves, and none where nothing can move", "[e2e][content]") {
+  std::string pack = build_demo_pack(harness::temp_dir("pack"));
+  REQUIRE_FALSE(pack.empty());
+  // 250 ms at 16 ms a step: 15 moves. At 1920x1080 the 18 languages fit on one screen and their
+  // list cannot scroll: the only frames with a finger down are the tap's press, the drag's press
+  // and the start of the drag (where a press highlight would go).
+  size_t still = frames_drawn("tap home.start\ndrag 960 900 960 300 250\n", {"--content", pack});
+  CHECK(still >= 1);
+  CHECK(still <= 3);
+  size_t moving = frames_drawn(procedure_script("ar", "permits", "permit-renewal", 0) + "drag 960 900 960 300 250\n",
+                               {"--content", pack});
+  CHECK(moving >= 15);
 }
 
 TEST_CASE("a pack of the wrong kind puts the kiosk out of service in every language, and it stays up", "[e2e][content]") {
