@@ -93,7 +93,10 @@ class Kiosk {
 public:
   Kiosk(const Options& options, text::Engine& engine, locale::Strings& strings, Services services);
   // Input, timers and drawing. frame() draws one frame into ImGui's background draw list.
-  bool handle_event(const union SDL_Event& event, int w, int h) { return ui_.handle_event(event, w, h); }
+  bool handle_event(const union SDL_Event& event, int w, int h) {
+    ui_.input_time(platform::now_ms());
+    return ui_.handle_event(event, w, h);
+  }
   bool update_timers(uint64_t now_ms);          // true when the screen changed
   uint64_t next_deadline_ms(uint64_t now_ms) const;  // when update_timers next has work; ~0 = none
   void frame(int width, int height, float px_per_mm, uint64_t now_ms);

@@ -49,6 +49,7 @@ static void drag(Runner& r, float x1, float y1, float x2, float y2, int ms) {
     platform::clock_advance((uint64_t)ms / steps);
     float t = (float)i / steps;
     // As the interactive loop does: a move that changes nothing on screen draws no frame.
+    ui.input_time(platform::now_ms());
     if (ui.pointer_move(x1 + (x2 - x1) * t, y1 + (y2 - y1) * t)) r.draw(platform::now_ms());
   }
   ui.pointer_up(x2, y2);

@@ -75,7 +75,7 @@ std::unique_ptr<Window> Window::open(const WindowConfig& config) {
   }
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
-  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 2);
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 3);  // 3.3: texture swizzle (the glyph atlas)
   SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
   // 2D only: no depth or stencil buffer (SDL asks for 16-bit depth by default: 4 MB at 1080p,
   // and on llvmpipe that memory is ours).
@@ -102,7 +102,7 @@ std::unique_ptr<Window> Window::open(const WindowConfig& config) {
   }
   w->gl_context_ = SDL_GL_CreateContext(w->window_);
   if (!w->gl_context_) {
-    w->error_ = std::string("cannot create an OpenGL 3.2 context: ") + SDL_GetError();
+    w->error_ = std::string("cannot create an OpenGL 3.3 context: ") + SDL_GetError();
     return w;
   }
   SDL_GL_MakeCurrent(w->window_, (SDL_GLContext)w->gl_context_);
@@ -169,7 +169,8 @@ void Window::end_frame() {
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
   // Swapping a window flushes the frame to the driver; an offscreen pbuffer has nothing to swap,
   // and Mesa then keeps every frame's orphaned vertex buffers until something flushes (2 GB
-  // after a minute of scrolling headless). Flushing here costs nothing where the swap does it.
+  // after a minute of scrolling headless). Where a swap follows, it only hands over the same
+  // frame a moment earlier.
   gl::api.Flush();
   SDL_GL_SwapWindow(window_);
 }

@@ -137,7 +137,8 @@ void Context::pointer_up(float x, float y) {
     const Element* under = hit(prev_elements_, prev_modal_from_, x, y, true);
     if (under && under->id == press_.target) tapped_ = press_.target;
   }
-  if (press_.dragging && !press_.scroll.empty()) {
+  const ScrollState* area = press_.scroll.empty() ? nullptr : scroll_state(press_.scroll);
+  if (press_.dragging && area && area->content_h > area->view_h) {
     // Release velocity from the last ~100 ms of movement: a flick keeps the list going.
     uint64_t t1 = drag_samples_.back().second;
     float y1 = drag_samples_.back().first;

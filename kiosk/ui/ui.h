@@ -17,6 +17,7 @@
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -93,6 +94,9 @@ public:
   // Input ---------------------------------------------------------------------------------
   // Returns true when the event changes what is on screen (the loop then draws a frame).
   bool handle_event(const SDL_Event& event, int screen_w, int screen_h);
+  // The time of the input that follows. A move that changes nothing draws no frame, so the time
+  // begin_frame() last gave would be stale for the idle timer and the flick velocity.
+  void input_time(uint64_t now_ms) { now_ms_ = std::max(now_ms_, now_ms); }
   void pointer_down(float x, float y);
   bool pointer_move(float x, float y);        // true when the screen changes: a drag began or a list moved
   void pointer_up(float x, float y);

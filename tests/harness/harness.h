@@ -15,7 +15,9 @@ struct Run {
   int exit_code = -1;
   std::string stderr_text;
   std::string out_dir;
-  long peak_rss_kb = 0;   // the kiosk's peak resident memory (run_kiosk, run_raw)
+  // Peak resident memory of the run (wait4's ru_maxrss: the largest of the kiosk, the shell that
+  // started it, and this process as it was when it forked; the kiosk's, in practice).
+  long peak_rss_kb = 0;
 };
 
 // A fresh directory under the build tree, unique per call.
