@@ -11,6 +11,7 @@
 #include "ui.h"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -134,6 +135,8 @@ private:
                      float y, float w);
   void draw_search();
   void draw_services();
+  struct OfficeCard;
+  const OfficeCard* office_card(const std::string& id);
   float draw_office(const std::string& id, float x, float y, float w);
   void draw_out_of_service();
   void start_mediator(const std::string& topic);
@@ -166,6 +169,20 @@ private:
   std::vector<content::Service> services_list_;
   std::vector<std::string> service_kinds_;
   std::string services_key_;          // language + kind services_list_ was read for
+  // An office as its card shows it: read from the pack once per language, and its "open now"
+  // line worked out once per wall-clock minute (a scrolled list of 20 offices would otherwise
+  // query SQLite and ICU 20 times a frame).
+  struct OfficeCard {
+    content::Service svc;
+    content::HoursResult hours;
+    int64_t minute = -1;              // the wall-clock minute open_line was computed for
+    std::string open_line;
+    bool open = false;
+  };
+  std::map<std::string, OfficeCard> office_cards_;  // by office id, in office_cards_lang_
+  std::string office_cards_lang_;
+  std::vector<std::string> extra_holidays_;       // the pack's, read with the first card
+  bool holidays_read_ = false;
   std::vector<uint64_t> corner_taps_; // five quick taps on home's corner open the staff view
   bool idle_prompt_ = false;
   uint64_t idle_prompt_since_ = 0;

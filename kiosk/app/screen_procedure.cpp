@@ -9,10 +9,47 @@
 
 namespace app {
 
+const Kiosk::OfficeCard* Kiosk::office_card(const std::string& id) {
+  if (!services_.pack) return nullptr;
+  if (!holidays_read_) {
+    extra_holidays_ = services_.pack->extra_holidays();
+    holidays_read_ = true;
+  }
+  if (office_cards_lang_ != session_.lang) {
+    office_cards_.clear();
+    office_cards_lang_ = session_.lang;
+  }
+  auto it = office_cards_.find(id);
+  if (it == office_cards_.end()) {
+    OfficeCard card;
+    if (!services_.pack->service(id, session_.lang, &card.svc)) return nullptr;  // not cached: the pack said no
+    card.hours = content::parse_hours(card.svc.hours);
+    it = office_cards_.emplace(id, std::move(card)).first;
+  }
+  OfficeCard& card = it->second;
+  int64_t now = platform::wall_clock_unix_ms(), minute = now / 60000;
+  if (card.hours.ok && card.minute != minute) {
+    content::OpenState st = content::open_state(card.hours.hours, (double)now, extra_holidays_);
+    if (st.open && !st.always)
+      card.open_line = fill(t("office.open_now"), {{"time", content::format_time(st.change_at, session_.lang)}});
+    else if (st.open)
+      card.open_line = "24/7";
+    else if (st.change_known)
+      card.open_line = fill(t("office.opens_at"), {{"day", content::format_weekday(st.change_at, session_.lang)},
+                                                   {"time", content::format_time(st.change_at, session_.lang)}});
+    else
+      card.open_line = t("office.closed");
+    card.open = st.open;
+    card.minute = minute;
+  }
+  return &card;
+}
+
 float Kiosk::draw_office(const std::string& id, float x, float y, float w) {
   const ui::Metrics& m = ui_.m();
-  content::Service svc;
-  if (!services_.pack || !services_.pack->service(id, session_.lang, &svc)) return 0;
+  const OfficeCard* card = office_card(id);
+  if (!card) return 0;
+  const content::Service& svc = card->svc;
   float pad = m.pad * 0.6f, cy = y + pad, iw = w - 2 * pad;
   std::string kind_key = "kind." + svc.kind;
   // Office names and addresses are Italian whatever the language: that is what is on the door.
@@ -25,23 +62,9 @@ float Kiosk::draw_office(const std::string& id, float x, float y, float w) {
     // The number is isolated left-to-right (LRI ... PDI): in an Arabic line its groups keep their order.
     cy += ui_.text("office." + id + ".phone", t("office.phone") + ": \u2066" + svc.phone + "\u2069", t_lang("office.phone"),
                    {x + pad, cy, iw, 0}, m.small, ui_.theme().ink);
-  content::HoursResult hours = content::parse_hours(svc.hours);
-  if (hours.ok) {
-    double now = (double)platform::wall_clock_unix_ms();
-    content::OpenState st = content::open_state(hours.hours, now, services_.pack->extra_holidays());
-    std::string line;
-    if (st.open && !st.always)
-      line = fill(t("office.open_now"), {{"time", content::format_time(st.change_at, session_.lang)}});
-    else if (st.open)
-      line = "24/7";
-    else if (st.change_known)
-      line = fill(t("office.opens_at"), {{"day", content::format_weekday(st.change_at, session_.lang)},
-                                        {"time", content::format_time(st.change_at, session_.lang)}});
-    else
-      line = t("office.closed");
-    cy += ui_.text("office." + id + ".open", line, t_lang("office.open_now"), {x + pad, cy, iw, 0}, m.small,
-                   st.open ? ui_.theme().ok : ui_.theme().danger, true);
-  }
+  if (card->hours.ok)
+    cy += ui_.text("office." + id + ".open", card->open_line, t_lang("office.open_now"), {x + pad, cy, iw, 0}, m.small,
+                   card->open ? ui_.theme().ok : ui_.theme().danger, true);
   cy += pad;
   ui_.outline({x, y, w, cy - y}, ui_.theme().outline, 10, 2);
   return cy - y;

@@ -17,12 +17,12 @@ void Kiosk::draw_topic() {
                 text::Align::Start, "heading") + m.pad * 0.5f;
   float bottom = ui_.height() - m.button_h * 1.2f - 2 * m.pad;
   float top = ui_.begin_scroll("topic.list", {0, y, ui_.width(), bottom - y});
-  float cy = top;
+  float cy = top + 2;  // the first card's outline inside the list's clip, not cut by it
   for (const content::ProcedureSummary& p : topic_list_) {
     // The card's label is the title; the summary below it is part of what the visitor taps.
     float summary_h = ui_.measure(p.summary, p.lang, cw - 2 * m.pad, m.body);
     float h = std::max(m.button_h, m.heading * 1.4f + summary_h + m.pad);
-    ui_.fill({x, cy, cw, h}, ui_.theme().surface, 10);
+    ui_.outline({x, cy, cw, h}, ui_.theme().outline, 10, 2);  // outlined like buttons: no full-width blended fills
     if (ui_.button("proc." + p.id, p.title, p.lang, {x, cy, cw, m.heading * 1.6f},
                    {ui::Variant::Quiet, m.heading * 0.85f, true, text::Align::Start}, "card")) {
       session_.procedure = p.id;

@@ -210,6 +210,29 @@ TEST_CASE("offices are listed in the visitor's collation order and filter by kin
   CHECK(element(harness::load_dump(run, "q"), "services.kind.questura")["selected"] == true);
 }
 
+TEST_CASE("an office card says 'closed' once its closing minute passes, while the visitor stays on the list", "[e2e][content]") {
+  // The card's text is worked out once a minute, not every frame: it must still follow the clock.
+  // Headless runs start on Monday 2026-11-23 at 10:00 in Rome; this office closes at 10:01.
+  std::string dir = harness::temp_dir("pack"), sources = copy_demo_sources(dir);
+  replace_in_file(sources + "/services/asl-grosseto.txt", "hours: Mo-Fr 08:00-13:00; Tu,Th 08:00-13:00,14:30-17:00",
+                  "hours: Mo-Fr 08:00-10:01");
+  std::string pack = build_demo_pack(dir, sources);
+  REQUIRE_FALSE(pack.empty());
+  harness::Run run = harness::run_kiosk("tap home.start\ntap lang.it\ntap welcome.start\ntap nav.services\n"
+                                        "tap services.kind.health\ndump before\nwait 30000\ndump same\n"
+                                        "wait 31000\ndump after\n",  // 61 s: before the 90 s idle prompt
+                                        {"--content", pack});
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+  auto open_line = [&](const char* dump) {
+    nlohmann::json e = element(harness::load_dump(run, dump), "office.asl-grosseto.open");
+    return e.is_object() ? e["text"].get<std::string>() : std::string("(no line)");
+  };
+  CHECK(open_line("before") == "Aperto ora, fino alle 10:01");
+  CHECK(open_line("same") == "Aperto ora, fino alle 10:01");
+  CHECK(open_line("after") == "Chiuso. Apre martedì alle 08:00");
+}
+
 TEST_CASE("'show Italian too' puts the Italian text beside the visitor's, section by section", "[e2e][content]") {
   std::string pack = build_demo_pack(harness::temp_dir("pack"));
   REQUIRE_FALSE(pack.empty());
