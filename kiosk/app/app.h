@@ -136,8 +136,9 @@ private:
   void draw_search();
   void draw_services();
   struct OfficeCard;
-  const OfficeCard* office_card(const std::string& id);
-  float draw_office(const std::string& id, float x, float y, float w);
+  const OfficeCard* office_card(const std::string& id, const content::Service* known);
+  float draw_office(const std::string& id, float x, float y, float w, const content::Service* known = nullptr);
+  bool shows_office_hours() const { return screen_ == Screen::Procedure || screen_ == Screen::Services; }
   void draw_out_of_service();
   void start_mediator(const std::string& topic);
   void submit_mediator();
@@ -177,12 +178,13 @@ private:
     content::HoursResult hours;
     int64_t minute = -1;              // the wall-clock minute open_line was computed for
     std::string open_line;
+    std::string open_lang;            // the language open_line is in (a fallback may be English)
     bool open = false;
   };
   std::map<std::string, OfficeCard> office_cards_;  // by office id, in office_cards_lang_
   std::string office_cards_lang_;
-  std::vector<std::string> extra_holidays_;       // the pack's, read with the first card
-  bool holidays_read_ = false;
+  std::vector<std::string> extra_holidays_;       // the pack's extra public holidays, read at start
+  int64_t hours_minute_ = -1;         // the wall-clock minute the office hours on screen were drawn for
   std::vector<uint64_t> corner_taps_; // five quick taps on home's corner open the staff view
   bool idle_prompt_ = false;
   uint64_t idle_prompt_since_ = 0;
@@ -226,6 +228,6 @@ private:
   bool record_frame_times_ = false;
 };
 ScriptResult run_script(Runner& runner, const std::string& path, const std::string& out_dir);
-std::string dump_json(const Kiosk& kiosk, int width, int height);
+std::string dump_json(const Kiosk& kiosk, int width, int height, uint64_t frames);
 
 }  // namespace app

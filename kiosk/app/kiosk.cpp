@@ -30,6 +30,7 @@ Kiosk::Kiosk(const Options& options, text::Engine& engine, locale::Strings& stri
     : options_(options), engine_(engine), strings_(strings), services_(services), ui_(engine) {
   session_.lang = options_.default_lang;
   if (services_.out_of_service) screen_ = Screen::OutOfService;
+  if (services_.pack) extra_holidays_ = services_.pack->extra_holidays();
 }
 
 bool Kiosk::rtl() const {
@@ -97,6 +98,16 @@ void Kiosk::home_and_forget() {
 
 bool Kiosk::update_timers(uint64_t now) {
   if (screen_ == Screen::Home || screen_ == Screen::OutOfService) return false;
+  // Office hours on screen are drawn again when the wall-clock minute turns: "open now" becomes
+  // "closed" at the closing minute even while the visitor reads without touching.
+  bool minute_turned = false;
+  if (shows_office_hours()) {
+    int64_t minute = platform::wall_clock_unix_ms() / 60000;
+    minute_turned = hours_minute_ >= 0 && minute != hours_minute_;
+    hours_minute_ = minute;
+  } else {
+    hours_minute_ = -1;
+  }
   uint64_t last = ui_.last_input_ms();
   if (idle_prompt_ && last > idle_prompt_since_) {  // any touch answers the prompt
     idle_prompt_ = false;
@@ -112,7 +123,7 @@ bool Kiosk::update_timers(uint64_t now) {
     home_and_forget();
     return true;
   }
-  return idle_prompt_;  // the countdown changes every second
+  return idle_prompt_ || minute_turned;  // the countdown changes every second
 }
 
 uint64_t Kiosk::next_deadline_ms(uint64_t now) const {
@@ -121,7 +132,10 @@ uint64_t Kiosk::next_deadline_ms(uint64_t now) const {
     uint64_t elapsed = now - idle_prompt_since_;
     return now + (1000 - elapsed % 1000);  // next second of the countdown
   }
-  return ui_.last_input_ms() + (uint64_t)options_.idle_timeout_s * 1000;
+  uint64_t deadline = ui_.last_input_ms() + (uint64_t)options_.idle_timeout_s * 1000;
+  if (shows_office_hours())  // the next wall-clock minute: one wake a minute, and only here
+    deadline = std::min(deadline, now + (uint64_t)(60000 - platform::wall_clock_unix_ms() % 60000));
+  return deadline;
 }
 
 // [SECTION] Frame ----------------------------------------------------------------------------

@@ -14,8 +14,7 @@ static const char* kTopics[] = {"permits", "health", "documents", "school", "ita
 void Kiosk::start_mediator(const std::string& topic) {
   session_.mediator.clear();
   session_.mediator.topic = topic.empty() ? "permits" : topic;
-  std::vector<std::string> holidays = services_.pack ? services_.pack->extra_holidays() : std::vector<std::string>();
-  session_.mediator.desk_day = next_desk_day(desk_days(), holidays, platform::wall_clock_unix_ms());
+  session_.mediator.desk_day = next_desk_day(desk_days(), extra_holidays_, platform::wall_clock_unix_ms());
   session_.mediator.keyboard.native = session_.mediator.keyboard.layout = ui::keyboard_for_language(session_.lang);
   go(Screen::Mediator);
 }

@@ -9,12 +9,9 @@
 
 namespace app {
 
-const Kiosk::OfficeCard* Kiosk::office_card(const std::string& id) {
+// `known`: the office as the caller already read it (the services list), so it is not read twice.
+const Kiosk::OfficeCard* Kiosk::office_card(const std::string& id, const content::Service* known) {
   if (!services_.pack) return nullptr;
-  if (!holidays_read_) {
-    extra_holidays_ = services_.pack->extra_holidays();
-    holidays_read_ = true;
-  }
   if (office_cards_lang_ != session_.lang) {
     office_cards_.clear();
     office_cards_lang_ = session_.lang;
@@ -22,7 +19,8 @@ const Kiosk::OfficeCard* Kiosk::office_card(const std::string& id) {
   auto it = office_cards_.find(id);
   if (it == office_cards_.end()) {
     OfficeCard card;
-    if (!services_.pack->service(id, session_.lang, &card.svc)) return nullptr;  // not cached: the pack said no
+    if (known) card.svc = *known;
+    else if (!services_.pack->service(id, session_.lang, &card.svc)) return nullptr;  // a read error: try next frame
     card.hours = content::parse_hours(card.svc.hours);
     it = office_cards_.emplace(id, std::move(card)).first;
   }
@@ -30,24 +28,26 @@ const Kiosk::OfficeCard* Kiosk::office_card(const std::string& id) {
   int64_t now = platform::wall_clock_unix_ms(), minute = now / 60000;
   if (card.hours.ok && card.minute != minute) {
     content::OpenState st = content::open_state(card.hours.hours, (double)now, extra_holidays_);
+    const char* key = st.open && !st.always ? "office.open_now" : st.change_known ? "office.opens_at" : "office.closed";
     if (st.open && !st.always)
-      card.open_line = fill(t("office.open_now"), {{"time", content::format_time(st.change_at, session_.lang)}});
+      card.open_line = fill(t(key), {{"time", content::format_time(st.change_at, session_.lang)}});
     else if (st.open)
       card.open_line = "24/7";
     else if (st.change_known)
-      card.open_line = fill(t("office.opens_at"), {{"day", content::format_weekday(st.change_at, session_.lang)},
-                                                   {"time", content::format_time(st.change_at, session_.lang)}});
+      card.open_line = fill(t(key), {{"day", content::format_weekday(st.change_at, session_.lang)},
+                                     {"time", content::format_time(st.change_at, session_.lang)}});
     else
-      card.open_line = t("office.closed");
+      card.open_line = t(key);
+    card.open_lang = t_lang(key);
     card.open = st.open;
     card.minute = minute;
   }
   return &card;
 }
 
-float Kiosk::draw_office(const std::string& id, float x, float y, float w) {
+float Kiosk::draw_office(const std::string& id, float x, float y, float w, const content::Service* known) {
   const ui::Metrics& m = ui_.m();
-  const OfficeCard* card = office_card(id);
+  const OfficeCard* card = office_card(id, known);
   if (!card) return 0;
   const content::Service& svc = card->svc;
   float pad = m.pad * 0.6f, cy = y + pad, iw = w - 2 * pad;
@@ -63,7 +63,7 @@ float Kiosk::draw_office(const std::string& id, float x, float y, float w) {
     cy += ui_.text("office." + id + ".phone", t("office.phone") + ": \u2066" + svc.phone + "\u2069", t_lang("office.phone"),
                    {x + pad, cy, iw, 0}, m.small, ui_.theme().ink);
   if (card->hours.ok)
-    cy += ui_.text("office." + id + ".open", card->open_line, t_lang("office.open_now"), {x + pad, cy, iw, 0}, m.small,
+    cy += ui_.text("office." + id + ".open", card->open_line, card->open_lang, {x + pad, cy, iw, 0}, m.small,
                    card->open ? ui_.theme().ok : ui_.theme().danger, true);
   cy += pad;
   ui_.outline({x, y, w, cy - y}, ui_.theme().outline, 10, 2);

@@ -46,9 +46,9 @@ void Kiosk::draw_services() {
   }
   y += chip_h + m.pad * 0.5f;
   float top = ui_.begin_scroll("services.list", {0, y, ui_.width(), ui_.height() - y});
-  float cy = top;
+  float cy = top + 2;  // the first card's outline inside the list's clip, not cut by it
   float card_w = std::min(cw, m.px_per_mm * 300);
-  for (const content::Service& s : services_list_) cy += draw_office(s.id, x, cy, card_w) + m.pad * 0.5f;
+  for (const content::Service& s : services_list_) cy += draw_office(s.id, x, cy, card_w, &s) + m.pad * 0.5f;
   ui_.end_scroll(cy - top);
 }
 

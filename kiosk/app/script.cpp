@@ -10,13 +10,14 @@
 
 namespace app {
 
-std::string dump_json(const Kiosk& kiosk, int width, int height) {
+std::string dump_json(const Kiosk& kiosk, int width, int height, uint64_t frames) {
   nlohmann::json tree;
   tree["screen"] = screen_id(kiosk.screen());
   tree["lang"] = kiosk.lang();
   tree["direction"] = kiosk.rtl() ? "rtl" : "ltr";
   tree["size"] = {width, height};
   tree["idle_prompt"] = kiosk.idle_prompt();
+  tree["frames"] = frames;  // drawn since start: lets a test see that waiting drew nothing
   nlohmann::json elements = nlohmann::json::array();
   for (const ui::Element& e : kiosk.ui().elements()) {
     elements.push_back({{"id", e.id},
@@ -112,7 +113,7 @@ static std::string step(Runner& r, const std::string& cmd, std::istringstream& a
     std::string name;
     if (!(args >> name) || name.find('/') != std::string::npos) return cmd + " needs a NAME without /";
     if (cmd == "dump") {
-      if (!write_file(out_dir + "/" + name + ".json", dump_json(r.kiosk(), r.window().width(), r.window().height())))
+      if (!write_file(out_dir + "/" + name + ".json", dump_json(r.kiosk(), r.window().width(), r.window().height(), r.frames())))
         return "cannot write " + out_dir + "/" + name + ".json";
     } else if (!r.screenshot(out_dir + "/" + name + ".png")) {
       return "cannot write " + out_dir + "/" + name + ".png";

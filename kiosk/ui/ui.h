@@ -49,7 +49,7 @@ struct Theme {
   ImU32 primary = IM_COL32(11, 85, 99, 255);         // buttons
   ImU32 primary_pressed = IM_COL32(6, 52, 61, 255);
   ImU32 on_primary = IM_COL32(255, 255, 255, 255);
-  ImU32 surface = IM_COL32(255, 255, 255, 255);       // cards and tiles
+  ImU32 surface = IM_COL32(255, 255, 255, 255);       // the idle prompt's panel
   ImU32 surface_pressed = IM_COL32(220, 232, 234, 255);
   ImU32 outline = IM_COL32(190, 198, 200, 255);
   ImU32 accent = IM_COL32(196, 120, 20, 255);         // badges and notices
