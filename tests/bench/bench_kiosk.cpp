@@ -6,6 +6,7 @@
 //   scroll    frame time p50/p99 while dragging a long Arabic page (offscreen, llvmpipe)
 // Usage: bench-kiosk [--idle-seconds N] [--content PACK]
 #include "harness.h"
+#include "steal.h"
 
 #include <algorithm>
 #include <chrono>
@@ -223,10 +224,12 @@ int main(int argc, char** argv) {
   args.insert(args.end(), {"--headless", "--size", "1920x1080", "--script", d + "/scroll.txt", "--out", d,
                            "--frame-stats", d + "/frames.txt"});
   int fd = -1;
+  CpuTicks before = cpu_ticks();
   pid_t pid = spawn(args, &fd, nullptr);
   int status = 0;
   wait_for(fd, "\x01never", 120000);  // drain stderr until exit
   waitpid(pid, &status, 0);
+  double steal = steal_percent(before, cpu_ticks());
   std::ifstream frames(d + "/frames.txt");
   std::vector<double> times;
   for (double t; frames >> t;) times.push_back(t);
@@ -234,6 +237,7 @@ int main(int argc, char** argv) {
     std::sort(times.begin(), times.end());
     printf("  frame time while scrolling (offscreen, llvmpipe) p50 %5.2f ms  p99 %5.2f ms  over %zu frames  (goal p99 <= 16)\n",
            times[times.size() / 2], times[times.size() * 99 / 100], times.size());
+    printf("    meanwhile the host took %.1f %% of this machine's CPU time (steal)\n", steal);
   } else {
     printf("  scroll: no frame statistics (exit status %d)\n", WEXITSTATUS(status));
   }

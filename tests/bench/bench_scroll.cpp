@@ -5,6 +5,7 @@
 #include "platform.h"
 #include "text.h"
 #include "ui.h"
+#include "steal.h"
 
 #include <imgui.h>
 
@@ -67,6 +68,7 @@ int main() {
   };
   frame(false);
   frame(false);  // warm: shaders compiled, first glyphs in the atlas
+  CpuTicks before = cpu_ticks();
   for (int round = 0; round < 10; round++) {
     // A flick up, inertia, then a slow drag back down.
     ctx.pointer_down(960, 900);
@@ -89,11 +91,13 @@ int main() {
     }
     ctx.pointer_up(960, 800);
   }
+  double steal = steal_percent(before, cpu_ticks());
   std::sort(times.begin(), times.end());
   auto pct = [&](double p) { return times[std::min(times.size() - 1, (size_t)(p * times.size()))]; };
   printf("bench-scroll: long Arabic page (%zu bytes, %zu paragraphs) at 1920x1080, offscreen + llvmpipe\n", chars,
          paragraphs.size());
   printf("  frame time while scrolling  p50 %5.2f ms  p95 %5.2f ms  p99 %5.2f ms  max %5.2f ms  (%zu frames; goal p99 <= 16)\n",
          pct(0.5), pct(0.95), pct(0.99), times.back(), times.size());
+  printf("    meanwhile the host took %.1f %% of this machine's CPU time (steal)\n", steal);
   return 0;
 }
