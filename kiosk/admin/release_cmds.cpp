@@ -182,7 +182,10 @@ bool write_file_durably(const std::string& path, const std::string& bytes, std::
     bool ok = f && std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size() && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
     if (f) std::fclose(f);
     ok = ok && ::rename(tmp.c_str(), path.c_str()) == 0;
-    if (!ok) *error = "cannot write " + path + ": " + std::strerror(errno);
+    if (!ok) {
+        *error = "cannot write " + path + ": " + std::strerror(errno);
+        ::unlink(tmp.c_str());
+    }
     return ok;
 }
 
@@ -306,6 +309,24 @@ bool load_keys(const std::vector<std::string>& paths, std::vector<release::Secre
     return true;
 }
 
+// Removes a half-written release directory on every failure path, so a refused release leaves
+// nothing an operator could publish by mistake. Disarmed once manifest.json is in place.
+struct PartialRelease {
+    std::string dir;
+    bool created_dir = false, armed = true;
+    ~PartialRelease() {
+        if (!armed || dir.empty()) return;
+        const std::string targets = dir + "/targets";
+        if (DIR* d = ::opendir(targets.c_str())) {
+            while (dirent* e = ::readdir(d))
+                if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) ::unlink((targets + "/" + e->d_name).c_str());
+            ::closedir(d);
+        }
+        ::rmdir(targets.c_str());
+        if (created_dir) ::rmdir(dir.c_str());
+    }
+};
+
 }  // namespace
 
 int admin_release(int argc, char** argv) {
@@ -316,8 +337,11 @@ int admin_release(int argc, char** argv) {
     std::string error;
     if (!load_keys(a.keys, &keys, &error)) return fail(error);
 
-    if ((!exists(a.out) && ::mkdir(a.out.c_str(), 0755) != 0) || ::mkdir((a.out + "/targets").c_str(), 0755) != 0)
-        return fail("cannot create " + a.out + "/targets: " + std::strerror(errno));
+    PartialRelease partial;
+    partial.created_dir = !exists(a.out);
+    if (partial.created_dir && ::mkdir(a.out.c_str(), 0755) != 0) return fail("cannot create " + a.out + ": " + std::strerror(errno));
+    partial.dir = a.out;
+    if (::mkdir((a.out + "/targets").c_str(), 0755) != 0) return fail("cannot create " + a.out + "/targets: " + std::strerror(errno));
     release::Manifest m;
     int version = 0;
     if (!add_target(a.pack, release::kContentTarget, a.out, &version, &m, &error)) return fail(error);
@@ -339,6 +363,7 @@ int admin_release(int argc, char** argv) {
     release::Verified v = release::verify(envelope, own, m.created);
     if (!v.ok) return fail("the signed release does not verify: " + v.error);
     if (!fsync_path(a.out + "/targets") || !write_file_durably(a.out + "/manifest.json", envelope, &error)) return fail(error);
+    partial.armed = false;
     fsync_path(a.out);
 
     std::printf("release %s: content version %lld\n", a.out.c_str(), (long long)m.content_version);

@@ -60,7 +60,10 @@ chmod 600 "$tmp/k1/release.key"
 echo "not a pack" > "$tmp/junk.pack"
 "$admin" release --pack "$tmp/junk.pack" --key "$tmp/k1/release.key" --out "$tmp/rel4" > /dev/null 2>&1
 [ $? -eq 1 ] || fail "a file that is not a pack must be refused"
-[ -f "$tmp/rel4/manifest.json" ] && fail "a manifest written for a refused pack"
+[ -e "$tmp/rel4" ] && fail "a refused release left $tmp/rel4 behind"
+mkdir "$tmp/rel5"
+"$admin" release --pack "$tmp/junk.pack" --key "$tmp/k1/release.key" --out "$tmp/rel5" > /dev/null 2>&1
+[ -d "$tmp/rel5" ] && [ -z "$(ls -A "$tmp/rel5")" ] || fail "a refused release into an empty directory must leave it empty"
 
 # One flipped byte in the target: refused; a changed manifest: refused as tampered.
 cp -r "$tmp/rel" "$tmp/flip"
