@@ -49,11 +49,11 @@ bool parse(int argc, char** argv, Args* args) {
     std::string a = argv[i];
     if (a.rfind("--", 0) != 0) return false;
     if (a == "--cheap-hash") {
-      (*args)["cheap-hash"] = "1";
+      args->one["cheap-hash"] = std::string(1, '1');
       continue;
     }
     if (i + 1 >= argc) return false;
-    std::string key = a.substr(2), value = argv[++i];
+    std::string key(argv[i] + 2), value(argv[++i]);
     if (args->count(key) && key != "release-key") return false;  // only --release-key repeats
     args->one[key] = value;
     args->all[key].push_back(value);

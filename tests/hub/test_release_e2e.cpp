@@ -184,7 +184,7 @@ TEST_CASE("kiosks: manifest with ETag and a small 304, targets with Range, names
   CHECK(middle.body == pack.substr(10, 10));
   CHECK(http("GET", url, "", {bearer(hub.token), "Range: bytes=" + std::to_string(pack.size()) + "-"}).status == 416);
 
-  for (const std::string bad : {"..%2F..%2Fhub.key", "..%2Fhub.db", t.sha256.substr(0, 63),
+  for (const std::string& bad : std::vector<std::string>{"..%2F..%2Fhub.key", "..%2Fhub.db", t.sha256.substr(0, 63),
                                  std::string(64, 'A'), t.sha256 + "0", "%2E%2E"}) {
     Reply r = http("GET", hub.url("/api/v1/content/targets/" + bad), "", {bearer(hub.token)});
     INFO(bad);
