@@ -6,6 +6,7 @@
 // Exit codes: 0 pack written; 1 the sources have errors (each printed as path:line: message,
 // no pack written); 2 bad command line.
 #include "content/content.h"
+#include "hub_cmds.h"
 
 #include <chrono>
 #include <cstdio>
@@ -15,6 +16,7 @@
 static const char* const kUsage =
     "usage: sportello-admin build --content DIR [--locales DIR] --out PACK\n"
     "       sportello-admin search --pack PACK --lang LANG WORDS...\n"
+    "       sportello-admin publish|revert|status --hub URL --admin-token FILE ...  (the hub's releases)\n"
     "\n"
     "Validates the content sources (content/README.md) and the UI strings (locales/*.po) and\n"
     "writes one SQLite content pack. Same sources give a byte-identical pack.\n"
@@ -76,5 +78,8 @@ int main(int argc, char** argv) {
     if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) return usage(argc < 2 ? "missing command" : nullptr);
     if (!std::strcmp(argv[1], "build")) return build(argc, argv);
     if (!std::strcmp(argv[1], "search")) return search(argc, argv);
+    if (!std::strcmp(argv[1], "publish")) return admin_publish(argc, argv);
+    if (!std::strcmp(argv[1], "revert")) return admin_revert(argc, argv);
+    if (!std::strcmp(argv[1], "status")) return admin_status(argc, argv);
     return usage((std::string("unknown command ") + argv[1]).c_str());
 }
