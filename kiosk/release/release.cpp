@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <limits>
 #include <sys/stat.h>
@@ -28,28 +29,6 @@ using json = nlohmann::json;
 using ordered_json = nlohmann::ordered_json;
 
 // [SECTION] UTC times -------------------------------------------------------------------------
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = (unsigned)(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-    z += 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const unsigned doe = (unsigned)(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 static bool is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 static bool digits(std::string_view s, size_t at, size_t n, int* out) {
@@ -74,22 +53,26 @@ bool parse_utc(std::string_view t, int64_t* unix_s) {
     if (mo < 1 || mo > 12 || d < 1) return false;
     if (d > kDays[mo - 1] + (mo == 2 && is_leap(y) ? 1 : 0)) return false;
     if (h > 23 || mi > 59 || s > 59) return false;
-    *unix_s = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s;
+    // glibc's timegm does the calendar arithmetic (time_t is 64-bit on every Debian 12 target).
+    struct tm tm = {};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = s;
+    *unix_s = (int64_t)timegm(&tm);
     return true;
 }
 
 std::string format_utc(int64_t unix_s) {
     // Years outside 0000..9999 have no form parse_utc reads back: say so rather than wrap.
-    const int64_t kMin = days_from_civil(0, 1, 1) * 86400, kMax = days_from_civil(10000, 1, 1) * 86400 - 1;
-    if (unix_s < kMin || unix_s > kMax) return "";
-    int64_t days = unix_s / 86400, secs = unix_s % 86400;
-    if (secs < 0) { secs += 86400; days -= 1; }
-    int64_t y;
-    unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
+    time_t t = (time_t)unix_s;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) return "";
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", (int)y, m, d, (int)(secs / 3600),
-                  (int)(secs / 60 % 60), (int)(secs % 60));
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec);
     return buf;
 }
 

@@ -273,9 +273,10 @@ TEST_CASE("an Updater polls soon after start, on check_now, and stops promptly m
   update::Updater second(k.cfg);
   CHECK_FALSE(second.start(&error));
   CHECK(error.find("another updater") != std::string::npos);
-  auto t0 = std::chrono::steady_clock::now();
   up.stop();
-  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));   // a bound, not a timing claim
+  // Prompt means mid-transfer: a stop that waited for the download would have installed v3.
   CHECK(k.installed() == 2);
-  CHECK(update::file_size(update::part_path(k.cfg.state_dir, v3.sha256)) > 0);   // kept for the resume
+  uint64_t part = update::file_size(update::part_path(k.cfg.state_dir, v3.sha256));
+  CHECK(part > 0);                          // kept for the resume
+  CHECK(part < v3.pack.size());
 }
