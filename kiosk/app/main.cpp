@@ -241,8 +241,8 @@ int main(int argc, char** argv) {
       services.out_of_service = true;
       platform::log(platform::LogLevel::Error, "content", "out of service: %s", pack_state.error.c_str());
     }
-  } else if (o.updates()) {
-    services.waiting = true;  // a first boot: the first release the hub offers is taken
+  } else if (!o.state_dir.empty()) {
+    services.waiting = true;  // a first boot: the first release installed is taken
     platform::log(platform::LogLevel::Info, "content", "no content yet: waiting for the first release from the hub");
   }
   if (!o.outbox_db.empty()) {
@@ -254,10 +254,10 @@ int main(int argc, char** argv) {
 
   app::Kiosk kiosk(o, *engine, strings, services);
   app::Runner runner(*window, *engine, kiosk);
-  // What the network process installs reaches the screen through the state directory: the
-  // watcher wakes the loop, and nothing polls while nothing changes.
+  // What the network process installs (or an operator copies in) reaches the screen through the
+  // state directory: the watcher wakes the loop, and nothing polls while nothing changes.
   std::unique_ptr<update::Watcher> watcher;
-  if (o.updates()) {
+  if (!o.state_dir.empty()) {
     watcher = std::make_unique<update::Watcher>(o.state_dir, [&kiosk] { kiosk.content_changed(); });
     if (!watcher->ok()) platform::log(platform::LogLevel::Error, "content", "cannot watch %s: %s", o.state_dir.c_str(),
                                       watcher->error().c_str());
