@@ -60,6 +60,12 @@ struct Config {
   uint64_t heartbeat_interval_ms = 0;  // 0 = no heartbeat
   uint64_t checkpoint_batch = 64;      // WAL checkpoint(TRUNCATE) after this many acks or an idle queue
 
+  // Content updates, run by the same network process (kiosk/update).
+  std::string update_config;           // update::config_to_json(); "" = no content updates
+  // The heartbeat's "update" object (a JSON object as text; "" = none). Set locally in the child
+  // process, never sent over the wire.
+  std::function<std::string()> heartbeat_update;
+
   // Injectable sources (tests). Empty = platform::now_ms, platform::wall_clock_unix_ms,
   // libsodium randombytes.
   std::function<uint64_t()> now_ms;    // monotonic milliseconds
@@ -194,6 +200,7 @@ public:
   void wake();                         // a new request, or a network-change hint: try now
   void stop();                         // prompt even mid-backoff or mid-transfer; joins
   UploaderStatus snapshot() const;
+  void set_content_version(const std::string& version);  // the content the screen runs (heartbeat)
   // Asks the hub for a ref's status (short timeout). Blocking: call from a worker task.
   RemoteStatus remote_status(std::string_view ref) const;
 
@@ -225,6 +232,13 @@ public:
   // As Uploader::remote_status(); {ok=false} when the child is not running. Blocking: worker task.
   RemoteStatus remote_status(std::string_view ref);
   int pid() const;                     // the running child's pid, -1 between restarts (tests)
+
+  // Content updates (Config::update_config). None of these waits on the network.
+  void check_content();                // poll the hub for content now; never blocks
+  // update::status_to_json() of the child's updater; "" when the child is not running or runs
+  // no content updates. Waits for the child's answer (bounded): call from a worker task.
+  std::string content_status();
+  void content_running(int64_t version);  // the screen now runs content `version` (heartbeat)
   uint64_t restarts() const;           // children started again after one ended
 
   uint64_t restart_delay_ms = 2000;    // set before start()

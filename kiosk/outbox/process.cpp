@@ -12,6 +12,11 @@
 //                    {"op":"wake"}                    no answer
 //                    {"op":"status","ref":"GR1-..."}  answer {"ok","found","status","error"}
 //                    {"op":"snapshot"}                answer {"last_error":"..."}
+//                    {"op":"check"}                   no answer: check for new content now
+//                    {"op":"update_status"}           answer update::status_to_json()'s object,
+//                                                     {} when the child runs no content updates
+//                    {"op":"running","version":N}     no answer: the screen now runs content N
+//                                                     (the heartbeat's content_version)
 // Requests and their answers are serialized by one mutex, so an answer always belongs to the
 // request just sent. A child that does not answer in time is killed and started again.
 #include "outbox_internal.h"
@@ -96,7 +101,7 @@ nlohmann::json config_to_json(const Config& c) {
           {"low_speed_time_s", c.low_speed_time_s}, {"status_timeout_ms", c.status_timeout_ms},
           {"backoff_base_ms", c.backoff_base_ms}, {"backoff_cap_ms", c.backoff_cap_ms},
           {"probe_interval_ms", c.probe_interval_ms}, {"heartbeat_interval_ms", c.heartbeat_interval_ms},
-          {"checkpoint_batch", c.checkpoint_batch}};
+          {"checkpoint_batch", c.checkpoint_batch}, {"update_config", c.update_config}};
 }
 
 bool config_from_json(const nlohmann::json& j, Config* c, std::string* error) {
@@ -124,7 +129,8 @@ bool config_from_json(const nlohmann::json& j, Config* c, std::string* error) {
          field("low_speed_limit_bytes", &c->low_speed_limit_bytes) && field("low_speed_time_s", &c->low_speed_time_s) &&
          field("status_timeout_ms", &c->status_timeout_ms) && field("backoff_base_ms", &c->backoff_base_ms) &&
          field("backoff_cap_ms", &c->backoff_cap_ms) && field("probe_interval_ms", &c->probe_interval_ms) &&
-         field("heartbeat_interval_ms", &c->heartbeat_interval_ms) && field("checkpoint_batch", &c->checkpoint_batch);
+         field("heartbeat_interval_ms", &c->heartbeat_interval_ms) && field("checkpoint_batch", &c->checkpoint_batch) &&
+         field("update_config", &c->update_config);
 }
 
 // [SECTION] Spawning and supervision ----------------------------------------------------------
@@ -314,6 +320,30 @@ RemoteStatus UploaderProcess::remote_status(std::string_view ref) {
   out.status = field(answer, "status", std::string());
   out.error = field(answer, "error", std::string());
   return out;
+}
+
+void UploaderProcess::check_content() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->fd >= 0) send_message(impl_->fd, {{"op", "check"}}, 0);   // never waits
+}
+
+std::string UploaderProcess::content_status() {
+  Impl& u = *impl_;
+  std::lock_guard<std::mutex> lock(u.mu);
+  if (u.fd < 0) return "";
+  nlohmann::json answer;
+  if (!send_message(u.fd, {{"op", "update_status"}}, 5000) || receive_message(u.fd, 5000, &answer) != 1) {
+    abandon_child(u, "did not answer an update status query");
+    return "";
+  }
+  return answer.empty() ? "" : answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void UploaderProcess::content_running(int64_t version) {
+  Impl& u = *impl_;
+  std::lock_guard<std::mutex> lock(u.mu);
+  u.config.content_version = std::to_string(version);   // a restarted child starts with it
+  if (u.fd >= 0) send_message(u.fd, {{"op", "running"}, {"version", version}}, 1000);
 }
 
 int UploaderProcess::pid() const {

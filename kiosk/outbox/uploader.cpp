@@ -152,12 +152,21 @@ static void heartbeat_if_due(UploaderImpl& u, HttpClient& http) {
   u.next_heartbeat_ms = now + u.config.heartbeat_interval_ms;
   QueueStatus q = u.box.status();
   if (!q.ok) return;
+  std::string content_version;
+  {
+    std::lock_guard<std::mutex> lock(u.mu);
+    content_version = u.config.content_version;
+  }
   nlohmann::json body = {{"kiosk", u.config.kiosk_id},
                          {"queue_depth", q.queue_depth},
                          {"oldest_unsent_age_s", q.oldest_unsent_age_s},
                          {"permanent_errors", q.permanent_errors},
-                         {"content_version", u.config.content_version},
+                         {"content_version", content_version},
                          {"app_version", u.config.app_version}};
+  // The content updater's state (last check, last error, download progress) for the fleet page.
+  std::string update = u.config.heartbeat_update ? u.config.heartbeat_update() : std::string();
+  nlohmann::json update_json = nlohmann::json::parse(update, nullptr, false);
+  if (update_json.is_object()) body["update"] = update_json;
   HttpResponse r = http.request("POST", "/api/v1/heartbeat", body.dump(), {"Content-Type: application/json"},
                                 u.config.status_timeout_ms);
   if (!r.transport_ok || r.status != 204)
@@ -236,6 +245,11 @@ void Uploader::stop() {
 UploaderStatus Uploader::snapshot() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->status;
+}
+
+void Uploader::set_content_version(const std::string& version) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->config.content_version = version;
 }
 
 RemoteStatus Uploader::remote_status(std::string_view typed) const {

@@ -1,11 +1,14 @@
 // sportello-uploader: the kiosk's Uploader in a process of its own (see UploaderProcess in
 // outbox.h). Started by the kiosk with its end of a socketpair as a file descriptor; reads the
-// configuration from it, delivers the outbox to the hub, answers wake / status / snapshot, and
-// stops when the socket closes (the kiosk ended, however it ended) or on SIGTERM / SIGINT.
+// configuration from it, delivers the outbox to the hub, runs the content Updater when the
+// configuration has one (kiosk/update: the screen's process never loads libcurl), answers
+// wake / status / snapshot / check / update_status / running (see process.cpp), and stops when
+// the socket closes (the kiosk ended, however it ended) or on SIGTERM / SIGINT.
 // Exit codes: 0 stopped, 2 bad arguments or configuration.
 #include "outbox_internal.h"
 
 #include "platform.h"
+#include "update.h"
 
 #include <nlohmann/json.hpp>
 
@@ -30,8 +33,24 @@ nlohmann::json answer_status(outbox::Uploader& uploader, const nlohmann::json& r
   return {{"ok", r.ok}, {"found", r.found}, {"status", r.status}, {"error", r.error}};
 }
 
+// The updater's status as a JSON object; {} when this process runs no content updates.
+std::string g_update_error;   // why the configured updater could not start
+
+nlohmann::json answer_update_status(const update::Updater* updater) {
+  if (!updater && !g_update_error.empty()) {
+    update::Status s;
+    s.state = "error";
+    s.last_error = "content updates off: " + g_update_error;
+    s.last_refusal = "config";
+    return nlohmann::json::parse(update::status_to_json(s), nullptr, false);
+  }
+  if (!updater) return nlohmann::json::object();
+  nlohmann::json j = nlohmann::json::parse(update::status_to_json(updater->status()), nullptr, false);
+  return j.is_object() ? j : nlohmann::json::object();
+}
+
 // Answers the kiosk until the socket closes or a stop signal arrives.
-void serve(int fd, int signal_fd, outbox::Uploader& uploader) {
+void serve(int fd, int signal_fd, outbox::Uploader& uploader, update::Updater* updater) {
   for (;;) {
     pollfd fds[2] = {{fd, POLLIN, 0}, {signal_fd, POLLIN, 0}};
     if (poll(fds, 2, -1) < 0) {
@@ -45,6 +64,13 @@ void serve(int fd, int signal_fd, outbox::Uploader& uploader) {
     if (op == "wake") uploader.wake();
     else if (op == "status") outbox::send_message(fd, answer_status(uploader, request), 5000);
     else if (op == "snapshot") outbox::send_message(fd, {{"last_error", uploader.snapshot().last_error}}, 5000);
+    else if (op == "check") {
+      if (updater) updater->check_now();
+    } else if (op == "update_status") outbox::send_message(fd, answer_update_status(updater), 5000);
+    else if (op == "running") {
+      auto it = request.find("version");
+      if (it != request.end() && it->is_number_integer()) uploader.set_content_version(std::to_string(it->get<int64_t>()));
+    }
     else platform::log(platform::LogLevel::Warn, "outbox", "uploader process: unknown message \"%s\"", op.c_str());
   }
 }
@@ -73,6 +99,23 @@ int main(int argc, char** argv) {
     error = "no configuration from the kiosk";
   else
     outbox::config_from_json(first["config"], &config, &error);
+  // The content updater first, so the heartbeat can carry its status from the start. One that
+  // cannot start costs the kiosk its updates, never its request delivery: it is reported instead.
+  std::unique_ptr<update::Updater> updater;
+  if (error.empty() && !config.update_config.empty()) {
+    update::Config update_config;
+    std::string why;
+    if (update::config_from_json(config.update_config, &update_config, &why)) {
+      updater = std::make_unique<update::Updater>(update_config);
+      if (!updater->start(&why)) updater.reset();
+    }
+    if (updater) {
+      config.heartbeat_update = [u = updater.get()] { return update::status_to_json(u->status()); };
+    } else {
+      platform::log(platform::LogLevel::Error, "update", "content updates off: %s", why.c_str());
+      g_update_error = why;
+    }
+  }
   std::unique_ptr<outbox::Uploader> uploader;
   if (error.empty()) {
     uploader = std::make_unique<outbox::Uploader>(config);
@@ -83,7 +126,8 @@ int main(int argc, char** argv) {
     platform::log(platform::LogLevel::Error, "outbox", "uploader process: %s", error.c_str());
     return 2;
   }
-  serve(fd, signal_fd, *uploader);
+  serve(fd, signal_fd, *uploader, updater.get());
   uploader->stop();
+  if (updater) updater->stop();
   return 0;
 }

@@ -18,7 +18,9 @@
 //   STATE/download/<sha256>.part   a download in progress (resumed with Range after a restart)
 //   STATE/bad.json             {"version":N,"sha256":"...","why":"..."}: a release the kiosk could
 //                              not open; never installed again
-//   STATE/.lock                held (flock) by the one updater allowed to write here
+//   STATE/.lock                held (flock) by the one updater allowed to write here, for a poll
+//   STATE/.swap.lock           held briefly by the envelope swap and by roll_back()
+//   STATE/download/offered.json, offered.etag   the last manifest the hub sent and its ETag
 // Install order, each step durable before the next (fsync of the file, rename, fsync of the
 // directory): targets/<sha256> complete and verified -> previous.json := current.json ->
 // current.json := the new envelope. Targets that neither current.json nor previous.json name are
@@ -107,6 +109,9 @@ struct Status {
   uint64_t downloaded = 0, total = 0;  // bytes of the download in progress
 };
 std::string status_to_json(const Status& status);   // the heartbeat's "update" object
+// The other way (the screen's process reads what the network process sends); false when not a
+// JSON object or a field has the wrong type.
+bool status_from_json(const std::string& json, Status* out);
 
 // One poll, start to end: fetch the manifest (If-None-Match with the last ETag), verify it, skip
 // it if installed or marked bad, download what is missing (byte cap = the manifest's size,
