@@ -1,11 +1,13 @@
-// sportello-admin: builds the content pack from content/ and locales/.
+// sportello-admin: builds the content pack from content/ and locales/, and signs releases of it.
 //
 //   sportello-admin build --content DIR --locales DIR --out PACK
 //   sportello-admin search --pack PACK --lang LANG WORDS...   (what a visitor would find)
+//   sportello-admin keygen | release | verify ...            (release_cmds.cpp)
 //
-// Exit codes: 0 pack written; 1 the sources have errors (each printed as path:line: message,
-// no pack written); 2 bad command line.
+// Exit codes: 0 done; 1 failure (for build: the sources have errors, each printed as
+// path:line: message, no pack written); 2 bad command line.
 #include "content/content.h"
+#include "release_cmds.h"
 
 #include <chrono>
 #include <cstdio>
@@ -15,11 +17,23 @@
 static const char* const kUsage =
     "usage: sportello-admin build --content DIR [--locales DIR] --out PACK\n"
     "       sportello-admin search --pack PACK --lang LANG WORDS...\n"
+    "       sportello-admin keygen --out DIR [--no-passphrase]\n"
+    "       sportello-admin release --pack PACK [--map FILE] --key SECRET [--key SECRET2 ...] --out DIR\n"
+    "                               [--expires-days N]\n"
+    "       sportello-admin verify --release DIR --trust PUBFILE [--trust PUBFILE2 ...] [--threshold N]\n"
+    "                              [--min-version N]\n"
     "\n"
-    "Validates the content sources (content/README.md) and the UI strings (locales/*.po) and\n"
+    "build validates the content sources (content/README.md) and the UI strings (locales/*.po) and\n"
     "writes one SQLite content pack. Same sources give a byte-identical pack.\n"
     "\n"
-    "exit codes: 0 pack written, 1 errors in the sources (no pack written), 2 bad usage\n";
+    "keygen writes an Ed25519 release key: DIR/release.key (mode 0600, sealed with a passphrase) and\n"
+    "DIR/release.pub (what kiosks and the hub trust). release signs a pack (and the offline map) into\n"
+    "DIR/manifest.json and DIR/targets/<sha256>, expiring in 90 days unless told. verify checks a\n"
+    "release directory as a kiosk would. Passphrases come from SPORTELLO_KEY_PASSPHRASE, else the\n"
+    "terminal, else one line of stdin per sealed key.\n"
+    "\n"
+    "exit codes: 0 done, 1 failure (build: errors in the sources, no pack written; verify: refused),\n"
+    "2 bad usage\n";
 
 static int usage(const char* problem) {
     if (problem) std::fprintf(stderr, "sportello-admin: %s\n\n", problem);
@@ -76,5 +90,8 @@ int main(int argc, char** argv) {
     if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) return usage(argc < 2 ? "missing command" : nullptr);
     if (!std::strcmp(argv[1], "build")) return build(argc, argv);
     if (!std::strcmp(argv[1], "search")) return search(argc, argv);
+    if (!std::strcmp(argv[1], "keygen")) return admin_keygen(argc, argv);
+    if (!std::strcmp(argv[1], "release")) return admin_release(argc, argv);
+    if (!std::strcmp(argv[1], "verify")) return admin_verify(argc, argv);
     return usage((std::string("unknown command ") + argv[1]).c_str());
 }

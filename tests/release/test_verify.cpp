@@ -269,3 +269,18 @@ TEST_CASE("key rotation: sign with both, then drop the old key", "[release]") {
     // Step 3: once the old key is dropped from the trust, the old key alone is refused.
     CHECK(verify(sign(m, {&old_key}), new_trust, kNow).refusal == Refusal::UnknownKey);
 }
+
+TEST_CASE("the fuzz corpus holds real envelopes signed by the test key", "[release]") {
+    // If these drift (a format change), the fuzzer would start from refused inputs only.
+    std::ifstream f(std::string(SPORTELLO_SOURCE_DIR) + "/tests/release/corpus/envelope-content-map", std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    REQUIRE(bytes.size() > 1);
+    std::ifstream pub(std::string(SPORTELLO_SOURCE_DIR) + "/tests/release/testkey/release.pub");
+    std::string pub_text((std::istreambuf_iterator<char>(pub)), std::istreambuf_iterator<char>());
+    Trust trust;
+    trust.keys.resize(1);
+    REQUIRE(parse_public_key(pub_text, &trust.keys[0], nullptr));
+    Verified v = verify(std::string_view(bytes).substr(1), trust, kNow);
+    REQUIRE(v.ok);
+    CHECK(v.manifest.find(kMapTarget) != nullptr);
+}
