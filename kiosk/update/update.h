@@ -105,7 +105,9 @@ struct Status {
   int64_t last_check = 0;              // unix seconds of the last completed poll, 0 = never
   int64_t last_install = 0;            // unix seconds of the last install
   std::string last_error;              // "" after a clean poll; else what and why, no secrets
-  std::string last_refusal;            // release::refusal_code() or "download", "disk_full", ...
+  std::string last_refusal;            // release::refusal_code() or "download" (transport; resumes),
+                                       // "hash_mismatch", "too_large", "disk_full", "http_<code>",
+                                       // "known_bad" (in bad.json), "locked", "config", "install"
   uint64_t downloaded = 0, total = 0;  // bytes of the download in progress
 };
 std::string status_to_json(const Status& status);   // the heartbeat's "update" object
