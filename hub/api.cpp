@@ -9,21 +9,27 @@
 
 namespace hub {
 
-static void json_reply(httplib::Response& res, int status, const nlohmann::json& body) {
-  res.status = status;
-  res.set_content(body.dump(), "application/json");
-}
-
-static void error_reply(httplib::Response& res, int status, const std::string& error) {
-  json_reply(res, status, {{"error", error}});
-}
-
-// The kiosk behind a bearer token, or "" (and a 401 already set).
-static std::string authenticate(Server& s, const httplib::Request& req, httplib::Response& res) {
+// The bearer token of a request, or "".
+static std::string bearer(const httplib::Request& req) {
   std::string auth = req.get_header_value("Authorization");
   const std::string prefix = "Bearer ";
-  if (auth.rfind(prefix, 0) == 0) {
-    if (auto kiosk = s.store->kiosk_for_token(sha256_hex(auth.substr(prefix.size())))) return *kiosk;
+  if (auth.rfind(prefix, 0) != 0 || auth.size() > prefix.size() + 256) return {};
+  return auth.substr(prefix.size());
+}
+
+std::string authenticate_kiosk(Server& s, const httplib::Request& req, httplib::Response& res) {
+  std::string token = bearer(req);
+  if (!token.empty()) {
+    if (auto kiosk = s.store->kiosk_for_token(sha256_hex(token))) return *kiosk;
+  }
+  error_reply(res, 401, "unknown_token");
+  return {};
+}
+
+std::string authenticate_admin(Server& s, const httplib::Request& req, httplib::Response& res) {
+  std::string token = bearer(req);
+  if (!token.empty()) {
+    if (auto admin = s.store->admin_for_token(sha256_hex(token))) return *admin;
   }
   error_reply(res, 401, "unknown_token");
   return {};
@@ -85,7 +91,7 @@ static std::string validate(const nlohmann::json& j, Request* r) {
 }
 
 static void post_request(Server& s, const httplib::Request& req, httplib::Response& res) {
-  std::string kiosk = authenticate(s, req, res);
+  std::string kiosk = authenticate_kiosk(s, req, res);
   if (kiosk.empty()) return;
   if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0) return error_reply(res, 415, "json_only");
   if (!valid_utf8(req.body)) return error_reply(res, 400, "invalid_utf8");
@@ -105,15 +111,39 @@ static void post_request(Server& s, const httplib::Request& req, httplib::Respon
 }
 
 static void get_status(Server& s, const httplib::Request& req, httplib::Response& res) {
-  if (authenticate(s, req, res).empty()) return;
+  if (authenticate_kiosk(s, req, res).empty()) return;
   std::string ref = req.get_param_value("ref");
   auto status = s.store->status_of(ref);
   if (!status) return error_reply(res, 404, "not_found");
   json_reply(res, 200, {{"ref", ref}, {"status", *status}});
 }
 
+// Checks the updater's status in a heartbeat (update::status_to_json) and keeps only its known
+// fields, re-serialized; returns "" or the reason for a 400.
+static std::string validate_update(const nlohmann::json& u, std::string* out) {
+  if (!u.is_object()) return "invalid_update";
+  static const char* const kText[] = {"state", "last_error", "last_refusal"};
+  static const char* const kNumbers[] = {"installed_version", "offered_version", "last_check", "last_install",
+                                         "downloaded", "total"};
+  nlohmann::json kept = nlohmann::json::object();
+  for (const char* key : kText) {
+    if (!u.contains(key)) continue;
+    if (!u[key].is_string()) return std::string("invalid_update_") + key;
+    std::string v = u[key];
+    if (v.size() > (strcmp(key, "last_error") == 0 ? 512u : 32u)) return std::string("invalid_update_") + key;
+    kept[key] = v;
+  }
+  for (const char* key : kNumbers) {
+    if (!u.contains(key)) continue;
+    if (!u[key].is_number_integer() || u[key].get<int64_t>() < 0) return std::string("invalid_update_") + key;
+    kept[key] = u[key].get<int64_t>();
+  }
+  *out = kept.dump();
+  return {};
+}
+
 static void post_heartbeat(Server& s, const httplib::Request& req, httplib::Response& res) {
-  std::string kiosk = authenticate(s, req, res);
+  std::string kiosk = authenticate_kiosk(s, req, res);
   if (kiosk.empty()) return;
   nlohmann::json j = valid_utf8(req.body) ? nlohmann::json::parse(req.body, nullptr, false) : nlohmann::json();
   if (!j.is_object()) return error_reply(res, 400, "invalid_json");
@@ -124,32 +154,51 @@ static void post_heartbeat(Server& s, const httplib::Request& req, httplib::Resp
   k.queue_depth = j.value("queue_depth", 0);
   k.oldest_unsent_age_s = j.value("oldest_unsent_age_s", 0);
   k.permanent_errors = j.value("permanent_errors", 0);
-  k.content_version = j.value("content_version", "");
+  // The content version was a free string before signed releases; now it is the release's number.
+  int64_t running = 0;
+  if (j.contains("content_version") && j["content_version"].is_number_integer()) {
+    running = j["content_version"].get<int64_t>();
+    k.content_version = std::to_string(running);
+  } else {
+    k.content_version = j.value("content_version", "");
+    if (!k.content_version.empty() && k.content_version.size() < 19 &&
+        k.content_version.find_first_not_of("0123456789") == std::string::npos)
+      running = std::atoll(k.content_version.c_str());
+  }
   k.app_version = j.value("app_version", "");
+  if (k.content_version.size() > 64 || k.app_version.size() > 64) return error_reply(res, 400, "field_too_long");
+  std::string update_json;
+  if (j.contains("update")) {
+    std::string problem = validate_update(j["update"], &update_json);
+    if (!problem.empty()) return error_reply(res, 400, problem);
+    if (int64_t installed = j["update"].value("installed_version", (int64_t)0); installed > 0) running = installed;
+  }
   s.store->heartbeat(k);
+  if (j.contains("update") || running > 0) s.store->kiosk_update(kiosk, running, update_json);
   res.status = 204;
 }
 
-void install_api(httplib::Server& http, Server& s) {
-  // Load shedding: past max_inflight the kiosk is told when to come back, and nothing is stored.
-  auto guarded = [&s](void (*handler)(Server&, const httplib::Request&, httplib::Response&)) {
-    return [&s, handler](const httplib::Request& req, httplib::Response& res) {
-      if (s.inflight.fetch_add(1) >= s.config.max_inflight) {
-        s.inflight.fetch_sub(1);
-        res.set_header("Retry-After", "5");
-        return error_reply(res, 503, "busy");
-      }
-      try {
-        handler(s, req, res);
-      } catch (const std::exception&) {  // nlohmann type errors on odd input: never a crash
-        error_reply(res, 400, "invalid_request");
-      }
+// Load shedding: past max_inflight the kiosk is told when to come back, and nothing is stored.
+httplib::Server::Handler guarded(Server& s, ApiHandler handler) {
+  return [&s, handler](const httplib::Request& req, httplib::Response& res) {
+    if (s.inflight.fetch_add(1) >= s.config.max_inflight) {
       s.inflight.fetch_sub(1);
-    };
+      res.set_header("Retry-After", "5");
+      return error_reply(res, 503, "busy");
+    }
+    try {
+      handler(s, req, res);
+    } catch (const std::exception&) {  // nlohmann type errors on odd input: never a crash
+      error_reply(res, 400, "invalid_request");
+    }
+    s.inflight.fetch_sub(1);
   };
-  http.Post("/api/v1/requests", guarded(post_request));
-  http.Get("/api/v1/requests/status", guarded(get_status));
-  http.Post("/api/v1/heartbeat", guarded(post_heartbeat));
+}
+
+void install_api(httplib::Server& http, Server& s) {
+  http.Post("/api/v1/requests", guarded(s, post_request));
+  http.Get("/api/v1/requests/status", guarded(s, get_status));
+  http.Post("/api/v1/heartbeat", guarded(s, post_heartbeat));
 }
 
 }  // namespace hub

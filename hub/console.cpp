@@ -7,7 +7,7 @@
 
 namespace hub {
 
-static std::string esc(const std::string& s) {
+std::string esc(const std::string& s) {
   std::string o;
   for (char c : s) {
     switch (c) {
@@ -32,12 +32,12 @@ static const char* kStyle =
     "nav a{margin-right:14px}.card{background:#fff;padding:12px;border-radius:8px;margin:8px 0}"
     "@media(max-width:560px){.wide{display:none}}</style>";
 
-static std::string page(const std::string& title, const std::string& body) {
+std::string page(const std::string& title, const std::string& body) {
   return "<!doctype html><html lang=it><head><meta charset=utf-8><title>" + esc(title) + "</title>" + kStyle +
          "</head><body>" + body + "</body></html>";
 }
 
-static std::string url_encode(const std::string& s) {
+std::string url_encode(const std::string& s) {
   std::string o;
   char buf[4];
   for (unsigned char c : s) {
@@ -47,7 +47,7 @@ static std::string url_encode(const std::string& s) {
   return o;
 }
 
-static std::string age_text(int64_t seconds) {
+std::string age_text(int64_t seconds) {
   if (seconds < 3600) return std::to_string(seconds / 60) + " min";
   if (seconds < 86400) return std::to_string(seconds / 3600) + " h";
   return std::to_string(seconds / 86400) + " giorni";

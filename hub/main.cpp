@@ -1,9 +1,11 @@
 // sportello-hub: provisioning subcommands and the server. See hub/README.md.
 //   init --data DIR                      create the database and the key pair; prints the public key
-//   add-kiosk --data DIR --id ID [--name TEXT]   prints the kiosk's new token (stored only hashed)
+//   add-kiosk --data DIR --id ID [--name TEXT] [--group NAME]   prints the kiosk's new token (stored only hashed)
 //   add-mediator --data DIR --user NAME [--cheap-hash]   password on the first line of stdin
+//   add-admin --data DIR --user NAME [--cheap-hash]      same; prints the admin's new API token once
 //   public-key --data DIR                prints the public key (standard base64)
 //   serve --data DIR --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]
+//         [--release-key B64 ...] [--release-threshold N] [--max-target-mb N]
 // Exit codes: 0 ok, 1 failure, 2 usage.
 #include "server_internal.h"
 
@@ -15,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <algorithm>
 #include <map>
 #include <thread>
 
@@ -22,13 +25,21 @@
 
 namespace {
 
-using Args = std::map<std::string, std::string>;
+// Options by name: the last value given, and for repeatable ones (--release-key) every value.
+struct Args {
+  std::map<std::string, std::string> one;
+  std::map<std::string, std::vector<std::string>> all;
+  std::string& operator[](const std::string& key) { return one[key]; }
+  size_t count(const std::string& key) const { return one.count(key); }
+};
 
 int usage() {
-  fputs("usage: sportello-hub init|add-kiosk|add-mediator|public-key|serve --data DIR [options]\n"
-        "  add-kiosk --id ID [--name TEXT]       prints the new token once\n"
+  fputs("usage: sportello-hub init|add-kiosk|add-mediator|add-admin|public-key|serve --data DIR [options]\n"
+        "  add-kiosk --id ID [--name TEXT] [--group NAME]  prints the new token once (group: default)\n"
         "  add-mediator --user NAME [--cheap-hash] reads the password from stdin (--cheap-hash: tests only)\n"
-        "  serve --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]\n",
+        "  add-admin --user NAME [--cheap-hash]    same; prints the admin API token once (again: both reset)\n"
+        "  serve --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]\n"
+        "        [--release-key B64 ...] [--release-threshold N] [--max-target-mb N]\n",
         stderr);
   return 2;
 }
@@ -38,13 +49,29 @@ bool parse(int argc, char** argv, Args* args) {
     std::string a = argv[i];
     if (a.rfind("--", 0) != 0) return false;
     if (a == "--cheap-hash") {
-      (*args)["cheap-hash"] = "1";
+      args->one["cheap-hash"] = std::string(1, '1');
       continue;
     }
     if (i + 1 >= argc) return false;
-    (*args)[a.substr(2)] = argv[++i];
+    std::string key(argv[i] + 2), value(argv[++i]);
+    if (args->count(key) && key != "release-key") return false;  // only --release-key repeats
+    args->one[key] = value;
+    args->all[key].push_back(value);
   }
   return args->count("data") == 1;
+}
+
+// Reads a password from stdin's first line and hashes it (Argon2id); "" after printing why.
+std::string read_password_hash(const Args& args) {
+  std::string password;
+  std::getline(std::cin, password);
+  if (password.size() < 8) {
+    fprintf(stderr, "sportello-hub: password too short (8 characters at least)\n");
+    return {};
+  }
+  std::string hash = hub::password_hash(password, args.count("cheap-hash") > 0);
+  sodium_memzero(password.data(), password.size());
+  return hash;
 }
 
 std::unique_ptr<hub::Store> open_store(const std::string& dir) {
@@ -98,22 +125,32 @@ int main(int argc, char** argv) {
   }
   if (cmd == "add-kiosk") {
     if (args["id"].empty()) return usage();
+    std::string group = args.count("group") ? args["group"] : "default";
+    if (!hub::valid_group(group)) return fprintf(stderr, "sportello-hub: group: [a-z0-9][a-z0-9_-]*, 32 at most\n"), 2;
     auto store = open_store(dir);
     std::string token = hub::random_token();
-    if (!store->ok() || !store->add_kiosk(args["id"], args["name"], hub::sha256_hex(token))) return 1;
+    if (!store->ok() || !store->add_kiosk(args["id"], args["name"], hub::sha256_hex(token), group)) return 1;
     printf("kiosk %s added; its token (shown once, give it to the kiosk):\n%s\n", args["id"].c_str(), token.c_str());
     return 0;
   }
   if (cmd == "add-mediator") {
     if (args["user"].empty()) return usage();
-    std::string password;
-    std::getline(std::cin, password);
-    if (password.size() < 8) return fprintf(stderr, "sportello-hub: password too short (8 characters at least)\n"), 1;
-    std::string hash = hub::password_hash(password, args.count("cheap-hash") > 0);
-    sodium_memzero(password.data(), password.size());
+    std::string hash = read_password_hash(args);
+    if (hash.empty()) return 1;
     auto store = open_store(dir);
-    if (hash.empty() || !store->ok() || !store->add_mediator(args["user"], hash)) return 1;
+    if (!store->ok() || !store->add_mediator(args["user"], hash)) return 1;
     printf("mediator %s added\n", args["user"].c_str());
+    return 0;
+  }
+  if (cmd == "add-admin") {
+    if (args["user"].empty()) return usage();
+    std::string hash = read_password_hash(args);
+    if (hash.empty()) return 1;
+    auto store = open_store(dir);
+    std::string token = hub::random_token();
+    if (!store->ok() || !store->add_admin(args["user"], hash, hub::sha256_hex(token))) return 1;
+    printf("admin %s added; its API token (shown once, for sportello-admin --admin-token):\n%s\n",
+           args["user"].c_str(), token.c_str());
     return 0;
   }
   if (cmd == "serve") {
@@ -128,6 +165,9 @@ int main(int argc, char** argv) {
     config.tls_key = args["tls-key"];
     if (args.count("max-inflight")) config.max_inflight = std::max(1, std::atoi(args["max-inflight"].c_str()));
     if (args.count("retention-days")) config.retention_days = std::max(1, std::atoi(args["retention-days"].c_str()));
+    if (args.count("release-key")) config.release_keys = args.all["release-key"];
+    if (args.count("release-threshold")) config.release_threshold = std::atoi(args["release-threshold"].c_str());
+    if (args.count("max-target-mb")) config.max_target_mb = std::clamp(std::atoll(args["max-target-mb"].c_str()), 1LL, 2048LL);
     return hub::serve(config);
   }
   return usage();

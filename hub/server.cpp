@@ -29,6 +29,49 @@ static void on_signal(int) {
   if (g_server) g_server->stop();
 }
 
+// The largest body a route may send; checked on Content-Length before anything is read.
+static size_t body_cap(const Server& s, const std::string& path) {
+  if (path.rfind("/api/v1/admin/targets/", 0) == 0) return s.max_target_bytes;
+  if (path == "/console/admin/upload") return s.max_target_bytes + kAdminJsonMax;
+  if (path.rfind("/api/v1/admin/", 0) == 0) return kAdminJsonMax;
+  return kKioskBodyMax;
+}
+
+// Before routing (so before httplib reads a body): a body must announce its length, within the
+// route's cap, and admin routes must carry an admin token. A refused request's body is never
+// read, so the connection is closed after the answer.
+static httplib::Server::HandlerResponse pre_route(Server& s, const httplib::Request& req, httplib::Response& res) {
+  bool body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || req.method == "DELETE";
+  if (body) {
+    std::string length = req.get_header_value("Content-Length");
+    bool digits = !length.empty() && length.size() <= 19 && length.find_first_not_of("0123456789") == std::string::npos;
+    if (req.has_header("Transfer-Encoding") || !digits) {
+      error_reply(res, 411, "length_required");
+    } else if (std::strtoull(length.c_str(), nullptr, 10) > body_cap(s, req.path)) {
+      error_reply(res, 413, "too_large");
+    }
+  }
+  if (res.status < 0 && req.path.rfind("/api/v1/admin/", 0) == 0) authenticate_admin(s, req, res);
+  if (res.status < 0) return httplib::Server::HandlerResponse::Unhandled;
+  res.set_header("Connection", "close");
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+// The release keys and threshold the hub verifies every publish against.
+static bool load_trust(const ServeConfig& config, release::Trust* trust, std::string* error) {
+  for (const std::string& text : config.release_keys) {
+    release::PublicKey key;
+    if (!release::parse_public_key(text, &key, error)) return false;
+    trust->keys.push_back(key);
+  }
+  trust->threshold = config.release_threshold;
+  if (!trust->keys.empty() && (trust->threshold < 1 || trust->threshold > (int)trust->keys.size())) {
+    *error = "--release-threshold must be between 1 and the number of --release-key";
+    return false;
+  }
+  return true;
+}
+
 static bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "::1" || host == "localhost"; }
 
 int serve(const ServeConfig& config) {
@@ -39,6 +82,13 @@ int serve(const ServeConfig& config) {
     fprintf(stderr, "sportello-hub: %s\n", error.c_str());
     return 1;
   }
+  if (!load_trust(config, &s.trust, &error)) {
+    fprintf(stderr, "sportello-hub: %s\n", error.c_str());
+    return 2;
+  }
+  if (s.trust.keys.empty())
+    fprintf(stderr, "sportello-hub: no --release-key: content releases cannot be published\n");
+  s.max_target_bytes = (uint64_t)config.max_target_mb << 20;
   s.store = Store::open(config.data_dir + "/hub.db");
   if (!s.store->ok()) {
     fprintf(stderr, "sportello-hub: %s\n", s.store->error().c_str());
@@ -67,14 +117,19 @@ int serve(const ServeConfig& config) {
     int yes = 1;
     setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
   });
-  http->set_payload_max_length(16 * 1024);  // larger request bodies get 413 before we see them
+  // Each route's own cap is checked in pre_route; this is httplib's outer bound.
+  http->set_payload_max_length(s.max_target_bytes + kAdminJsonMax);
+  http->set_pre_routing_handler([&s](const httplib::Request& req, httplib::Response& res) { return pre_route(s, req, res); });
   http->new_task_queue = [] { return new httplib::ThreadPool(64); };  // 50 kiosks on keep-alive
   http->set_logger([](const httplib::Request& req, const httplib::Response& res) {
     // One line per exchange: method, path, status. Never a body: it may hold sealed personal data.
     fprintf(stderr, "sportello-hub: %s %s %d\n", req.method.c_str(), req.path.c_str(), res.status);
   });
   install_api(*http, s);
+  install_content(*http, s);
+  install_admin_api(*http, s);
   install_console(*http, s);
+  install_admin_console(*http, s);
   int port = config.port == 0 ? http->bind_to_any_port(config.host) : (http->bind_to_port(config.host, config.port) ? config.port : -1);
   if (port <= 0) {
     fprintf(stderr, "sportello-hub: cannot listen on %s:%d\n", config.host.c_str(), config.port);

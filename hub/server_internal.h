@@ -2,8 +2,11 @@
 #pragma once
 
 #include "hub.h"
+#include "release/release.h"
 
 #include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <sodium.h>
 
 #include <atomic>
 #include <chrono>
@@ -16,14 +19,79 @@ struct Server {
   KeyPair keys;
   bool tls = false;
   std::atomic<int> inflight{0};
+  release::Trust trust;                 // empty: every publish is refused
+  uint64_t max_target_bytes = 0;
 };
+
+// Body caps, checked on Content-Length before a byte of the body is read (server.cpp).
+constexpr size_t kKioskBodyMax = 16 * 1024;
+constexpr size_t kAdminJsonMax = 64 * 1024;
+
+inline void json_reply(httplib::Response& res, int status, const nlohmann::json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+inline void error_reply(httplib::Response& res, int status, const std::string& error, const std::string& detail = "") {
+  nlohmann::json body = {{"error", error}};
+  if (!detail.empty()) body["detail"] = detail;
+  json_reply(res, status, body);
+}
+
+using ApiHandler = void (*)(Server&, const httplib::Request&, httplib::Response&);
+// Load shedding and exception safety around an API handler (api.cpp).
+httplib::Server::Handler guarded(Server& s, ApiHandler handler);
+// The kiosk behind a bearer token, or "" (and a 401 already set).
+std::string authenticate_kiosk(Server& s, const httplib::Request& req, httplib::Response& res);
+// The admin behind a bearer token, or "" (and a 401 already set). Kiosk tokens are not admin tokens.
+std::string authenticate_admin(Server& s, const httplib::Request& req, httplib::Response& res);
+
+// Publishes an envelope on behalf of an admin: verified against the hub's trust, above every
+// published version, every target present. Returns the HTTP status and the JSON answer.
+std::pair<int, nlohmann::json> publish_release(Server& s, const std::string& envelope, const std::string& admin);
+// Stores a target whose bytes come in pieces: written to a temporary file, hashed as they come,
+// kept as DATA/targets/<sha256> only when the hash is the expected one (or, with no expected
+// hash, under whatever hash the bytes have: the console's upload, checked at publish).
+class TargetUpload {
+public:
+  TargetUpload(Server& s, std::string expected_sha256);
+  ~TargetUpload();                      // removes the temporary file unless finish() kept it
+  TargetUpload(const TargetUpload&) = delete;
+  TargetUpload& operator=(const TargetUpload&) = delete;
+  bool write(const char* data, size_t n);  // false: cannot write or over the size cap
+  // Checks the hash and renames into place (fsync'd). "" on success, else an error code.
+  std::string finish();
+  uint64_t size() const { return size_; }
+  const std::string& sha256() const { return actual_; }
+  bool over_cap() const { return over_cap_; }
+
+private:
+  Server& s_;
+  std::string expected_, actual_, tmp_path_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+  bool over_cap_ = false;
+  crypto_hash_sha256_state state_;
+};
+std::string targets_dir(const Server& s);
+
 
 inline int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 void install_api(httplib::Server& http, Server& s);
+void install_content(httplib::Server& http, Server& s);     // kiosk: manifest, targets
+void install_admin_api(httplib::Server& http, Server& s);   // admin: targets, releases, rollout, fleet
 void install_console(httplib::Server& http, Server& s);
+void install_admin_console(httplib::Server& http, Server& s);
+// HTML helpers of the consoles (console.cpp): escaping for text and attributes, the page frame.
+std::string esc(const std::string& s);
+std::string page(const std::string& title, const std::string& body);
+std::string url_encode(const std::string& s);
+std::string age_text(int64_t seconds);
+// The fleet as the admin API and console show it: per kiosk, its update and whether it is stale.
+nlohmann::json fleet_json(Server& s, int64_t now);
 bool load_keys(const std::string& data_dir, KeyPair* keys, std::string* error);
 
 }  // namespace hub

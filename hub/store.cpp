@@ -1,39 +1,12 @@
 // [SECTION] Store: the hub's SQLite file. Requests are unique on their kiosk-generated id; the
 // body's hash tells a retry (same bytes: same answer) from a conflict (another body: 409).
-#include "hub.h"
+#include "store_internal.h"
 
 #include <sodium.h>
 
 namespace hub {
 
 namespace {
-// A prepared statement that finalizes itself; bind helpers keep call sites short.
-struct Stmt {
-  sqlite3_stmt* s = nullptr;
-  Stmt(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &s, nullptr); }
-  ~Stmt() { sqlite3_finalize(s); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  Stmt& bind(int i, const std::string& v) {
-    sqlite3_bind_text(s, i, v.data(), (int)v.size(), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& bind(int i, int64_t v) {
-    sqlite3_bind_int64(s, i, v);
-    return *this;
-  }
-  Stmt& bind_blob(int i, const std::vector<unsigned char>& v) {
-    sqlite3_bind_blob(s, i, v.data(), (int)v.size(), SQLITE_TRANSIENT);
-    return *this;
-  }
-  int step() { return s ? sqlite3_step(s) : SQLITE_ERROR; }
-  std::string text(int i) {
-    const unsigned char* t = sqlite3_column_text(s, i);
-    return t ? (const char*)t : "";
-  }
-  int64_t num(int i) { return sqlite3_column_int64(s, i); }
-};
-
 const char* kSchema =
     "CREATE TABLE IF NOT EXISTS kiosks(id TEXT PRIMARY KEY, name TEXT, token_sha256 TEXT UNIQUE,"
     " last_heartbeat INTEGER DEFAULT 0, queue_depth INTEGER DEFAULT 0, oldest_unsent_age_s INTEGER DEFAULT 0,"
@@ -46,7 +19,14 @@ const char* kSchema =
     "CREATE TABLE IF NOT EXISTS mediators(user TEXT PRIMARY KEY, password_hash TEXT NOT NULL,"
     " failed INTEGER DEFAULT 0, failed_since INTEGER DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS sessions(token_sha256 TEXT PRIMARY KEY, user TEXT, csrf TEXT, expires INTEGER);"
-    "CREATE TABLE IF NOT EXISTS audit(at INTEGER, user TEXT, request_id TEXT, action TEXT);";
+    "CREATE TABLE IF NOT EXISTS audit(at INTEGER, user TEXT, request_id TEXT, action TEXT);"
+    "CREATE TABLE IF NOT EXISTS admins(user TEXT PRIMARY KEY, password_hash TEXT NOT NULL,"
+    " token_sha256 TEXT UNIQUE, failed INTEGER DEFAULT 0, failed_since INTEGER DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS releases(version INTEGER PRIMARY KEY, envelope BLOB NOT NULL, sha256 TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL, published_by TEXT NOT NULL, rollout TEXT NOT NULL DEFAULT '{}');"
+    // One row per (release, group) it reached; group '*' is every kiosk. Rows are only added.
+    "CREATE TABLE IF NOT EXISTS rollouts(version INTEGER NOT NULL, grp TEXT NOT NULL, at INTEGER NOT NULL,"
+    " PRIMARY KEY(version, grp));";
 
 Request read_request(Stmt& q) {
   Request r;
@@ -84,7 +64,8 @@ std::unique_ptr<Store> Store::open(const std::string& path) {
   sqlite3_busy_timeout(st->db_, 5000);
   // WAL + FULL: a commit is on disk before the 201 leaves. secure_delete: personal data that
   // retention removes is overwritten, not left in free pages.
-  if (!st->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;") || !st->exec(kSchema)) {
+  if (!st->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;") || !st->exec(kSchema) ||
+      !st->migrate()) {
     sqlite3_close(st->db_);
     st->db_ = nullptr;
   }
@@ -101,11 +82,35 @@ bool Store::exec(const char* sql) {
   return false;
 }
 
-bool Store::add_kiosk(const std::string& id, const std::string& name, const std::string& token_sha256) {
+// Hubs created before content releases lack these columns; adding them keeps their data.
+bool Store::migrate() {
+  struct Column {
+    const char *table, *name, *definition;
+  };
+  static const Column columns[] = {
+      {"kiosks", "grp", "grp TEXT NOT NULL DEFAULT 'default'"},
+      {"kiosks", "running_version", "running_version INTEGER NOT NULL DEFAULT 0"},
+      {"kiosks", "update_json", "update_json TEXT NOT NULL DEFAULT ''"},
+      {"sessions", "role", "role TEXT NOT NULL DEFAULT 'mediator'"},
+  };
+  for (const Column& c : columns) {
+    std::string info = std::string("SELECT count(*) FROM pragma_table_info('") + c.table + "') WHERE name = ?";
+    Stmt q(db_, info.c_str());
+    if (q.bind(1, std::string(c.name)).step() != SQLITE_ROW) return false;
+    if (q.num(0) > 0) continue;
+    std::string alter = std::string("ALTER TABLE ") + c.table + " ADD COLUMN " + c.definition;
+    if (!exec(alter.c_str())) return false;
+  }
+  return true;
+}
+
+bool Store::add_kiosk(const std::string& id, const std::string& name, const std::string& token_sha256,
+                      const std::string& group) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "INSERT INTO kiosks(id, name, token_sha256) VALUES(?,?,?) "
-              "ON CONFLICT(id) DO UPDATE SET token_sha256 = excluded.token_sha256, name = excluded.name");
-  return q.bind(1, id).bind(2, name).bind(3, token_sha256).step() == SQLITE_DONE;
+  Stmt q(db_, "INSERT INTO kiosks(id, name, token_sha256, grp) VALUES(?,?,?,?) "
+              "ON CONFLICT(id) DO UPDATE SET token_sha256 = excluded.token_sha256, name = excluded.name,"
+              " grp = excluded.grp");
+  return q.bind(1, id).bind(2, name).bind(3, token_sha256).bind(4, group).step() == SQLITE_DONE;
 }
 
 std::optional<std::string> Store::kiosk_for_token(const std::string& token_sha256) {
@@ -225,10 +230,11 @@ int Store::retention(int64_t older_than) {
 std::vector<KioskStatus> Store::fleet() {
   std::lock_guard<std::mutex> lock(mutex_);
   Stmt q(db_, "SELECT id, name, last_heartbeat, queue_depth, oldest_unsent_age_s, permanent_errors, content_version,"
-              " app_version FROM kiosks ORDER BY id");
+              " app_version, grp, running_version, update_json FROM kiosks ORDER BY id");
   std::vector<KioskStatus> out;
   while (q.step() == SQLITE_ROW)
-    out.push_back({q.text(0), q.text(1), q.text(6), q.text(7), q.num(2), q.num(3), q.num(4), q.num(5)});
+    out.push_back({q.text(0), q.text(1), q.text(6), q.text(7), q.num(2), q.num(3), q.num(4), q.num(5), q.text(8),
+                   q.num(9), q.text(10)});
   return out;
 }
 
@@ -239,16 +245,17 @@ int64_t Store::count_requests() {
 }
 
 bool Store::add_session(const std::string& token_sha256, const std::string& user, const std::string& csrf,
-                        int64_t expires) {
+                        int64_t expires, const std::string& role) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "INSERT INTO sessions(token_sha256, user, csrf, expires) VALUES(?,?,?,?)");
-  return q.bind(1, token_sha256).bind(2, user).bind(3, csrf).bind(4, expires).step() == SQLITE_DONE;
+  Stmt q(db_, "INSERT INTO sessions(token_sha256, user, csrf, expires, role) VALUES(?,?,?,?,?)");
+  return q.bind(1, token_sha256).bind(2, user).bind(3, csrf).bind(4, expires).bind(5, role).step() == SQLITE_DONE;
 }
 
-std::optional<std::pair<std::string, std::string>> Store::session(const std::string& token_sha256, int64_t now) {
+std::optional<std::pair<std::string, std::string>> Store::session(const std::string& token_sha256, int64_t now,
+                                                                  const std::string& role) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "SELECT user, csrf FROM sessions WHERE token_sha256 = ? AND expires > ?");
-  if (q.bind(1, token_sha256).bind(2, now).step() != SQLITE_ROW) return std::nullopt;
+  Stmt q(db_, "SELECT user, csrf FROM sessions WHERE token_sha256 = ? AND expires > ? AND role = ?");
+  if (q.bind(1, token_sha256).bind(2, now).bind(3, role).step() != SQLITE_ROW) return std::nullopt;
   return std::make_pair(q.text(0), q.text(1));
 }
 
@@ -258,23 +265,30 @@ void Store::drop_session(const std::string& token_sha256) {
   q.bind(1, token_sha256).step();
 }
 
-bool Store::login_allowed(const std::string& user, int64_t now) {
+// The table of a role's users (a fixed name, never user input).
+static std::string users_table(const std::string& role) { return role == "admin" ? "admins" : "mediators"; }
+
+bool Store::login_allowed(const std::string& user, int64_t now, const std::string& role) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "SELECT failed, failed_since FROM mediators WHERE user = ?");
+  std::string sql = "SELECT failed, failed_since FROM " + users_table(role) + " WHERE user = ?";
+  Stmt q(db_, sql.c_str());
   if (q.bind(1, user).step() != SQLITE_ROW) return true;
   return q.num(0) < 5 || now - q.num(1) > 15 * 60;
 }
 
-void Store::login_failed(const std::string& user, int64_t now) {
+void Store::login_failed(const std::string& user, int64_t now, const std::string& role) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "UPDATE mediators SET failed = CASE WHEN ? - failed_since > 900 THEN 1 ELSE failed + 1 END,"
-              " failed_since = CASE WHEN ? - failed_since > 900 THEN ? ELSE failed_since END WHERE user = ?");
+  std::string sql = "UPDATE " + users_table(role) +
+                    " SET failed = CASE WHEN ? - failed_since > 900 THEN 1 ELSE failed + 1 END,"
+                    " failed_since = CASE WHEN ? - failed_since > 900 THEN ? ELSE failed_since END WHERE user = ?";
+  Stmt q(db_, sql.c_str());
   q.bind(1, now).bind(2, now).bind(3, now).bind(4, user).step();
 }
 
-void Store::login_succeeded(const std::string& user) {
+void Store::login_succeeded(const std::string& user, const std::string& role) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "UPDATE mediators SET failed = 0 WHERE user = ?");
+  std::string sql = "UPDATE " + users_table(role) + " SET failed = 0 WHERE user = ?";
+  Stmt q(db_, sql.c_str());
   q.bind(1, user).step();
 }
 

@@ -8,6 +8,7 @@
 // path:line: message, no pack written); 2 bad command line.
 #include "content/content.h"
 #include "release_cmds.h"
+#include "hub_cmds.h"
 
 #include <chrono>
 #include <cstdio>
@@ -22,6 +23,7 @@ static const char* const kUsage =
     "                               [--expires-days N]\n"
     "       sportello-admin verify --release DIR --trust PUBFILE [--trust PUBFILE2 ...] [--threshold N]\n"
     "                              [--min-version N]\n"
+    "       sportello-admin publish|revert|status --hub URL --admin-token FILE ...  (the hub's releases)\n"
     "\n"
     "build validates the content sources (content/README.md) and the UI strings (locales/*.po) and\n"
     "writes one SQLite content pack. Same sources give a byte-identical pack.\n"
@@ -93,5 +95,8 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[1], "keygen")) return admin_keygen(argc, argv);
     if (!std::strcmp(argv[1], "release")) return admin_release(argc, argv);
     if (!std::strcmp(argv[1], "verify")) return admin_verify(argc, argv);
+    if (!std::strcmp(argv[1], "publish")) return admin_publish(argc, argv);
+    if (!std::strcmp(argv[1], "revert")) return admin_revert(argc, argv);
+    if (!std::strcmp(argv[1], "status")) return admin_status(argc, argv);
     return usage((std::string("unknown command ") + argv[1]).c_str());
 }

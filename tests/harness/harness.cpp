@@ -169,10 +169,29 @@ bool Hub::start(const std::string& name, const std::vector<std::string>& serve_a
                                                       " --cheap-hash"});
     if (added.find("mediator " + user + " added") == std::string::npos) return false;
   }
+  admin_token = last_line(capture({"/bin/sh", "-c", "echo 'password-ada' | " + quote(SPORTELLO_HUB_BIN) +
+                                                         " add-admin --data " + quote(data) + " --user ada --cheap-hash"}));
   std::vector<std::string> args = {SPORTELLO_HUB_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0"};
+  for (const std::string& key : release_keys) args.insert(args.end(), {"--release-key", key});
+  if (release_threshold > 0) args.insert(args.end(), {"--release-threshold", std::to_string(release_threshold)});
   args.insert(args.end(), serve_args.begin(), serve_args.end());
   server.log_path = dir + "/hub.log";
-  return !public_key.empty() && !token.empty() && server.start(args, "listening on 127.0.0.1:");
+  return !public_key.empty() && !token.empty() && !admin_token.empty() && server.start(args, "listening on 127.0.0.1:");
+}
+
+std::string Hub::add_kiosk(const std::string& id, const std::string& group) const {
+  return last_line(capture({SPORTELLO_HUB_BIN, "add-kiosk", "--data", data, "--id", id, "--group", group}));
+}
+
+bool Hub::sql(const std::string& statement) const {
+  sqlite3* db = nullptr;
+  bool ok = sqlite3_open_v2((data + "/hub.db").c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK;
+  if (ok) {
+    sqlite3_busy_timeout(db, 5000);
+    ok = sqlite3_exec(db, statement.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK && sqlite3_changes(db) > 0;
+  }
+  sqlite3_close(db);
+  return ok;
 }
 
 std::string Hub::url(const std::string& path) const { return scheme + "://127.0.0.1:" + server.port + path; }

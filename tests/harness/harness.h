@@ -53,15 +53,23 @@ struct Server {
   ~Server();
 };
 
-// The real hub, provisioned in a fresh data dir (one kiosk GR-01; mediators anna and bruno with
-// passwords password-anna and password-bruno) and serving on a free loopback port; its log is
-// dir/hub.log.
+// The real hub, provisioned in a fresh data dir (one kiosk GR-01 in group "default"; mediators
+// anna and bruno with passwords password-anna and password-bruno; admin ada with password
+// password-ada and API token admin_token) and serving on a free loopback port; its log is
+// dir/hub.log. Set release_keys (base64) and release_threshold before start() to make it trust them.
 struct Hub {
-  std::string dir, data, public_key, token;
+  std::string dir, data, public_key, token, admin_token;
   std::string scheme = "http";
+  std::vector<std::string> release_keys;
+  int release_threshold = 0;           // 0: the hub's default
   Server server;
   bool start(const std::string& name, const std::vector<std::string>& serve_args = {});
   std::string url(const std::string& path = "") const;
+  // Provisions another kiosk (while the hub runs) and returns its token, "" on failure.
+  std::string add_kiosk(const std::string& id, const std::string& group = "default") const;
+  // Runs one statement on the hub's database as a second writer (tests that must move a stored
+  // time into the past, e.g. a rollout a day old). False when it fails.
+  bool sql(const std::string& statement) const;
   // Reads the hub's database directly (a second reader; the hub keeps serving). The counts are -1
   // and the set is empty when the database cannot be read.
   int64_t rows() const;

@@ -1,0 +1,166 @@
+// [SECTION] Store: admins, content releases and their rollout, and what each kiosk's updater
+// reported. A release's version only goes up, and its rollout only widens: both are decided here,
+// inside one transaction, so two admins publishing at once cannot both win.
+#include "store_internal.h"
+
+#include <nlohmann/json.hpp>
+
+namespace hub {
+
+bool Store::add_admin(const std::string& user, const std::string& hash, const std::string& token_sha256) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stmt q(db_, "INSERT INTO admins(user, password_hash, token_sha256) VALUES(?,?,?) ON CONFLICT(user) DO UPDATE"
+              " SET password_hash = excluded.password_hash, token_sha256 = excluded.token_sha256, failed = 0");
+  return q.bind(1, user).bind(2, hash).bind(3, token_sha256).step() == SQLITE_DONE;
+}
+
+std::optional<std::string> Store::admin_hash(const std::string& user) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stmt q(db_, "SELECT password_hash FROM admins WHERE user = ?");
+  if (q.bind(1, user).step() != SQLITE_ROW) return std::nullopt;
+  return q.text(0);
+}
+
+std::optional<std::string> Store::admin_for_token(const std::string& token_sha256) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stmt q(db_, "SELECT user FROM admins WHERE token_sha256 = ?");
+  if (q.bind(1, token_sha256).step() != SQLITE_ROW) return std::nullopt;
+  return q.text(0);
+}
+
+// The rollout summary kept on the release row, for people reading the database.
+static std::string rollout_json(bool all, const std::vector<std::string>& groups) {
+  return nlohmann::json{{"all", all}, {"groups", groups}}.dump();
+}
+
+PublishResult Store::add_release(const Release& r) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!exec("BEGIN IMMEDIATE")) return PublishResult::Error;
+  PublishResult result = PublishResult::Error;
+  {
+    Stmt newest(db_, "SELECT coalesce(max(version), 0) FROM releases");
+    if (newest.step() == SQLITE_ROW) {
+      if (newest.num(0) >= r.version) {
+        result = PublishResult::Rollback;
+      } else {
+        Stmt ins(db_, "INSERT INTO releases(version, envelope, sha256, created_at, published_by, rollout)"
+                      " VALUES(?,?,?,?,?,?)");
+        ins.bind(1, r.version).bind(2, r.envelope).bind(3, r.sha256).bind(4, r.created_at).bind(5, r.published_by);
+        ins.bind(6, rollout_json(false, {}));
+        if (ins.step() == SQLITE_DONE) result = PublishResult::Created;
+      }
+    }
+  }
+  if (result != PublishResult::Created) {
+    exec("ROLLBACK");
+    return result;
+  }
+  if (!exec("COMMIT")) {
+    exec("ROLLBACK");
+    return PublishResult::Error;
+  }
+  return result;
+}
+
+int64_t Store::newest_version() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stmt q(db_, "SELECT coalesce(max(version), 0) FROM releases");
+  return q.step() == SQLITE_ROW ? q.num(0) : 0;
+}
+
+// Fills a release's rollout from the rollouts table (the caller holds the lock).
+static void read_rollout(sqlite3* db, Release* r) {
+  Stmt q(db, "SELECT grp, at FROM rollouts WHERE version = ? ORDER BY grp");
+  q.bind(1, r->version);
+  while (q.step() == SQLITE_ROW) {
+    if (q.text(0) == "*") {
+      r->all = true;
+      r->all_at = q.num(1);
+    } else {
+      r->groups.push_back(q.text(0));
+    }
+  }
+}
+
+std::vector<Release> Store::releases() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stmt q(db_, "SELECT version, sha256, created_at, published_by FROM releases ORDER BY version DESC LIMIT 200");
+  std::vector<Release> out;
+  while (q.step() == SQLITE_ROW) {
+    Release r;
+    r.version = q.num(0);
+    r.sha256 = q.text(1);
+    r.created_at = q.num(2);
+    r.published_by = q.text(3);
+    read_rollout(db_, &r);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::optional<Release> Store::release(int64_t version) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stmt q(db_, "SELECT version, envelope, sha256, created_at, published_by FROM releases WHERE version = ?");
+  if (q.bind(1, version).step() != SQLITE_ROW) return std::nullopt;
+  Release r;
+  r.version = q.num(0);
+  r.envelope = q.text(1);
+  r.sha256 = q.text(2);
+  r.created_at = q.num(3);
+  r.published_by = q.text(4);
+  read_rollout(db_, &r);
+  return r;
+}
+
+bool Store::roll_out(int64_t version, const std::vector<std::string>& groups, bool all, int64_t now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!exec("BEGIN IMMEDIATE")) return false;
+  bool ok = false;
+  {
+    Stmt exists(db_, "SELECT 1 FROM releases WHERE version = ?");
+    if (exists.bind(1, version).step() == SQLITE_ROW) {
+      ok = true;
+      std::vector<std::string> targets = groups;
+      if (all) targets.push_back("*");
+      // INSERT OR IGNORE: a group already reached keeps its first time (the 24 h rule counts from it).
+      for (const std::string& g : targets) {
+        Stmt ins(db_, "INSERT OR IGNORE INTO rollouts(version, grp, at) VALUES(?,?,?)");
+        ok = ok && ins.bind(1, version).bind(2, g).bind(3, now).step() == SQLITE_DONE;
+      }
+      Release r;
+      r.version = version;
+      read_rollout(db_, &r);
+      Stmt upd(db_, "UPDATE releases SET rollout = ? WHERE version = ?");
+      ok = ok && upd.bind(1, rollout_json(r.all, r.groups)).bind(2, version).step() == SQLITE_DONE;
+    }
+  }
+  if (!ok || !exec("COMMIT")) {
+    exec("ROLLBACK");
+    return false;
+  }
+  return true;
+}
+
+std::optional<Offer> Store::offer_for_group(const std::string& group) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stmt q(db_, "SELECT r.version, r.envelope, r.sha256, min(o.at) FROM releases r JOIN rollouts o ON o.version = r.version"
+              " WHERE o.grp = ? OR o.grp = '*' GROUP BY r.version ORDER BY r.version DESC LIMIT 1");
+  if (q.bind(1, group).step() != SQLITE_ROW) return std::nullopt;
+  return Offer{q.num(0), q.num(3), q.text(1), q.text(2)};
+}
+
+std::optional<std::string> Store::kiosk_group(const std::string& kiosk) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stmt q(db_, "SELECT grp FROM kiosks WHERE id = ?");
+  if (q.bind(1, kiosk).step() != SQLITE_ROW) return std::nullopt;
+  return q.text(0);
+}
+
+bool Store::kiosk_update(const std::string& kiosk, int64_t running_version, const std::string& update_json) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stmt q(db_, "UPDATE kiosks SET running_version = ?, update_json = ? WHERE id = ?");
+  return q.bind(1, running_version).bind(2, update_json).bind(3, kiosk).step() == SQLITE_DONE &&
+         sqlite3_changes(db_) == 1;
+}
+
+}  // namespace hub
