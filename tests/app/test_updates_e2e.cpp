@@ -157,7 +157,8 @@ TEST_CASE("with nothing installed and no --content the kiosk waits for content i
   Fixture f;
   harness::Run run = harness::run_kiosk("dump waiting\ntap-at 960 540\nwait 200000\ndump later\n",
                                         {"--state-dir", f.state, "--release-key", f.key.public_key().base64(),
-                                         "--kiosk-id", "GR-07"});
+                                         "--kiosk-id", "GR-07"},
+                                        "1280x800");  // a small screen: all 18 must still fit
   INFO(run.stderr_text);
   REQUIRE(run.exit_code == 0);
   nlohmann::json waiting = harness::load_dump(run, "waiting");
@@ -171,6 +172,7 @@ TEST_CASE("with nothing installed and no --content the kiosk waits for content i
     languages++;
     CHECK(e["lang"] == id.substr(8));                                       // each in its own language
     CHECK(e["text"].get<std::string>().find("GR-07") != std::string::npos);  // with the kiosk's id
+    CHECK(e["rect"][1].get<float>() + e["rect"][3].get<float>() <= 800);   // on screen (nothing scrolls)
   }
   CHECK(languages == 18);
   CHECK(harness::load_dump(run, "later")["screen"] == "waiting");

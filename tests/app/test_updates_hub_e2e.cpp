@@ -142,7 +142,10 @@ TEST_CASE("a first boot with no content waits, then takes the first release the 
   REQUIRE(fleet.publish(v1, "release-v1"));
   // It starts on the waiting screen (its own log says so; the screen itself is checked without a
   // hub in test_updates_e2e.cpp, where nothing can replace it), then the release replaces it.
-  harness::Run run = harness::run_kiosk("await-content 1 60000\ndump home\n" + open_procedure("proc"),
+  std::string staff = "tap staff.corner\ntap staff.corner\ntap staff.corner\ntap staff.corner\ntap staff.corner\n"
+                      "tap staff.check_content\ntap staff.refresh\ndump staff\n";
+  harness::Run run = harness::run_kiosk("await-content 1 60000\ndump home\n" + staff + "tap nav.home\n" +
+                                            open_procedure("proc"),
                                         fleet.kiosk_args(fleet.dir + "/state"));
   INFO(run.stderr_text);
   REQUIRE(run.exit_code == 0);
@@ -151,4 +154,11 @@ TEST_CASE("a first boot with no content waits, then takes the first release the 
   CHECK(home["screen"] == "home");              // nobody's visit is interrupted on this screen
   CHECK(home["content_version"] == 1);
   CHECK(title_of(harness::load_dump(run, "proc")) == "Rinnovo (versione uno)");
+  // The staff view reports what the network process's updater says.
+  nlohmann::json view = harness::load_dump(run, "staff");
+  CHECK(view["screen"] == "staff");
+  CHECK(element(view, "staff.content")["text"] == "Versione dei contenuti 1");
+  CHECK(element(view, "staff.update.state")["text"].get<std::string>().rfind("Aggiornamenti: ", 0) == 0);
+  CHECK(element(view, "staff.update.versions")["text"].get<std::string>().find("Versione installata 1") == 0);
+  CHECK(element(view, "staff.check_content").is_object());
 }
