@@ -5,11 +5,14 @@
 
 #include "content/content.h"
 #include "locale/locale.h"
+#include "release/release.h"
+#include "update/update.h"
 #include "mediator.h"
 #include "platform.h"
 #include "tasks.h"
 #include "ui.h"
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -43,6 +46,12 @@ struct Options {
   std::string uploader_program;     // --uploader: sportello-uploader (default: beside this program)
   std::string desk;                 // --desk ID: this desk's mediator days are mediator_days.ID of the pack
   std::vector<content::Weekday> mediator_days = {content::Weekday::Tu, content::Weekday::Th};  // when the pack lists none
+  // Content updates: signed releases installed in a state directory by the network process.
+  std::string state_dir;            // --state-dir DIR; empty = no installed releases, no updates
+  release::Trust trust;             // --release-key B64 (repeatable) and --release-threshold N
+  int update_interval_s = 900;      // --update-interval S: how often the hub is asked
+  std::string content_mirror;       // --content-mirror URL: a plain mirror of the targets
+  bool updates() const { return !state_dir.empty() && !hub_url.empty(); }  // the kiosk takes releases
   bool show_help = false;
 };
 struct ParseResult {
@@ -54,7 +63,7 @@ ParseResult parse_options(int argc, char** argv);
 const char* usage();
 
 // [SECTION] Screens
-enum class Screen : uint8_t { Home, Languages, Welcome, Topics, Topic, Procedure, Search, Services, Mediator, Check, Staff, OutOfService };
+enum class Screen : uint8_t { Home, Languages, Welcome, Topics, Topic, Procedure, Search, Services, Mediator, Check, Staff, OutOfService, Waiting };
 const char* screen_id(Screen s);
 
 struct SearchState {
@@ -81,23 +90,39 @@ struct Services {
   outbox::UploaderProcess* uploader = nullptr;   // the delivery process; null without a hub
   Tasks* tasks = nullptr;
   content::Pack* pack = nullptr;         // null: no pack given (UI strings only)
+  content::Pack* pack_slot = nullptr;    // where a new release's pack is moved in (main's Pack)
   bool out_of_service = false;           // a pack was given but cannot be used
+  bool waiting = false;                  // nothing to show yet: the first release is awaited
+  int64_t content_version = 0;           // the release (or --content pack) running; 0 = none
 };
+
+// [SECTION] Content releases (updates.cpp): what the state directory holds, opened and checked.
+struct OpenedRelease {
+  bool ok = false;
+  int64_t version = 0;
+  content::Pack pack;                    // open, validated, its page cache released
+  locale::Strings strings;               // its UI strings (the locales folder's where it has none)
+  std::vector<std::string> log;          // what happened, for the log of the thread that asked
+};
+// Opens the newest installed release whose pack opens and validates; one that does not is rolled
+// back (update::roll_back) and the one before it tried. Nothing is opened when the release
+// selected is `running` (already on screen). Reads and hashes files: never on the frame.
+OpenedRelease open_installed(const std::string& state_dir, const release::Trust& trust,
+                             const std::string& locales_dir, int64_t running);
 
 struct StaffView {
   bool busy = false, ok = false;
   int64_t queue_depth = 0, oldest_unsent_age_s = 0, permanent_errors = 0, sent_total = 0;
   std::string last_error;
+  bool has_update = false;               // the network process reported its updater's status
+  update::Status update;
 };
 
 class Kiosk {
 public:
   Kiosk(const Options& options, text::Engine& engine, locale::Strings& strings, Services services);
   // Input, timers and drawing. frame() draws one frame into ImGui's background draw list.
-  bool handle_event(const union SDL_Event& event, int w, int h) {
-    ui_.input_time(platform::now_ms());
-    return ui_.handle_event(event, w, h);
-  }
+  bool handle_event(const union SDL_Event& event, int w, int h);
   bool update_timers(uint64_t now_ms);          // true when the screen changed
   uint64_t next_deadline_ms(uint64_t now_ms) const;  // when update_timers next has work; ~0 = none
   void frame(int width, int height, float px_per_mm, uint64_t now_ms);
@@ -113,6 +138,15 @@ public:
   const std::string& lang() const { return session_.lang; }
   bool rtl() const;
   bool idle_prompt() const { return idle_prompt_; }
+
+  // Content updates. content_changed() may be called from any thread (the update::Watcher's):
+  // the loop wakes, the new release is opened on the worker, and it replaces what is on screen
+  // only between visitors (home, waiting or out-of-service screen).
+  void content_changed();
+  int64_t content_running() const { return running_version_; }   // 0 = no content
+  int64_t content_pending() const { return next_ ? next_->version : 0; }
+  // Waits (real time, bounded) until a release >= version is pending or running. Main thread.
+  bool await_content(int64_t version, uint64_t timeout_ms);
 
 private:
   std::string t(const char* key);               // UI string in the visitor's language
@@ -140,6 +174,11 @@ private:
   float draw_office(const std::string& id, float x, float y, float w, const content::Service* known = nullptr);
   bool shows_office_hours() const { return screen_ == Screen::Procedure || screen_ == Screen::Services; }
   void draw_out_of_service();
+  void draw_waiting();
+  void staff_corner();
+  void poll_content();                // starts opening a newly installed release, if flagged
+  void swap_content();                // puts the pending release on screen, between visitors
+  void reset_content_caches();
   void start_mediator(const std::string& topic);
   void submit_mediator();
   void draw_mediator();
@@ -151,6 +190,7 @@ private:
   void draw_check();
   void refresh_staff();
   void draw_staff();
+  float draw_staff_content(float x, float y, float cw);
   void draw_idle_prompt(uint64_t now_ms);
 
   Options options_;
@@ -186,6 +226,11 @@ private:
   std::vector<std::string> extra_holidays_;       // the pack's extra public holidays, read at start
   int64_t hours_minute_ = -1;         // the wall-clock minute the office hours on screen were drawn for
   std::vector<uint64_t> corner_taps_; // five quick taps on home's corner open the staff view
+  // Content updates: the version on screen, and a release opened and waiting for the home screen.
+  int64_t running_version_ = 0;
+  std::unique_ptr<OpenedRelease> next_;
+  std::atomic<bool> content_changed_{false};
+  bool content_loading_ = false, content_reload_ = false;
   bool idle_prompt_ = false;
   uint64_t idle_prompt_since_ = 0;
 };

@@ -22,6 +22,7 @@ const char* screen_id(Screen s) {
     case Screen::Check: return "check";
     case Screen::Staff: return "staff";
     case Screen::OutOfService: return "out-of-service";
+    case Screen::Waiting: return "waiting";
   }
   return "?";
 }
@@ -30,7 +31,9 @@ Kiosk::Kiosk(const Options& options, text::Engine& engine, locale::Strings& stri
     : options_(options), engine_(engine), strings_(strings), services_(services), ui_(engine) {
   session_.lang = options_.default_lang;
   if (services_.out_of_service) screen_ = Screen::OutOfService;
+  else if (services_.waiting) screen_ = Screen::Waiting;
   if (services_.pack) extra_holidays_ = services_.pack->extra_holidays();
+  running_version_ = services_.content_version;
 }
 
 bool Kiosk::rtl() const {
@@ -60,7 +63,7 @@ std::vector<content::Weekday> Kiosk::desk_days() const {
 }
 
 std::string Kiosk::content_version() const {
-  return services_.pack ? std::to_string(services_.pack->content_version()) : "-";
+  return running_version_ > 0 ? std::to_string(running_version_) : "-";
 }
 
 // [SECTION] Navigation and idle --------------------------------------------------------------
@@ -90,14 +93,15 @@ void Kiosk::home_and_forget() {
   session_ = Session{};
   session_serial_++;
   session_.lang = options_.default_lang;
-  screen_ = services_.out_of_service ? Screen::OutOfService : Screen::Home;
+  screen_ = services_.out_of_service ? Screen::OutOfService : services_.waiting ? Screen::Waiting : Screen::Home;
   idle_prompt_ = false;
   ui_.reset_scroll();
   ui_.focused_field = nullptr;
 }
 
 bool Kiosk::update_timers(uint64_t now) {
-  if (screen_ == Screen::Home || screen_ == Screen::OutOfService) return false;
+  poll_content();
+  if (screen_ == Screen::Home || screen_ == Screen::OutOfService || screen_ == Screen::Waiting) return false;
   // Office hours on screen are drawn again when the wall-clock minute turns: "open now" becomes
   // "closed" at the closing minute even while the visitor reads without touching.
   bool minute_turned = false;
@@ -127,7 +131,7 @@ bool Kiosk::update_timers(uint64_t now) {
 }
 
 uint64_t Kiosk::next_deadline_ms(uint64_t now) const {
-  if (screen_ == Screen::Home || screen_ == Screen::OutOfService) return ~0ull;
+  if (screen_ == Screen::Home || screen_ == Screen::OutOfService || screen_ == Screen::Waiting) return ~0ull;
   if (idle_prompt_) {
     uint64_t elapsed = now - idle_prompt_since_;
     return now + (1000 - elapsed % 1000);  // next second of the countdown
@@ -141,6 +145,7 @@ uint64_t Kiosk::next_deadline_ms(uint64_t now) const {
 // [SECTION] Frame ----------------------------------------------------------------------------
 void Kiosk::frame(int width, int height, float px_per_mm, uint64_t now) {
   if (services_.tasks) services_.tasks->drain();
+  swap_content();  // before anything is laid out: a frame shows one release, never two
   ImDrawList* dl = ImGui::GetBackgroundDrawList();
   ui_.begin_frame(dl, (float)width, (float)height, ui::metrics_for(width, height, px_per_mm), rtl(), now);
   // The background is the GL clear colour (platform::Window), not a full-screen quad: on a
@@ -158,6 +163,7 @@ void Kiosk::frame(int width, int height, float px_per_mm, uint64_t now) {
     case Screen::Check: draw_check(); break;
     case Screen::Staff: draw_staff(); break;
     case Screen::OutOfService: draw_out_of_service(); break;
+    case Screen::Waiting: draw_waiting(); break;
   }
   if (idle_prompt_) draw_idle_prompt(now);
   ui_.end_frame();

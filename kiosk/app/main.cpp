@@ -6,6 +6,7 @@
 #include "content/content.h"
 #include "outbox.h"
 #include "text.h"
+#include "update/update.h"
 
 #include <SDL.h>
 
@@ -47,6 +48,8 @@ int run_interactive(app::Runner& runner, app::Kiosk& kiosk, platform::Window& wi
         if (e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED) window.refresh_size();
         frames_wanted = std::max(frames_wanted, 2);
       }
+      // A user event (a task done, a release installed) also asks for frames: update_timers and
+      // the frame pick up what it brought.
       if (kiosk.handle_event(e, window.width(), window.height())) frames_wanted = std::max(frames_wanted, 2);
       got = SDL_PollEvent(&e);
     }
@@ -80,7 +83,8 @@ std::string default_uploader_program() {
 
 // Opens the outbox and, with a hub configured, creates the uploader process (main() starts it).
 // Returns an exit status.
-int open_requests(const app::Options& o, outbox::Outbox* box, std::unique_ptr<outbox::UploaderProcess>* uploader) {
+int open_requests(const app::Options& o, int64_t content_version, int64_t base_version, outbox::Outbox* box,
+                  std::unique_ptr<outbox::UploaderProcess>* uploader) {
   outbox::Config oc;
   oc.db_path = o.outbox_db;
   oc.hub_url = o.hub_url;
@@ -90,6 +94,7 @@ int open_requests(const app::Options& o, outbox::Outbox* box, std::unique_ptr<ou
   oc.ca_file = o.hub_ca_file;
   oc.pinned_public_key = o.hub_pin;
   oc.heartbeat_interval_ms = 5 * 60 * 1000;
+  if (content_version > 0) oc.content_version = std::to_string(content_version);
   if (!o.hub_token_file.empty()) {
     std::ifstream in(o.hub_token_file);
     std::getline(in, oc.token);
@@ -109,6 +114,21 @@ int open_requests(const app::Options& o, outbox::Outbox* box, std::unique_ptr<ou
     return 0;
   }
   if (o.hub_url.empty()) return 0;
+  if (o.updates()) {
+    // The updater runs beside the uploader, in the network process; this process only reads
+    // what it installs.
+    update::Config uc;
+    uc.state_dir = o.state_dir;
+    uc.hub_url = o.hub_url;
+    uc.token = oc.token;
+    uc.targets_url = o.content_mirror;
+    uc.ca_file = o.hub_ca_file;
+    uc.pinned_public_key = o.hub_pin;
+    uc.trust = o.trust;
+    uc.base_version = base_version;
+    uc.poll_interval_ms = (uint64_t)o.update_interval_s * 1000;
+    oc.update_config = update::config_to_json(uc);
+  }
   // Delivery runs in its own process: libcurl never loads into this one (see outbox.h). It is
   // started by main() on the worker thread, so the first frame never waits for it.
   *uploader = std::make_unique<outbox::UploaderProcess>(
@@ -146,16 +166,30 @@ int main(int argc, char** argv) {
   bool strings_ok = false;
   content::Pack pack;
   content::OpenResult pack_state;
+  int64_t release_version = 0, pack_version = 0;
+  std::vector<std::string> content_log;
   if (o.locales_dir.empty()) o.locales_dir = default_locales_dir();
   std::thread loader([&] {
     text::EngineConfig text_config;
     text_config.font_dir = o.font_dir;
     engine = text::Engine::create(text_config);
-    // With a pack, its compiled UI strings are the kiosk's strings. A pack that cannot be used
-    // puts the kiosk out of service, with the strings of the locales folder to say so.
-    if (!o.content_pack.empty()) {
+    // The newest installed release that opens comes first (one that fails is rolled back here);
+    // else the operator's pack. With a pack, its compiled UI strings are the kiosk's strings. A
+    // pack that cannot be used puts the kiosk out of service, with the strings of the locales
+    // folder to say so.
+    if (!o.state_dir.empty()) {
+      app::OpenedRelease r = app::open_installed(o.state_dir, o.trust, o.locales_dir, 0);
+      content_log = std::move(r.log);
+      if (r.ok) {
+        pack = std::move(r.pack);
+        strings = std::move(r.strings);
+        release_version = r.version;
+      }
+    }
+    if (!release_version && !o.content_pack.empty()) {
       pack_state = pack.open(o.content_pack);
       if (pack_state.ok) {
+        pack_version = pack.content_version();
         for (const std::string& lang : pack.ui_languages()) strings.add(pack.ui_catalog(lang));
         pack.release_cache();
       }
@@ -191,9 +225,15 @@ int main(int argc, char** argv) {
   app::Tasks tasks;  // after box and uploader: destroyed first, so its jobs never outlive them
   app::Services services;
   services.tasks = &tasks;
-  if (!o.content_pack.empty()) {
+  services.pack_slot = &pack;
+  for (const std::string& line : content_log) platform::log(platform::LogLevel::Info, "content", "%s", line.c_str());
+  if (release_version) {
+    services.pack = &pack;
+    services.content_version = release_version;
+  } else if (!o.content_pack.empty()) {
     if (pack_state.ok) {
       services.pack = &pack;
+      services.content_version = pack_version;
       if (!o.desk.empty() && pack.mediator_days(o.desk).empty())  // a typo would give visitors the wrong day
         platform::log(platform::LogLevel::Warn, "content",
                       "the pack lists no mediator days for desk \"%s\"; using --mediator-days", o.desk.c_str());
@@ -201,9 +241,12 @@ int main(int argc, char** argv) {
       services.out_of_service = true;
       platform::log(platform::LogLevel::Error, "content", "out of service: %s", pack_state.error.c_str());
     }
+  } else if (!o.state_dir.empty()) {
+    services.waiting = true;  // a first boot: the first release installed is taken
+    platform::log(platform::LogLevel::Info, "content", "no content yet: waiting for the first release from the hub");
   }
   if (!o.outbox_db.empty()) {
-    int status = open_requests(o, &box, &uploader);
+    int status = open_requests(o, services.content_version, pack_version, &box, &uploader);
     if (status != 0) return status;
     if (box.ok()) services.outbox = &box;
     services.uploader = uploader.get();
@@ -211,14 +254,23 @@ int main(int argc, char** argv) {
 
   app::Kiosk kiosk(o, *engine, strings, services);
   app::Runner runner(*window, *engine, kiosk);
+  // What the network process installs (or an operator copies in) reaches the screen through the
+  // state directory: the watcher wakes the loop, and nothing polls while nothing changes.
+  std::unique_ptr<update::Watcher> watcher;
+  if (!o.state_dir.empty()) {
+    watcher = std::make_unique<update::Watcher>(o.state_dir, [&kiosk] { kiosk.content_changed(); });
+    if (!watcher->ok()) platform::log(platform::LogLevel::Error, "content", "cannot watch %s: %s", o.state_dir.c_str(),
+                                      watcher->error().c_str());
+  }
   runner.record_frame_times(!o.frame_stats.empty());
   // The uploader process starts on the worker thread once the screen is up: on two cores its
   // exec and libcurl's loading would otherwise delay the first frame.
-  auto start_uploader = [&tasks, up = uploader.get()] {
+  auto start_uploader = [&tasks, up = uploader.get(), version = services.content_version] {
     if (!up) return;
-    tasks.run([up]() -> app::Tasks::Done {
+    tasks.run([up, version]() -> app::Tasks::Done {
       std::string error;
       if (!up->start(&error)) platform::log(platform::LogLevel::Error, "outbox", "uploader: %s", error.c_str());
+      else if (version > 0) up->content_running(version);
       return nullptr;
     });
   };

@@ -25,6 +25,12 @@ const char* usage() {
       "  --hub-url URL --kiosk-id ID --ref-prefix P --hub-token-file F --hub-public-key B64\n"
       "  [--hub-ca-file PEM] [--hub-pin sha256//...]   the hub requests are uploaded to\n"
       "  --uploader FILE      the sportello-uploader program (default: beside sportello)\n"
+      "  --state-dir DIR      installed content releases (e.g. /var/lib/sportello/content); with a hub,\n"
+      "                       the kiosk takes signed releases from it and runs the newest it can open\n"
+      "  --release-key B64    a release key the kiosk trusts (repeatable; base64 of release.pub)\n"
+      "  --release-threshold N  how many distinct trusted keys must sign a release (default 1)\n"
+      "  --update-interval S  seconds between two asks to the hub for a release (default 900)\n"
+      "  --content-mirror URL a plain HTTP(S) mirror serving the release files as URL/<sha256>\n"
       "  --desk ID            this desk's id in the pack: its mediator days are mediator_days.ID\n"
       "  --mediator-days Tu,Th  weekly mediator days at this desk when the pack lists none\n"
       "  --frame-stats FILE   write each frame's time in ms to FILE at exit (benchmarks)\n"
@@ -107,6 +113,22 @@ static std::string apply(Options& o, const std::string& key, const std::string& 
         day += value[i];
       }
     }
+  } else if (key == "state-dir") {
+    o.state_dir = value;
+  } else if (key == "release-key") {
+    release::PublicKey k;
+    std::string why;
+    if (!release::parse_public_key(value, &k, &why)) return where + ": invalid release key (" + why + ")";
+    for (const release::PublicKey& known : o.trust.keys)
+      if (known.bytes == k.bytes) return where + ": release key " + k.id() + " given twice";
+    o.trust.keys.push_back(k);
+  } else if (key == "release-threshold") {
+    if (!parse_int(value, 1, (int)release::kMaxSignatures, &o.trust.threshold)) return bad("a number of keys, at least 1");
+  } else if (key == "update-interval") {
+    if (!parse_int(value, 60, 86400, &o.update_interval_s)) return bad("seconds between 60 and 86400");
+  } else if (key == "content-mirror") {
+    if (value.rfind("https://", 0) != 0 && value.rfind("http://", 0) != 0) return bad("an http:// or https:// address");
+    o.content_mirror = value;
   } else if (key == "frame-stats") {
     o.frame_stats = value;
   } else if (key == "display-width-mm") {
@@ -145,6 +167,7 @@ ParseResult parse_options(int argc, char** argv) {
         }
       }
     }
+  bool keys_from_flags = false;  // --release-key on the command line replaces the config file's keys
   for (int i = 1; i < argc; i++) {
     std::string arg = argv[i];
     if (arg.rfind("--", 0) != 0) {
@@ -172,6 +195,10 @@ ParseResult parse_options(int argc, char** argv) {
       o.show_help = true;
       continue;
     }
+    if (key == "release-key" && !keys_from_flags) {
+      o.trust.keys.clear();
+      keys_from_flags = true;
+    }
     std::string err = apply(o, key, value, "--" + key);
     if (!err.empty()) {
       r.error = err;
@@ -184,6 +211,19 @@ ParseResult parse_options(int argc, char** argv) {
   }
   if (!o.hub_url.empty() && (o.outbox_db.empty() || o.kiosk_id.empty() || o.hub_token_file.empty() || o.hub_public_key.empty())) {
     r.error = "--hub-url needs --outbox-db, --kiosk-id, --hub-token-file and --hub-public-key";
+    return r;
+  }
+  if (!o.state_dir.empty() && o.trust.keys.empty()) {
+    r.error = "--state-dir needs --release-key: a kiosk that takes updates must trust at least one release key";
+    return r;
+  }
+  if (!o.trust.keys.empty() && o.trust.threshold > (int)o.trust.keys.size()) {
+    r.error = "--release-threshold " + std::to_string(o.trust.threshold) + " is more than the " +
+              std::to_string(o.trust.keys.size()) + " release keys given";
+    return r;
+  }
+  if (!o.content_mirror.empty() && !o.updates()) {
+    r.error = "--content-mirror needs --state-dir and --hub-url";
     return r;
   }
   if (!o.script.empty() && !o.headless) {

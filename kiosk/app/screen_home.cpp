@@ -42,7 +42,13 @@ void Kiosk::draw_home() {
   if (ui_.button("home.start", t("home.choose_language"), t_lang("home.choose_language"),
                  {(w - bw) * 0.5f, by, bw, bh}, {ui::Variant::Primary, m.heading}))
     go(Screen::Languages);
-  // The staff view hides behind five quick taps on the top start corner.
+  staff_corner();
+}
+
+// The staff view hides behind five quick taps on the top start corner (of the home screen, and of
+// the screens a kiosk without usable content shows, where staff need it most).
+void Kiosk::staff_corner() {
+  const ui::Metrics& m = ui_.m();
   if (ui_.button("staff.corner", "", "it", {0, 0, m.min_target * 2, m.min_target * 2}, {ui::Variant::Quiet}, "hotspot")) {
     uint64_t now = platform::now_ms();
     corner_taps_.push_back(now);

@@ -4,20 +4,26 @@
 
 #include "outbox.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 namespace app {
 
 void Kiosk::refresh_staff() {
-  if (!services_.outbox || staff_.busy) return;
+  if ((!services_.outbox && !services_.uploader) || !services_.tasks || staff_.busy) return;
   staff_.busy = true;
   outbox::Outbox* box = services_.outbox;
   outbox::UploaderProcess* uploader = services_.uploader;
   services_.tasks->run([this, box, uploader]() -> Tasks::Done {
-    outbox::QueueStatus s = box->status();
+    outbox::QueueStatus s;
+    if (box) s = box->status();
     std::string uploader_error = uploader ? uploader->last_error() : "";
-    return [this, s, uploader_error]() {
+    update::Status u;
+    std::string json = uploader ? uploader->content_status() : "";
+    bool has_update = !json.empty() && update::status_from_json(json, &u);
+    return [this, s, uploader_error, has_update, u]() {
       staff_.busy = false;
       staff_.ok = s.ok;
       staff_.queue_depth = s.queue_depth;
@@ -25,6 +31,8 @@ void Kiosk::refresh_staff() {
       staff_.permanent_errors = s.permanent_errors;
       staff_.sent_total = s.sent_total;
       staff_.last_error = !uploader_error.empty() ? uploader_error : s.last_error;
+      staff_.has_update = has_update;
+      staff_.update = u;
     };
   });
 }
@@ -45,6 +53,66 @@ void Kiosk::drain_outbox(uint64_t timeout_ms, bool* drained) {
   });
 }
 
+// The updater's state in the staff's words.
+static const char* update_state_it(const std::string& state) {
+  if (state == "idle") return "in attesa del prossimo controllo";
+  if (state == "checking") return "controllo in corso";
+  if (state == "downloading") return "download in corso";
+  if (state == "installing") return "installazione in corso";
+  if (state == "error") return "errore";
+  return "sconosciuto";
+}
+
+static std::string minutes_ago(int64_t unix_s) {
+  if (unix_s <= 0) return "mai";
+  int64_t age = std::max<int64_t>(0, platform::wall_clock_unix_ms() / 1000 - unix_s) / 60;
+  return age == 0 ? "meno di un minuto fa" : age == 1 ? "1 minuto fa" : std::to_string(age) + " minuti fa";
+}
+
+// Content: what runs, what the network process has installed or is fetching, and "check now".
+float Kiosk::draw_staff_content(float x, float y, float cw) {
+  const ui::Metrics& m = ui_.m();
+  const std::string lang = "it";
+  auto line = [&](const char* id, const std::string& text, ImU32 color) {
+    y += ui_.text(id, text, lang, {x, y, cw, 0}, m.body, color) + m.pad * 0.5f;
+  };
+  line("staff.content", fill(strings_.get("staff.content", lang).text, {{"version", content_version()}}), ui_.theme().ink);
+  if (next_)
+    line("staff.update.pending", "Versione " + std::to_string(next_->version) +
+                                     " pronta: sarà mostrata al ritorno alla schermata iniziale", ui_.theme().ink);
+  if (!options_.updates()) {
+    line("staff.update.off", "Aggiornamenti dei contenuti non configurati (state-dir, hub-url)", ui_.theme().muted);
+    return y;
+  }
+  if (!staff_.has_update) {
+    line("staff.update.state", "Aggiornamenti: stato non disponibile (processo di rete non avviato)", ui_.theme().muted);
+  } else {
+    const update::Status& u = staff_.update;
+    line("staff.update.state", std::string("Aggiornamenti: ") + update_state_it(u.state), ui_.theme().ink);
+    line("staff.update.versions", "Versione installata " + std::to_string(u.installed_version) +
+                                      ", offerta dal server " + (u.offered_version ? std::to_string(u.offered_version) : "-"),
+         ui_.theme().ink);
+    line("staff.update.check", "Ultimo controllo: " + minutes_ago(u.last_check), ui_.theme().ink);
+    if (u.total > 0) {
+      char progress[96];
+      snprintf(progress, sizeof progress, "Scaricati %.1f MB di %.1f MB (%d%%)", u.downloaded / 1e6, u.total / 1e6,
+               (int)(u.downloaded * 100 / u.total));
+      line("staff.update.progress", progress, ui_.theme().ink);
+    }
+    if (!u.last_error.empty()) {
+      std::string why = u.last_refusal.empty() ? u.last_error : u.last_refusal + ": " + u.last_error;
+      y += ui_.text("staff.update.error", "Ultimo errore: " + why, "en", {x, y, cw, 0}, m.small, ui_.theme().danger) +
+           m.pad * 0.5f;
+    }
+  }
+  if (services_.uploader &&
+      ui_.button("staff.check_content", "Controlla contenuti ora", lang, {x, y, m.px_per_mm * 110, m.button_h})) {
+    services_.uploader->check_content();  // never blocks: the network process polls at once
+    refresh_staff();
+  }
+  return y + m.button_h + m.pad;
+}
+
 void Kiosk::draw_staff() {
   const ui::Metrics& m = ui_.m();
   float y = 0;
@@ -58,19 +126,20 @@ void Kiosk::draw_staff() {
   y += ui_.text("staff.title", strings_.get("staff.title", lang).text, lang, {x, y, cw, 0}, m.heading, ui_.theme().primary,
                 true, text::Align::Start, "heading") + m.pad;
   if (!services_.outbox) {
-    ui_.text("staff.no_outbox", "Coda richieste non configurata (outbox-db)", lang, {x, y, cw, 0}, m.body, ui_.theme().danger);
-    return;
+    y += ui_.text("staff.no_outbox", "Coda richieste non configurata (outbox-db)", lang, {x, y, cw, 0}, m.body,
+                  ui_.theme().danger) + m.pad * 0.5f;
+  } else {
+    y += ui_.text("staff.queue", fmt("staff.queue", "count", (double)staff_.queue_depth), lang, {x, y, cw, 0}, m.body,
+                  ui_.theme().ink) + m.pad * 0.5f;
+    y += ui_.text("staff.oldest", fmt("staff.oldest", "minutes", (double)(staff_.oldest_unsent_age_s / 60)), lang,
+                  {x, y, cw, 0}, m.body, ui_.theme().ink) + m.pad * 0.5f;
+    y += ui_.text("staff.errors", fmt("staff.errors", "count", (double)staff_.permanent_errors), lang, {x, y, cw, 0},
+                  m.body, staff_.permanent_errors ? ui_.theme().danger : ui_.theme().ink) + m.pad * 0.5f;
+    if (!staff_.last_error.empty())
+      y += ui_.text("staff.last_error", staff_.last_error, "en", {x, y, cw, 0}, m.small, ui_.theme().muted) + m.pad * 0.5f;
   }
-  y += ui_.text("staff.queue", fmt("staff.queue", "count", (double)staff_.queue_depth), lang, {x, y, cw, 0}, m.body,
-                ui_.theme().ink) + m.pad * 0.5f;
-  y += ui_.text("staff.oldest", fmt("staff.oldest", "minutes", (double)(staff_.oldest_unsent_age_s / 60)), lang,
-                {x, y, cw, 0}, m.body, ui_.theme().ink) + m.pad * 0.5f;
-  y += ui_.text("staff.errors", fmt("staff.errors", "count", (double)staff_.permanent_errors), lang, {x, y, cw, 0}, m.body,
-                staff_.permanent_errors ? ui_.theme().danger : ui_.theme().ink) + m.pad * 0.5f;
-  if (!staff_.last_error.empty())
-    y += ui_.text("staff.last_error", staff_.last_error, "en", {x, y, cw, 0}, m.small, ui_.theme().muted) + m.pad * 0.5f;
-  y += ui_.text("staff.content", fill(strings_.get("staff.content", lang).text, {{"version", content_version()}}), lang,
-                {x, y, cw, 0}, m.body, ui_.theme().ink) + m.pad;
+  y += m.pad * 0.5f;
+  y = draw_staff_content(x, y, cw);
   if (ui_.button("staff.refresh", "Aggiorna", lang, {x, y, m.px_per_mm * 70, m.button_h})) refresh_staff();
 }
 

@@ -18,6 +18,8 @@ std::string dump_json(const Kiosk& kiosk, int width, int height, uint64_t frames
   tree["size"] = {width, height};
   tree["idle_prompt"] = kiosk.idle_prompt();
   tree["frames"] = frames;  // drawn since start: lets a test see that waiting drew nothing
+  // The content release (or pack) the screen runs; null when it has none.
+  tree["content_version"] = kiosk.content_running() > 0 ? nlohmann::json(kiosk.content_running()) : nlohmann::json();
   nlohmann::json elements = nlohmann::json::array();
   for (const ui::Element& e : kiosk.ui().elements()) {
     elements.push_back({{"id", e.id},
@@ -109,6 +111,15 @@ static std::string step(Runner& r, const std::string& cmd, std::istringstream& a
     r.kiosk().drain_outbox((uint64_t)ms, &drained);
     r.settle();
     if (!drained) return "requests still queued after " + std::to_string(ms) + " ms (is the hub reachable?)";
+  } else if (cmd == "await-content") {
+    long long version;
+    long ms;
+    if (!(args >> version >> ms) || version < 1 || ms < 0) return "await-content needs VERSION MS";
+    bool arrived = r.kiosk().await_content(version, (uint64_t)ms);
+    r.settle();
+    if (!arrived)
+      return "no content release " + std::to_string(version) + " or later installed after " + std::to_string(ms) +
+             " ms (running " + std::to_string(r.kiosk().content_running()) + ")";
   } else if (cmd == "dump" || cmd == "shot") {
     std::string name;
     if (!(args >> name) || name.find('/') != std::string::npos) return cmd + " needs a NAME without /";
@@ -119,7 +130,7 @@ static std::string step(Runner& r, const std::string& cmd, std::istringstream& a
       return "cannot write " + out_dir + "/" + name + ".png";
     }
   } else {
-    return "unknown step \"" + cmd + "\" (expected tap, tap-at, drag, type, key, wait, drain, dump or shot)";
+    return "unknown step \"" + cmd + "\" (expected tap, tap-at, drag, type, key, wait, drain, await-content, dump or shot)";
   }
   return {};
 }

@@ -69,7 +69,11 @@ static Run exec(const std::vector<std::string>& args, const std::string& dir) {
 }
 
 Run run_kiosk(const std::string& script, const std::vector<std::string>& extra_args, const std::string& size) {
-  std::string dir = temp_dir("kiosk");
+  return run_kiosk_in(temp_dir("kiosk"), script, extra_args, size);
+}
+
+Run run_kiosk_in(const std::string& dir, const std::string& script, const std::vector<std::string>& extra_args,
+                 const std::string& size) {
   write_file(dir + "/script.txt", script);
   std::vector<std::string> args = {"--headless", "--size", size, "--script", dir + "/script.txt", "--out", dir};
   args.insert(args.end(), extra_args.begin(), extra_args.end());

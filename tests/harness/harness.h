@@ -28,6 +28,9 @@ std::string read_file(const std::string& path);
 // Runs sportello --headless --size WxH --script (the given lines) --out DIR plus extra args.
 Run run_kiosk(const std::string& script, const std::vector<std::string>& extra_args = {},
               const std::string& size = "1920x1080");
+// The same in a directory the caller chose (e.g. to watch for a dump while the kiosk runs).
+Run run_kiosk_in(const std::string& dir, const std::string& script, const std::vector<std::string>& extra_args = {},
+                 const std::string& size = "1920x1080");
 // Runs sportello with exactly these arguments (for option errors).
 Run run_raw(const std::vector<std::string>& args);
 
