@@ -395,6 +395,9 @@ static Outcome poll_locked(PollContext& p, std::set<std::string>* keep) {
   if (installed.ok && !installed.from_previous && m.content_version == installed.version && pack &&
       pack->sha256 == installed.sha256)
     return {};   // up to date
+  // The hub offering the very version of the operator's pack (--content) is not a rollback: the
+  // kiosk runs that version already, and there is nothing newer to take.
+  if (m.content_version == cfg.base_version && m.content_version > (installed.ok ? installed.version : 0)) return {};
   if (m.content_version <= floor)
     return Outcome::fail(release::refusal_code(release::Refusal::Rollback),
                          "release " + std::to_string(m.content_version) + " is not newer than " + std::to_string(floor));

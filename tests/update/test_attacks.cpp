@@ -104,6 +104,12 @@ TEST_CASE("a validly signed older release replayed is refused (rollback)", "[upd
   k.cfg.base_version = 5;
   serve(k.server, make_release(4, pack_bytes(20000, 4), {&k.key}));
   CHECK(update::check_once(k.cfg).last_refusal == "rollback");
+  // The operator's own version offered back is nothing to do, not an attack.
+  serve(k.server, make_release(5, pack_bytes(20000, 5), {&k.key}));
+  update::Status same = update::check_once(k.cfg);
+  CHECK(same.last_refusal.empty());
+  CHECK(same.last_error.empty());
+  CHECK(update::select_installed(k.cfg.state_dir, k.cfg.trust).version == 3);
 }
 
 TEST_CASE("an expired manifest is refused (freeze)", "[update][attack]") {
