@@ -151,7 +151,6 @@ bool config_from_json(const nlohmann::json& json, Config* config, std::string* e
 // [SECTION] Small helpers ---------------------------------------------------------------------
 std::string uuid_v4();                 // lowercase, from randombytes_buf
 std::string iso_utc(int64_t unix_ms);  // "2026-11-22T10:00:00Z"
-bool hub_url_allowed(const std::string& url, std::string* error);  // https, or http on loopback
 uint64_t cfg_now_ms(const Config& c);
 int64_t cfg_wall_ms(const Config& c);
 uint32_t cfg_random(const Config& c);

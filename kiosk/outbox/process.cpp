@@ -273,7 +273,7 @@ bool UploaderProcess::start(std::string* error) {
   std::lock_guard<std::mutex> lock(u.mu);
   u.restart_delay_ms = restart_delay_ms;
   if (u.supervisor.joinable()) why = "uploader already running";
-  else if (hub_url_allowed(u.config.hub_url, &why) && spawn(u, &why))
+  else if (platform::hub_url_allowed(u.config.hub_url, &why) && spawn(u, &why))
     u.supervisor = std::thread([&u] { supervise(u); });
   u.start_error = why;
   if (!why.empty() && error) *error = why;

@@ -210,7 +210,7 @@ bool Uploader::start(std::string* error) {
   UploaderImpl& u = *impl_;
   std::string why;
   if (u.thread.joinable()) why = "uploader already running";
-  else if (!hub_url_allowed(u.config.hub_url, &why)) {
+  else if (!platform::hub_url_allowed(u.config.hub_url, &why)) {
   } else {
     u.box = Outbox::open(u.config);
     if (!u.box.ok()) why = u.box.error();
@@ -259,7 +259,7 @@ RemoteStatus Uploader::remote_status(std::string_view typed) const {
     out.error = "not a valid reference code";
     return out;
   }
-  if (!hub_url_allowed(impl_->config.hub_url, &out.error)) return out;
+  if (!platform::hub_url_allowed(impl_->config.hub_url, &out.error)) return out;
   HttpClient http(impl_->config, nullptr);  // its own handle: safe beside the thread
   HttpResponse r = http.request("GET", "/api/v1/requests/status?ref=" + ref, "", {}, impl_->config.status_timeout_ms);
   if (!r.transport_ok) {

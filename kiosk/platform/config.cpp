@@ -46,4 +46,13 @@ ConfigFile read_config_file(const std::string& path) {
   return out;
 }
 
+bool hub_url_allowed(const std::string& url, std::string* error) {
+  if (url.rfind("https://", 0) == 0) return true;
+  for (const char* p : {"http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/"})
+    if (url.rfind(p, 0) == 0) return true;
+  if (url == "http://127.0.0.1" || url == "http://localhost") return true;
+  if (error) *error = "hub URL must be https:// (http:// only on loopback)";
+  return false;
+}
+
 }  // namespace platform

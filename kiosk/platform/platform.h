@@ -50,6 +50,9 @@ struct ConfigFile {
   std::vector<ConfigEntry> entries;
 };
 ConfigFile read_config_file(const std::string& path);
+// Is this a hub address a kiosk may talk to? https://, or plain http:// only on loopback
+// (development against a hub on this machine). False with why otherwise.
+bool hub_url_allowed(const std::string& url, std::string* error);
 
 // [SECTION] Service manager -------------------------------------------------------------------
 // sd_notify(3) without libsystemd: READY=1 once the first frame is up, WATCHDOG=1 on every tick.

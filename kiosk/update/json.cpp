@@ -98,14 +98,5 @@ uint64_t cfg_now_ms(const Config& c) { return c.now_ms ? c.now_ms() : platform::
 
 int64_t cfg_wall_s(const Config& c) { return c.wall_s ? c.wall_s() : platform::wall_clock_unix_ms() / 1000; }
 
-bool hub_url_allowed(const std::string& url, std::string* error) {
-  if (url.rfind("https://", 0) == 0) return true;
-  // Plain HTTP only for development against a hub on this machine.
-  for (const char* p : {"http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/"})
-    if (url.rfind(p, 0) == 0) return true;
-  if (url == "http://127.0.0.1" || url == "http://localhost") return true;
-  if (error) *error = "hub URL must be https:// (http:// only on loopback)";
-  return false;
-}
 
 }  // namespace update

@@ -86,6 +86,5 @@ Status poll_once(const Config& config, const std::atomic<bool>* abort, Status st
 // [SECTION] Small helpers ---------------------------------------------------------------------
 uint64_t cfg_now_ms(const Config& c);
 int64_t cfg_wall_s(const Config& c);
-bool hub_url_allowed(const std::string& url, std::string* error);    // https, or http on loopback
 
 }  // namespace update

@@ -441,7 +441,7 @@ Status poll_once(const Config& cfg, const std::atomic<bool>* abort, Status start
                  const std::function<void(const Status&)>& publish, WireBytes* wire) {
   PollContext p{cfg, abort, std::move(start), publish, wire};
   std::string error;
-  if (!hub_url_allowed(cfg.hub_url, &error)) return finish(p, Outcome::fail("config", error));
+  if (!platform::hub_url_allowed(cfg.hub_url, &error)) return finish(p, Outcome::fail("config", error));
   if (!ensure_layout(cfg.state_dir, &error)) return finish(p, Outcome::fail("config", error));
   FileLock lock;
   if (!lock.lock(join(cfg.state_dir, ".lock"), false, &error)) return finish(p, Outcome::fail("locked", error));
@@ -503,7 +503,7 @@ bool Updater::start(std::string* error) {
   std::string why;
   FileLock probe;
   if (u.thread.joinable()) why = "updater already running";
-  else if (hub_url_allowed(u.config.hub_url, &why) && ensure_layout(u.config.state_dir, &why))
+  else if (platform::hub_url_allowed(u.config.hub_url, &why) && ensure_layout(u.config.state_dir, &why))
     probe.lock(join(u.config.state_dir, ".lock"), false, &why);   // another updater here: refuse
   if (!why.empty()) {
     if (error) *error = why;
