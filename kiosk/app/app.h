@@ -39,7 +39,7 @@ struct Options {
   int idle_timeout_s = 90;          // without input, then the "still there?" prompt
   int idle_grace_s = 10;            // how long the prompt waits
   float display_width_mm = 0;       // physical width when the display reports none
-  std::string frame_stats;          // --frame-stats FILE: per-frame milliseconds (benchmarks)
+  std::string frame_stats;          // --frame-stats FILE: per-frame milliseconds and end time (benchmarks)
   // Mediator requests: the outbox and the hub it uploads to.
   std::string outbox_db;            // --outbox-db FILE (SQLite); empty = requests disabled
   std::string hub_url, kiosk_id, ref_prefix = "K", hub_token_file, hub_public_key, hub_ca_file, hub_pin;
@@ -255,7 +255,11 @@ public:
   Kiosk& kiosk() { return kiosk_; }
   platform::Window& window() { return window_; }
   uint64_t frames() const { return frames_; }
-  const std::vector<float>& frame_times_ms() const { return frame_times_; }
+  struct FrameTime {
+    float ms;                       // real milliseconds, layout to present
+    double end_ms;                  // when it was presented: CLOCK_MONOTONIC (steady_clock) in ms
+  };
+  const std::vector<FrameTime>& frame_times() const { return frame_times_; }
   void record_frame_times(bool on) { record_frame_times_ = on; }
 
 private:
@@ -269,7 +273,7 @@ private:
   uint64_t frames_ = 0, last_frame_ms_ = 0;
   bool redraw_ = false;             // the last frame was presented with glyphs missing (atlas full)
   uint64_t missing_warned_ms_ = 0;  // when that was last logged
-  std::vector<float> frame_times_;  // real milliseconds per frame, layout to present
+  std::vector<FrameTime> frame_times_;  // frames a finger or inertia caused
   bool record_frame_times_ = false;
 };
 ScriptResult run_script(Runner& runner, const std::string& path, const std::string& out_dir);

@@ -281,7 +281,7 @@ int main(int argc, char** argv) {
   if (!o.frame_stats.empty()) {
     FILE* f = fopen(o.frame_stats.c_str(), "w");
     if (f) {
-      for (float ms : runner.frame_times_ms()) fprintf(f, "%.3f\n", ms);
+      for (const app::Runner::FrameTime& t : runner.frame_times()) fprintf(f, "%.3f %.3f\n", t.ms, t.end_ms);
       fclose(f);
     }
   }

@@ -33,7 +33,8 @@ const char* usage() {
       "  --content-mirror URL a plain HTTP(S) mirror serving the release files as URL/<sha256>\n"
       "  --desk ID            this desk's id in the pack: its mediator days are mediator_days.ID\n"
       "  --mediator-days Tu,Th  weekly mediator days at this desk when the pack lists none\n"
-      "  --frame-stats FILE   write each frame's time in ms to FILE at exit (benchmarks)\n"
+      "  --frame-stats FILE   at exit, write to FILE a line per frame a finger or inertia caused: its\n"
+      "                       time in ms and when it was presented (ms of CLOCK_MONOTONIC) (benchmarks)\n"
       "  --help               this text\n";
 }
 

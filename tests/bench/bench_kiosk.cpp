@@ -6,6 +6,7 @@
 //   scroll    frame time p50/p99 while dragging a long Arabic page (offscreen, llvmpipe)
 // Usage: bench-kiosk [--idle-seconds N] [--content PACK]
 #include "harness.h"
+#include "proc.h"
 #include "steal.h"
 
 #include <algorithm>
@@ -31,28 +32,6 @@ static double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-// Starts argv with stderr on a pipe; returns pid and the read end.
-static pid_t spawn(const std::vector<std::string>& args, int* err_fd, const char* display,
-                   const char* video_driver = nullptr) {
-  int fds[2];
-  if (pipe(fds) != 0) return -1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], 2);
-    close(fds[0]);
-    if (display) setenv("DISPLAY", display, 1);
-    if (video_driver) setenv("SDL_VIDEODRIVER", video_driver, 1);
-    std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  *err_fd = fds[0];
-  return pid;
-}
-
 // Reads stderr until a line contains `needle` or the deadline passes.
 static bool wait_for(int fd, const char* needle, double timeout_ms) {
   std::string seen;
@@ -71,31 +50,6 @@ static bool wait_for(int fd, const char* needle, double timeout_ms) {
     }
   }
   return false;
-}
-
-static double cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), {});
-  size_t close_paren = stat.rfind(')');
-  std::istringstream fields(stat.substr(close_paren + 2));
-  std::string f;
-  unsigned long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> f; i++) {
-    if (i == 14) utime = std::stoul(f);
-    if (i == 15) stime = std::stoul(f);
-  }
-  return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
-}
-
-// The first child process of pid (the uploader the kiosk started from its worker thread), -1 if none.
-static pid_t first_child(pid_t pid) {
-  std::error_code ec;   // the kiosk may have exited: no child, not an exception
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    std::ifstream in(task.path() / "children");
-    long child = -1;
-    if (in >> child) return (pid_t)child;
-  }
-  return -1;
 }
 
 // A field of /proc/PID/FILE in kB ("VmRSS:" of status, "Pss:" of smaps_rollup), -1 if absent.
@@ -232,7 +186,8 @@ int main(int argc, char** argv) {
   double steal = steal_percent(before, cpu_ticks());
   std::ifstream frames(d + "/frames.txt");
   std::vector<double> times;
-  for (double t; frames >> t;) times.push_back(t);
+  std::string line;
+  while (std::getline(frames, line)) times.push_back(atof(line.c_str()));  // "ms end_ms" a line
   if (times.size() > 10) {
     std::sort(times.begin(), times.end());
     printf("  frame time while scrolling (offscreen, llvmpipe) p50 %5.2f ms  p99 %5.2f ms  over %zu frames  (goal p99 <= 16)\n",
