@@ -23,9 +23,12 @@
 #include <cstring>
 #include <fcntl.h>
 #include <mutex>
+#include <pthread.h>
 #include <random>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
 
@@ -473,7 +476,21 @@ static uint64_t jittered(uint64_t interval_ms, double jitter, std::mt19937_64& r
   return ms < 1 ? 1 : (uint64_t)ms;
 }
 
+// The updater works only with what the screen leaves: on a 2-core kiosk, hashing and writing a
+// 50 MB pack at normal priority takes CPU from the renderer's threads and drops frames while a
+// visitor scrolls. SCHED_IDLE (sched(7)) runs this thread only when a CPU has nothing else to do,
+// and the idle I/O class (ioprio_set(2)) does the same for its disk writes. A visitor scrolling
+// for longer than the low-speed limit can stall a download; it is resumed at the next poll.
+static void lower_priority() {
+  sched_param param{};
+  if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &param) != 0)
+    platform::log(platform::LogLevel::Warn, "update", "cannot run the updater at idle priority");
+  const int kIoprioClassIdle = 3, kIoprioClassShift = 13, kIoprioWhoProcess = 1;  // linux/ioprio.h
+  syscall(SYS_ioprio_set, kIoprioWhoProcess, 0 /* this thread */, kIoprioClassIdle << kIoprioClassShift);
+}
+
 static void run(Updater::Impl& u) {
+  lower_priority();
   std::mt19937_64 rng(std::random_device{}());
   // The first poll soon after start (a booting fleet still spread over a few seconds).
   uint64_t wait_ms = std::min<uint64_t>(jittered(u.config.poll_interval_ms, u.config.poll_jitter, rng),
