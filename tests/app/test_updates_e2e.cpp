@@ -19,26 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* kTitle = "Rinnovo del permesso di soggiorno";
 
-// The demo content with its version and the permit renewal's Italian title changed.
-std::string build_pack(const std::string& dir, int version, const std::string& title) {
-  std::string sources = dir + "/content-v" + std::to_string(version);
-  fs::copy(SPORTELLO_SOURCE_DIR "/content", sources, fs::copy_options::recursive);
-  auto replace = [](const std::string& path, const std::string& from, const std::string& to) {
-    std::string text = harness::read_file(path);
-    size_t at = text.find(from);
-    REQUIRE(at != std::string::npos);
-    harness::write_file(path, text.replace(at, from.size(), to));
-  };
-  replace(sources + "/pack.txt", "content_version: 1", "content_version: " + std::to_string(version));
-  replace(sources + "/procedures/permit-renewal/it.md", std::string("title: ") + kTitle, "title: " + title);
-  std::string pack = dir + "/v" + std::to_string(version) + ".pack";
-  std::string cmd = std::string(SPORTELLO_ADMIN_BIN) + " build --content " + sources + " --locales " SPORTELLO_SOURCE_DIR
-                    "/locales --out " + pack + " > " + dir + "/admin.log 2>&1";
-  REQUIRE(system(cmd.c_str()) == 0);
-  return pack;
-}
 
 // Writes beside and renames into place, as the updater does.
 void put(const std::string& path, const std::string& data) {
@@ -93,7 +74,8 @@ struct Fixture {
 
 TEST_CASE("the kiosk starts from the newest installed release, with no hub and no --content", "[e2e][updates]") {
   Fixture f;
-  std::string v1 = build_pack(f.dir, 1, "Rinnovo (versione uno)"), v2 = build_pack(f.dir, 2, "Rinnovo (versione due)");
+  std::string v1 = harness::build_demo_pack(f.dir, 1, "Rinnovo (versione uno)"), v2 = harness::build_demo_pack(f.dir, 2, "Rinnovo (versione due)");
+  REQUIRE((!v1.empty() && !v2.empty()));
   install(f.state, v1, 1, f.key);
   install(f.state, v2, 2, f.key);
   harness::Run run = harness::run_kiosk("dump home\n" + open_procedure("proc"), f.args());
@@ -109,7 +91,8 @@ TEST_CASE("the kiosk starts from the newest installed release, with no hub and n
 
 TEST_CASE("a corrupted current pack is passed over for the previous release", "[e2e][updates]") {
   Fixture f;
-  std::string v1 = build_pack(f.dir, 1, "Rinnovo (versione uno)"), v2 = build_pack(f.dir, 2, "Rinnovo (versione due)");
+  std::string v1 = harness::build_demo_pack(f.dir, 1, "Rinnovo (versione uno)"), v2 = harness::build_demo_pack(f.dir, 2, "Rinnovo (versione due)");
+  REQUIRE((!v1.empty() && !v2.empty()));
   install(f.state, v1, 1, f.key);
   install(f.state, v2, 2, f.key);
   // Bit rot in the middle of the installed v2 pack: its hash no longer matches its manifest.
@@ -131,7 +114,8 @@ TEST_CASE("a corrupted current pack is passed over for the previous release", "[
 
 TEST_CASE("a release whose pack verifies but does not open is rolled back at start-up", "[e2e][updates]") {
   Fixture f;
-  std::string v1 = build_pack(f.dir, 1, "Rinnovo (versione uno)");
+  std::string v1 = harness::build_demo_pack(f.dir, 1, "Rinnovo (versione uno)");
+  REQUIRE((!v1.empty()));
   install(f.state, v1, 1, f.key);
   // Signed, right size and hash, and not a content pack: only opening it can tell.
   std::string junk = f.dir + "/junk.pack";
@@ -180,7 +164,8 @@ TEST_CASE("with nothing installed and no --content the kiosk waits for content i
 
 TEST_CASE("a release installed while a visitor reads a page replaces it only once they go home", "[e2e][updates]") {
   Fixture f;
-  std::string v1 = build_pack(f.dir, 1, "Rinnovo (versione uno)"), v2 = build_pack(f.dir, 2, "Rinnovo (versione due)");
+  std::string v1 = harness::build_demo_pack(f.dir, 1, "Rinnovo (versione uno)"), v2 = harness::build_demo_pack(f.dir, 2, "Rinnovo (versione due)");
+  REQUIRE((!v1.empty() && !v2.empty()));
   install(f.state, v1, 1, f.key);
   std::string out = harness::temp_dir("updates-kiosk");
   harness::Run run;
@@ -213,7 +198,7 @@ TEST_CASE("a release installed while a visitor reads a page replaces it only onc
   CHECK(title_of(harness::load_dump(run, "v2")) == "Rinnovo (versione due)");
 }
 
-TEST_CASE("--state-dir needs a trusted release key, and the keys and threshold are checked", "[e2e][updates]") {
+TEST_CASE("a state directory needs a trusted release key, and the keys and threshold are checked", "[e2e][updates]") {
   harness::Run no_key = harness::run_raw({"--state-dir", "/tmp/nowhere"});
   CHECK(no_key.exit_code == 2);
   CHECK(no_key.stderr_text.find("must trust at least one release key") != std::string::npos);

@@ -15,34 +15,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* kTitle = "Rinnovo del permesso di soggiorno";
 
-// The demo content with its version and the permit renewal's Italian title changed.
-std::string build_pack(const std::string& dir, int version, const std::string& title) {
-  std::string sources = dir + "/content-v" + std::to_string(version);
-  fs::copy(SPORTELLO_SOURCE_DIR "/content", sources, fs::copy_options::recursive);
-  auto replace = [](const std::string& path, const std::string& from, const std::string& to) {
-    std::string text = harness::read_file(path);
-    size_t at = text.find(from);
-    REQUIRE(at != std::string::npos);
-    harness::write_file(path, text.replace(at, from.size(), to));
-  };
-  replace(sources + "/pack.txt", "content_version: 1", "content_version: " + std::to_string(version));
-  replace(sources + "/procedures/permit-renewal/it.md", std::string("title: ") + kTitle, "title: " + title);
-  std::string pack = dir + "/v" + std::to_string(version) + ".pack";
-  std::string cmd = std::string(SPORTELLO_ADMIN_BIN) + " build --content " + sources + " --locales " SPORTELLO_SOURCE_DIR
-                    "/locales --out " + pack + " > " + dir + "/admin.log 2>&1";
-  REQUIRE(system(cmd.c_str()) == 0);
-  return pack;
-}
 
-// Runs sportello-admin with these arguments; its output goes to dir/admin.log.
-int admin(const std::string& dir, const std::vector<std::string>& args) {
-  std::string cmd = SPORTELLO_ADMIN_BIN;
-  for (const std::string& a : args) cmd += " '" + a + "'";
-  cmd += " >> " + dir + "/admin.log 2>&1";
-  return system(cmd.c_str());
-}
 
 // An admin's key (the real keygen) and a hub that trusts it, provisioned for kiosk GR-01.
 struct Fleet {
@@ -52,7 +26,7 @@ struct Fleet {
   std::string hub_url, hub_public_key, kiosk_token_file = dir + "/kiosk.token", admin_token_file = dir + "/admin.token";
 
   bool start() {
-    if (admin(dir, {"keygen", "--out", dir + "/keys", "--no-passphrase"}) != 0) return false;
+    if (harness::admin(dir, {"keygen", "--out", dir + "/keys", "--no-passphrase"}) != 0) return false;
     public_key = harness::last_line(harness::read_file(dir + "/keys/release.pub"));
     hub->release_keys = {public_key};
     if (!hub->start("updates-hub-server")) return false;
@@ -65,8 +39,8 @@ struct Fleet {
   // sportello-admin release + publish (to every kiosk).
   bool publish(const std::string& pack, const std::string& name) {
     std::string out = dir + "/" + name;
-    return admin(dir, {"release", "--pack", pack, "--key", dir + "/keys/release.key", "--out", out}) == 0 &&
-           admin(dir, {"publish", "--hub", hub_url, "--admin-token", admin_token_file, out}) == 0;
+    return harness::admin(dir, {"release", "--pack", pack, "--key", dir + "/keys/release.key", "--out", out}) == 0 &&
+           harness::admin(dir, {"publish", "--hub", hub_url, "--admin-token", admin_token_file, out}) == 0;
   }
   std::vector<std::string> kiosk_args(const std::string& state) const {
     return {"--outbox-db", dir + "/outbox.db", "--hub-url", hub_url, "--kiosk-id", "GR-01", "--ref-prefix", "GR1",
@@ -90,7 +64,8 @@ TEST_CASE("publish v2: the kiosk installs it, shows it after the visitor goes ho
           "[e2e][updates][hub]") {
   Fleet fleet;
   REQUIRE(fleet.start());
-  std::string v1 = build_pack(fleet.dir, 1, "Rinnovo (versione uno)"), v2 = build_pack(fleet.dir, 2, "Rinnovo (versione due)");
+  std::string v1 = harness::build_demo_pack(fleet.dir, 1, "Rinnovo (versione uno)"), v2 = harness::build_demo_pack(fleet.dir, 2, "Rinnovo (versione due)");
+  REQUIRE((!v1.empty() && !v2.empty()));
   std::string state = fleet.dir + "/state";
   std::vector<std::string> args = fleet.kiosk_args(state);
   args.insert(args.end(), {"--content", v1});  // the operator's pack: version 1, the floor for updates
@@ -138,7 +113,7 @@ TEST_CASE("publish v2: the kiosk installs it, shows it after the visitor goes ho
 TEST_CASE("a first boot with no content waits, then takes the first release the hub offers", "[e2e][updates][hub]") {
   Fleet fleet;
   REQUIRE(fleet.start());
-  std::string v1 = build_pack(fleet.dir, 1, "Rinnovo (versione uno)");
+  std::string v1 = harness::build_demo_pack(fleet.dir, 1, "Rinnovo (versione uno)");
   REQUIRE(fleet.publish(v1, "release-v1"));
   // It starts on the waiting screen (its own log says so; the screen itself is checked without a
   // hub in test_updates_e2e.cpp, where nothing can replace it), then the release replaces it.

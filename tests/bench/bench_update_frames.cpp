@@ -41,26 +41,7 @@ using Clock = std::chrono::steady_clock;
 
 static double now_ms() { return std::chrono::duration<double, std::milli>(Clock::now().time_since_epoch()).count(); }
 
-// Runs sportello-admin with these arguments, its output appended to dir/admin.log.
-static bool admin(const std::string& dir, const std::vector<std::string>& args) {
-  std::string cmd = SPORTELLO_ADMIN_BIN;
-  for (const std::string& a : args) cmd += " '" + a + "'";
-  cmd += " >> '" + dir + "/admin.log' 2>&1";
-  return system(cmd.c_str()) == 0;
-}
 
-// The demo content, its content_version set to `version`, built into a pack.
-static std::string build_pack(const std::string& dir, int version) {
-  std::string sources = dir + "/content-v" + std::to_string(version);
-  fs::copy(SPORTELLO_SOURCE_DIR "/content", sources, fs::copy_options::recursive);
-  std::string meta = harness::read_file(sources + "/pack.txt");
-  size_t at = meta.find("content_version: 1");
-  if (at == std::string::npos) return "";
-  harness::write_file(sources + "/pack.txt", meta.replace(at, 18, "content_version: " + std::to_string(version)));
-  std::string pack = dir + "/v" + std::to_string(version) + ".pack";
-  bool ok = admin(dir, {"build", "--content", sources, "--locales", SPORTELLO_SOURCE_DIR "/locales", "--out", pack});
-  return ok ? pack : "";
-}
 
 static bool write_random(const std::string& path, size_t bytes) {
   FILE* f = fopen(path.c_str(), "wb");
@@ -113,19 +94,19 @@ int main(int argc, char** argv) {
   std::string dir = harness::temp_dir("bench-update-frames");
 
   // The release: the pack as version 2 and a map, signed with a fresh key, published to every kiosk.
-  std::string v1 = build_pack(dir, 1), v2 = build_pack(dir, 2);
+  std::string v1 = harness::build_demo_pack(dir, 1), v2 = harness::build_demo_pack(dir, 2);
   if (v1.empty() || v2.empty()) return fail("cannot build the packs", dir + "/admin.log");
   if (!write_random(dir + "/map.mbtiles", (size_t)map_mb << 20)) return fail("cannot write the map", dir);
-  if (!admin(dir, {"keygen", "--out", dir + "/keys", "--no-passphrase"})) return fail("keygen", dir + "/admin.log");
+  if (harness::admin(dir, {"keygen", "--out", dir + "/keys", "--no-passphrase"}) != 0) return fail("keygen", dir + "/admin.log");
   std::string release_key = harness::last_line(harness::read_file(dir + "/keys/release.pub"));
   harness::Hub hub;
   hub.release_keys = {release_key};
   if (!hub.start("bench-update-frames-hub")) return fail("the hub did not start", dir);
   harness::write_file(dir + "/kiosk.token", hub.token + "\n");
   harness::write_file(dir + "/admin.token", hub.admin_token + "\n");
-  if (!admin(dir, {"release", "--pack", v2, "--map", dir + "/map.mbtiles", "--key", dir + "/keys/release.key", "--out",
-                   dir + "/release"}) ||
-      !admin(dir, {"publish", "--hub", hub.url(), "--admin-token", dir + "/admin.token", dir + "/release"}))
+  if (harness::admin(dir, {"release", "--pack", v2, "--map", dir + "/map.mbtiles", "--key", dir + "/keys/release.key", "--out",
+                   dir + "/release"}) != 0 ||
+      harness::admin(dir, {"publish", "--hub", hub.url(), "--admin-token", dir + "/admin.token", dir + "/release"}) != 0)
     return fail("release or publish failed", dir + "/admin.log");
 
   // The script: the longest Arabic page, dragged up and down without a pause, then home on v2.

@@ -251,4 +251,32 @@ nlohmann::json element(const nlohmann::json& dump, const std::string& id) {
   return nlohmann::json();
 }
 
+int admin(const std::string& dir, const std::vector<std::string>& args) {
+  std::string cmd = SPORTELLO_ADMIN_BIN;
+  for (const std::string& a : args) cmd += " '" + a + "'";
+  cmd += " >> '" + dir + "/admin.log' 2>&1";
+  return system(cmd.c_str());
+}
+
+std::string build_demo_pack(const std::string& dir, int version, const std::string& title) {
+  std::string sources = dir + "/content-v" + std::to_string(version);
+  std::error_code ec;
+  std::filesystem::copy(SPORTELLO_SOURCE_DIR "/content", sources, std::filesystem::copy_options::recursive, ec);
+  auto replace = [](const std::string& path, const std::string& from, const std::string& to) {
+    std::string text = read_file(path);
+    size_t at = text.find(from);
+    if (at == std::string::npos) return false;
+    write_file(path, text.replace(at, from.size(), to));
+    return true;
+  };
+  if (ec || !replace(sources + "/pack.txt", "content_version: 1", "content_version: " + std::to_string(version)))
+    return "";
+  if (!title.empty() && !replace(sources + "/procedures/permit-renewal/it.md", "title: Rinnovo del permesso di soggiorno",
+                                 "title: " + title))
+    return "";
+  std::string pack = dir + "/v" + std::to_string(version) + ".pack";
+  int status = admin(dir, {"build", "--content", sources, "--locales", SPORTELLO_SOURCE_DIR "/locales", "--out", pack});
+  return status == 0 ? pack : "";
+}
+
 }  // namespace harness

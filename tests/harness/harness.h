@@ -36,6 +36,13 @@ Run run_raw(const std::vector<std::string>& args);
 
 // Runs a command to completion and returns its stdout.
 std::string capture(const std::vector<std::string>& args);
+// Runs the real sportello-admin with these arguments, its output appended to dir/admin.log; returns
+// its exit status.
+int admin(const std::string& dir, const std::vector<std::string>& args);
+// The demo content (content/ and locales/) built into dir/v<version>.pack with that content_version
+// and, when title is given, that Italian title for the permit renewal: releases a test can tell
+// apart on screen. "" when the build fails (see dir/admin.log).
+std::string build_demo_pack(const std::string& dir, int version, const std::string& title = "");
 std::string last_line(const std::string& text);
 
 // A server process started in the background; start() waits (bounded) for a line on its stdout

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <fcntl.h>
 #include <random>
 #include <signal.h>
@@ -53,13 +54,29 @@ TEST_CASE("kill -9 during download and install leaves the old or the new release
   serve(server, current);
   REQUIRE(update::check_once(cfg).installed_version == 1);
 
+  // How long one uninterrupted update takes on this machine (a loaded machine is slower): the
+  // kills are spread over that much and a little more, so they land before, during and after.
+  Release first = make_release(2, pack_bytes(kPackBytes, 1000), {&key});
+  serve(server, first);
+  server.set_rate(20 << 20);   // ~100 ms for the pack on an idle machine
+  auto t0 = std::chrono::steady_clock::now();
+  pid_t measured = spawn_tool(config_path, log);
+  REQUIRE(measured > 0);
+  int measured_status = 0;
+  REQUIRE(waitpid(measured, &measured_status, 0) == measured);
+  int update_us = (int)std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+  REQUIRE(update::select_installed(cfg.state_dir, cfg.trust).version == 2);
+  current = first;
+  printf("test-update-crash: one update takes %d ms here; kills spread over %d ms\n", update_us / 1000,
+         update_us * 6 / 5000);
+
   // Where the kills landed, judged from what they left behind.
   int before_download = 0, in_download = 0, in_install = 0, after_install = 0;
-  std::uniform_int_distribution<int> delay_us(0, 160000);
+  std::uniform_int_distribution<int> delay_us(0, update_us * 6 / 5);
   for (int round = 0; round < rounds; round++) {
     Release next = make_release(current.version + 1, pack_bytes(kPackBytes, (uint32_t)round + 2), {&key});
     serve(server, next);
-    server.set_rate(20 << 20);   // ~100 ms for the pack: kills land all along the download and after
+    server.set_rate(20 << 20);
     int us = delay_us(rng);
     pid_t pid = spawn_tool(config_path, log);
     REQUIRE(pid > 0);

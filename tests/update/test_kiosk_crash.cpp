@@ -212,34 +212,9 @@ bool reap_round(pid_t kiosk, int* kiosk_status) {
 }
 
 // [SECTION] Fleet -------------------------------------------------------------------------------
-const char* kTitle = "Rinnovo del permesso di soggiorno";
 const char* kTitles[] = {"", "Rinnovo (versione uno)", "Rinnovo (versione due)"};
 
-// Runs sportello-admin with these arguments; its output goes to dir/admin.log.
-int admin(const std::string& dir, const std::vector<std::string>& args) {
-  std::string cmd = SPORTELLO_ADMIN_BIN;
-  for (const std::string& a : args) cmd += " '" + a + "'";
-  cmd += " >> " + dir + "/admin.log 2>&1";
-  return system(cmd.c_str());
-}
 
-// The demo content with its version and the permit renewal's Italian title changed.
-std::string build_pack(const std::string& dir, int version) {
-  std::string sources = dir + "/content-v" + std::to_string(version);
-  fs::copy(SPORTELLO_SOURCE_DIR "/content", sources, fs::copy_options::recursive);
-  auto replace = [](const std::string& path, const std::string& from, const std::string& to) {
-    std::string text = harness::read_file(path);
-    size_t at = text.find(from);
-    REQUIRE(at != std::string::npos);
-    harness::write_file(path, text.replace(at, from.size(), to));
-  };
-  replace(sources + "/pack.txt", "content_version: 1", "content_version: " + std::to_string(version));
-  replace(sources + "/procedures/permit-renewal/it.md", std::string("title: ") + kTitle,
-          std::string("title: ") + kTitles[version]);
-  std::string pack = dir + "/v" + std::to_string(version) + ".pack";
-  REQUIRE(admin(dir, {"build", "--content", sources, "--locales", SPORTELLO_SOURCE_DIR "/locales", "--out", pack}) == 0);
-  return pack;
-}
 
 std::string open_procedure(const std::string& name) {
   return "tap home.start\ntap lang.it\ntap welcome.start\ntap topic.permits\ntap proc.permit-renewal\ndump " + name + "\n";
@@ -301,7 +276,7 @@ TEST_CASE("kill -9 of the kiosk or its network process mid-update leaves the old
   // Keys, the hub, and releases v1 (the pack) and v2 (the pack and a map) made and published
   // with the real sportello-admin.
   std::string dir = harness::temp_dir("kiosk-crash");
-  REQUIRE(admin(dir, {"keygen", "--out", dir + "/keys", "--no-passphrase"}) == 0);
+  REQUIRE(harness::admin(dir, {"keygen", "--out", dir + "/keys", "--no-passphrase"}) == 0);
   std::string public_key = harness::last_line(harness::read_file(dir + "/keys/release.pub"));
   release::Trust trust;
   trust.keys.resize(1);
@@ -317,9 +292,10 @@ TEST_CASE("kill -9 of the kiosk or its network process mid-update leaves the old
     std::vector<std::string> args = {"release"};
     args.insert(args.end(), release_args.begin(), release_args.end());
     args.insert(args.end(), {"--key", dir + "/keys/release.key", "--out", out});
-    return admin(dir, args) == 0 && admin(dir, {"publish", "--hub", hub.url(), "--admin-token", admin_token_file, out}) == 0;
+    return harness::admin(dir, args) == 0 && harness::admin(dir, {"publish", "--hub", hub.url(), "--admin-token", admin_token_file, out}) == 0;
   };
-  std::string v1 = build_pack(dir, 1), v2 = build_pack(dir, 2);
+  std::string v1 = harness::build_demo_pack(dir, 1, kTitles[1]), v2 = harness::build_demo_pack(dir, 2, kTitles[2]);
+  REQUIRE((!v1.empty() && !v2.empty()));
   std::string map = dir + "/map.mbtiles";
   {
     std::string bytes(4 << 20, '\0');
