@@ -162,10 +162,19 @@ OpenResult Store::open_personal(const std::string& id, const KeyPair& keys, cons
   return OpenResult::Ok;
 }
 
+// An audit field as stored: at most 256 bytes, without control or bidi characters (a failed
+// login's user name is whatever was typed; it must not rewrite the log's lines when read).
+static std::string audit_text(const std::string& s) {
+  std::string t = s.substr(0, 256);
+  strip_unsafe_text(&t);
+  return t;
+}
+
 bool Store::audit(const AuditEvent& e) {
   std::lock_guard<std::mutex> lock(mutex_);
   Stmt q(db_, "INSERT INTO audit(at, user, role, action, request_id, client) VALUES(?,?,?,?,?,?)");
-  q.bind(1, e.at).bind(2, e.actor).bind(3, e.role).bind(4, e.action).bind(5, e.object).bind(6, e.client);
+  q.bind(1, e.at).bind(2, audit_text(e.actor)).bind(3, audit_text(e.role)).bind(4, audit_text(e.action));
+  q.bind(5, audit_text(e.object)).bind(6, audit_text(e.client));
   return q.step() == SQLITE_DONE;
 }
 

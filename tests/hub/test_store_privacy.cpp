@@ -268,10 +268,12 @@ TEST_CASE("the audit log is append-only and an old one gains role and client", "
   CHECK(count(path, "SELECT count(*) FROM audit WHERE role = 'admin' AND client = '192.0.2.1' AND action = 'publish'"
                     " AND request_id = 'release:3' AND user = 'ada' AND at = 5") == 1);
   CHECK(count(path, "SELECT count(*) FROM audit WHERE user = 'anna' AND role = ''") == 1);
+  CHECK(store->audit(hub::AuditEvent{6, "eve\n2026 admin_login ok\u202e", "mediator", "login_failed", "", ""}));
+  CHECK(count(path, "SELECT count(*) FROM audit WHERE user = 'eve2026 admin_login ok'") == 1);
   CHECK(run_sql(path, "UPDATE audit SET user = 'nobody'") == SQLITE_CONSTRAINT);
   CHECK(run_sql(path, "DELETE FROM audit") == SQLITE_CONSTRAINT);
   CHECK(run_sql(path, "DELETE FROM audit WHERE user = 'anna'") == SQLITE_CONSTRAINT);
-  CHECK(count(path, "SELECT count(*) FROM audit") == 2);
+  CHECK(count(path, "SELECT count(*) FROM audit") == 3);
   CHECK(count(path, "SELECT count(*) FROM audit WHERE user = 'nobody'") == 0);
 }
 
