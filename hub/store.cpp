@@ -17,7 +17,7 @@ const char* kSchema =
     " created_at TEXT, received_at INTEGER, lang TEXT, topic TEXT, contact TEXT, desk_day TEXT, sealed BLOB,"
     " body_sha256 TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'received', mediator TEXT DEFAULT '',"
     " claimed_at INTEGER DEFAULT 0, closed_at INTEGER DEFAULT 0);"
-    "CREATE INDEX IF NOT EXISTS requests_ref ON requests(ref);"
+    // The reference index (unique) is made in migrate_privacy(), which also handles old databases.
     "CREATE TABLE IF NOT EXISTS mediators(user TEXT PRIMARY KEY, password_hash TEXT NOT NULL,"
     " failed INTEGER DEFAULT 0, failed_since INTEGER DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS sessions(token_sha256 TEXT PRIMARY KEY, user TEXT, csrf TEXT, expires INTEGER);"
