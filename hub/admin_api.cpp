@@ -11,10 +11,14 @@
 namespace hub {
 
 // [SECTION] Publish -----------------------------------------------------------------------------
-std::pair<int, nlohmann::json> publish_release(Server& s, const std::string& envelope, const std::string& admin) {
+std::pair<int, nlohmann::json> publish_release(Server& s, const std::string& envelope, const std::string& admin,
+                                               const std::string& client) {
   int64_t now = unix_now();
+  auto audit = [&](const std::string& action, const std::string& object) {
+    s.store->audit(AuditEvent{now, admin, "admin", action, object, client});
+  };
   auto refuse = [&](int status, const std::string& code, const std::string& detail, nlohmann::json extra = {}) {
-    s.store->audit(admin, "", "publish_refused:" + code, now);
+    audit("publish_refused:" + code, "");
     nlohmann::json body = {{"error", code}, {"detail", detail}};
     if (extra.is_object()) body.update(extra);
     return std::make_pair(status, body);
@@ -52,7 +56,7 @@ std::pair<int, nlohmann::json> publish_release(Server& s, const std::string& env
       return refuse(409, "rollback", "content_version " + std::to_string(r.version) + " is not above the newest published");
     case PublishResult::Error: return refuse(500, "storage", "the release could not be stored");
   }
-  s.store->audit(admin, "release:" + std::to_string(r.version), "publish", now);
+  audit("publish", "release:" + std::to_string(r.version));
   return {201, {{"version", r.version}, {"sha256", r.sha256}, {"targets", v.manifest.targets.size()}}};
 }
 
@@ -106,20 +110,19 @@ static void put_target(Server& s, const httplib::Request& req, httplib::Response
   if (upload.over_cap()) return error_reply(res, 413, "too_large", "larger than --max-target-mb");
   if (!read) return error_reply(res, 400, "incomplete_upload");
   std::string problem = upload.finish();
-  int64_t now = unix_now();
   if (!problem.empty()) {
-    s.store->audit(admin, "target:" + name, "upload_refused:" + problem, now);
+    s.store->audit(audit_event(req, admin, "admin", "upload_refused:" + problem, "target:" + name));
     int status = problem == "storage" ? 500 : 422;
     return error_reply(res, status, problem, problem == "hash_mismatch" ? "the bytes hash to " + upload.sha256() : "");
   }
-  s.store->audit(admin, "target:" + name, "upload", now);
+  s.store->audit(audit_event(req, admin, "admin", "upload", "target:" + name));
   json_reply(res, 201, {{"sha256", name}, {"size", upload.size()}});
 }
 
 static void post_release(Server& s, const httplib::Request& req, httplib::Response& res) {
   std::string admin = authenticate_admin(s, req, res);
   if (admin.empty()) return;
-  auto [status, body] = publish_release(s, req.body, admin);
+  auto [status, body] = publish_release(s, req.body, admin, req.remote_addr);
   json_reply(res, status, body);
 }
 
@@ -142,6 +145,8 @@ static void post_rollout(Server& s, const httplib::Request& req, httplib::Respon
   if (admin.empty()) return;
   nlohmann::json j = valid_utf8(req.body) ? nlohmann::json::parse(req.body, nullptr, false) : nlohmann::json();
   if (!j.is_object()) return error_reply(res, 400, "invalid_json");
+  for (const auto& item : j.items())
+    if (item.key() != "all" && item.key() != "groups") return error_reply(res, 400, "unknown_field");
   bool all = false;
   std::vector<std::string> groups;
   if (j.contains("all")) {
@@ -158,8 +163,8 @@ static void post_rollout(Server& s, const httplib::Request& req, httplib::Respon
   if (!all && groups.empty()) return error_reply(res, 400, "no_groups", "give \"groups\" or \"all\":true");
   int64_t version = version_in_path(req);
   if (!s.store->roll_out(version, groups, all, unix_now())) return error_reply(res, 404, "no_release");
-  s.store->audit(admin, "release:" + std::to_string(version), all ? "rollout:all" : "rollout:" + nlohmann::json(groups).dump(),
-                 unix_now());
+  s.store->audit(audit_event(req, admin, "admin", all ? "rollout:all" : "rollout:" + nlohmann::json(groups).dump(),
+                             "release:" + std::to_string(version)));
   json_reply(res, 200, release_json(*s.store->release(version), 0));
 }
 

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace hub {
 
 std::string esc(const std::string& s) {
@@ -111,7 +113,7 @@ static void queue(Server& s, const httplib::Request& req, httplib::Response& res
   Filter f{req.get_param_value("lang"), req.get_param_value("topic"), req.get_param_value("kiosk"),
            req.get_param_value("status"), 0};
   std::string age = req.get_param_value("age_h");
-  if (!age.empty()) f.max_age_s = std::atoll(age.c_str()) * 3600;
+  if (!age.empty()) f.max_age_s = std::clamp<int64_t>(std::atoll(age.c_str()), 0, 24 * 366 * 10) * 3600;
   int64_t now = unix_now();
   std::string body = "<nav><a href=/console/>Coda</a><a href=/console/fleet>Chioschi</a><form method=post "
                      "action=/console/logout style=display:inline><input type=hidden name=csrf value='" +
@@ -119,8 +121,8 @@ static void queue(Server& s, const httplib::Request& req, httplib::Response& res
   body += "<form method=get><input name=lang placeholder=lingua size=4 value='" + esc(f.lang) +
           "'> <input name=topic placeholder=argomento size=9 value='" + esc(f.topic) +
           "'> <input name=kiosk placeholder=chiosco size=7 value='" + esc(f.kiosk) +
-          "'> <select name=status><option value=''>tutte</option><option value=received>da prendere</option>"
-          "<option value=in_progress>in corso</option><option value=done>chiuse</option></select>"
+          "'> <select name=status><option value=''>aperte</option><option value=all>tutte</option><option value=closed>chiuse</option><option value=received>da prendere</option>"
+          "<option value=in_progress>in corso</option></select>"
           " <input name=age_h placeholder='ultime ore' size=5 value='" + esc(age) + "'> <button>Filtra</button></form>";
   body += "<table><tr><th>Codice</th><th>Lingua</th><th>Argomento</th><th class=wide>Contatto</th><th class=wide>Chiosco</th><th>Età</th>"
           "<th>Stato</th></tr>";
@@ -149,19 +151,24 @@ static void detail(Server& s, const httplib::Request& req, httplib::Response& re
           (r->contact == "desk" ? "torna allo sportello il " + esc(r->desk_day) : std::string("richiamare al telefono")) +
           "<br>Chiosco: " + esc(r->kiosk) + "<br>Stato: " + status_text(r->status) +
           (r->mediator.empty() ? "" : " (" + esc(r->mediator) + ")") + "</div>";
-  // Opened here, in memory, for this page only; the view is audited without the data.
-  if (!r->sealed.empty()) {
-    auto plain = open_sealed(s.keys, r->sealed);
-    nlohmann::json person = plain ? nlohmann::json::parse(*plain, nullptr, false) : nlohmann::json();
-    if (person.is_object()) {
-      body += "<div class=card>Nome: <b id=name>" + esc(person.value("name", "")) + "</b><br>Telefono: <b id=phone>" +
-              esc(person.value("phone", "")) + "</b></div>";
-      s.store->audit(session->first, r->id, "view", unix_now());
-    } else {
-      body += "<p class=msg>Dati personali non leggibili con la chiave di questo hub.</p>";
-    }
-  } else {
-    body += "<p>Dati personali già cancellati (richiesta chiusa).</p>";
+  // Opened by the store for the claiming mediator only, after the view is audited; wiped once
+  // the page is built (the page buffer is then the one copy left).
+  Personal person;
+  AuditEvent view{unix_now(), session->first, "mediator", "view_personal", r->id, req.remote_addr};
+  switch (s.store->open_personal(r->id, s.keys, view, unix_now() - (int64_t)s.config.retention_days * 86400, &person)) {
+    case OpenResult::Ok:
+      body += "<div class=card>Nome: <b id=name>" + esc(person.name.str()) + "</b><br>Telefono: <b id=phone>" +
+              esc(person.phone.str()) + "</b></div>";
+      break;
+    case OpenResult::NotClaimant:
+      body += "<p id=personal>Nome e telefono sono visibili solo al mediatore che ha preso la richiesta.</p>";
+      break;
+    case OpenResult::Expired: body += "<p id=personal>Dati personali cancellati (periodo di conservazione).</p>"; break;
+    case OpenResult::AuditFailed:
+      res.status = 503;
+      body += "<p class=msg id=personal>Registro degli accessi non scrivibile: dati personali non mostrati.</p>";
+      break;
+    default: body += "<p class=msg id=personal>Dati personali non leggibili con la chiave di questo hub.</p>";
   }
   auto action = [&](const char* what, const char* label) {
     return "<form method=post action='/console/request/" + esc(r->id) + "/" + what +

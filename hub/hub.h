@@ -6,6 +6,7 @@
 //   [SECTION] Crypto helpers (libsodium)
 //   [SECTION] Store: requests, kiosks, mediators, sessions
 //   [SECTION] Store: admins, content releases, rollout, fleet updates (store_release.cpp)
+//   [SECTION] Store: privacy, kiosk binding, audit (store_privacy.cpp)
 //   [SECTION] HTTP: kiosk API, content releases, mediator and admin consoles
 #pragma once
 
@@ -30,17 +31,87 @@ bool valid_utf8(std::string_view s);
 std::string password_hash(const std::string& password, bool cheap);  // Argon2id (crypto_pwhash_str)
 bool password_verify(const std::string& hash, const std::string& password);
 
+// Secret key bytes in libsodium's guarded memory: sodium_malloc'd (a guard page after the bytes,
+// a canary before, locked out of swap with sodium_mlock), wiped and freed by sodium_free. Never
+// copied; needs sodium_init() first. Enough of a vector's interface for load_keys and the tests.
+class SecretBytes {
+public:
+  SecretBytes() = default;
+  explicit SecretBytes(size_t n);
+  SecretBytes(const std::vector<unsigned char>& bytes);  // copies (tests build their keys so)
+  SecretBytes(SecretBytes&& o) noexcept : p_(o.p_), n_(o.n_) { o.p_ = nullptr, o.n_ = 0; }
+  SecretBytes& operator=(SecretBytes&& o) noexcept;
+  SecretBytes(const SecretBytes&) = delete;
+  SecretBytes& operator=(const SecretBytes&) = delete;
+  ~SecretBytes();
+  void assign(const unsigned char* bytes, size_t n);
+  template <class It> void assign(It first, It last) {
+    size_t n = (size_t)(last - first);
+    assign(n ? &*first : nullptr, n);
+  }
+  unsigned char* data() { return p_; }
+  const unsigned char* data() const { return p_; }
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+
+private:
+  unsigned char* p_ = nullptr;
+  size_t n_ = 0;
+};
+
+// Plaintext personal data (a visitor's name or phone) that wipes itself: its bytes are zeroed
+// (sodium_memzero) when it is destroyed, reassigned or moved from. Whatever is built from str()
+// (the HTML page of the request) is a copy this cannot reach.
+class SecretString {
+public:
+  SecretString() = default;
+  explicit SecretString(std::string_view text) : s_(text) {}
+  // A move copies then wipes: moving a short string would leave its bytes in the source.
+  SecretString(SecretString&& o) noexcept : s_(o.s_) { o.wipe(); }
+  SecretString& operator=(SecretString&& o) noexcept;
+  SecretString(const SecretString&) = delete;
+  SecretString& operator=(const SecretString&) = delete;
+  ~SecretString() { wipe(); }
+  const std::string& str() const { return s_; }
+  std::string& buffer() { return s_; }  // to fill in place (keep the capacity: no stray copies)
+  bool empty() const { return s_.empty(); }
+  void wipe();
+
+private:
+  std::string s_;
+};
+
 struct KeyPair {
-  std::vector<unsigned char> public_key, secret_key;
+  std::vector<unsigned char> public_key;
+  SecretBytes secret_key;
 };
 // Opens a sealed box: the plaintext, or nullopt when it is not for this key.
 std::optional<std::string> open_sealed(const KeyPair& keys, const std::vector<unsigned char>& sealed);
+// The same into wiping memory; false when the box is not for this key.
+bool open_sealed(const KeyPair& keys, const std::vector<unsigned char>& sealed, SecretString* plain);
+
+// Text checks shared by the kiosk API, the admin API and the store (crypto.cpp).
+// Valid UTF-8 of at most max_bytes, without control characters (C0, DEL, C1), bidirectional
+// controls (U+061C, U+200E/F, U+202A-E, U+2066-9) or line/paragraph separators.
+bool clean_text(std::string_view s, size_t max_bytes);
+// Removes what clean_text refuses, in place (the buffer is compacted, the tail zeroed).
+void strip_unsafe_text(std::string* s);
+bool printable_ascii(std::string_view s, size_t max_bytes);  // 0x20..0x7E only
+// A kiosk's reference prefix: 1 to 4 capitals or digits ("GR1").
+bool valid_ref_prefix(std::string_view prefix);
+// A kiosk id: 1 to 32 of [A-Za-z0-9_-].
+bool valid_kiosk_id(std::string_view id);
+// "YYYY-MM-DDTHH:MM:SSZ" (RFC 3339, UTC, no fraction) as Unix seconds, or -1 when it is not
+// that shape or not a real time of day on a real date.
+int64_t parse_utc(std::string_view text);
 
 // [SECTION] Store -----------------------------------------------------------------------------
 struct Request {
   std::string id, ref, kiosk, created_at, lang, topic, contact, desk_day, status, mediator;
   int64_t received_at = 0, claimed_at = 0, closed_at = 0;
   std::vector<unsigned char> sealed;    // empty once retention removed it
+  int64_t created_unix = 0;             // created_at in seconds, never after received_at (0: unknown)
+  int64_t expired_at = 0;               // when retention or an erasure removed its personal data
 };
 
 struct KioskStatus {
@@ -68,12 +139,33 @@ struct Offer {
 
 enum class PublishResult { Created, Rollback, Error };
 
+// The queue's filter. status "" lists the open requests (received, in_progress); "closed" the
+// done and unreachable ones; "all" every one; else that one status. Newest first, 500 at most.
 struct Filter {
   std::string lang, topic, kiosk, status;
-  int64_t max_age_s = 0;                // 0 = any age
+  int64_t max_age_s = 0;                // 0 = any age (clamped to ten years)
 };
 
-enum class StoreResult { Created, Replayed, Conflict, Error };
+// RefConflict: another request already has this reference. RateLimited / QuotaExceeded: the
+// kiosk stored its per-minute / per-day number of requests (retry_after_s says when to return).
+enum class StoreResult { Created, Replayed, Conflict, Error, RefConflict, RateLimited, QuotaExceeded };
+
+// How many new requests one kiosk may store per minute and per day (0 = no limit).
+struct KioskLimits {
+  int64_t per_minute = 0, per_day = 0;
+};
+
+// One row of the audit log: when, who in which role, did what to which object, from which address.
+struct AuditEvent {
+  int64_t at = 0;
+  std::string actor, role, action, object, client;
+};
+
+// Why a request's personal data was or was not opened (Store::open_personal).
+enum class OpenResult { Ok, NotFound, NotClaimant, Expired, Unreadable, AuditFailed };
+struct Personal {
+  SecretString name, phone;
+};
 
 class Store {
 public:
@@ -83,8 +175,9 @@ public:
   bool ok() const { return db_ != nullptr; }
   const std::string& error() const { return error_; }
 
+  // ref_prefix "" leaves the kiosk without one: its requests are refused until it has one.
   bool add_kiosk(const std::string& id, const std::string& name, const std::string& token_sha256,
-                 const std::string& group = "default");
+                 const std::string& group = "default", const std::string& ref_prefix = "");
   std::optional<std::string> kiosk_for_token(const std::string& token_sha256);
   bool add_mediator(const std::string& user, const std::string& hash);
   std::optional<std::string> mediator_hash(const std::string& user);
@@ -100,7 +193,9 @@ public:
   // in_progress (by this mediator) -> done | unreachable.
   bool close(const std::string& id, const std::string& mediator, const std::string& status, int64_t now);
   void audit(const std::string& user, const std::string& id, const std::string& action, int64_t now);
-  int retention(int64_t older_than);    // drops sealed data of requests closed before this time
+  // Drops the sealed data of every request created before this time, whatever its state; its
+  // status then answers "expired".
+  int retention(int64_t older_than);
   std::vector<KioskStatus> fleet();
   int64_t count_requests();
 
@@ -133,9 +228,31 @@ public:
   // The updater part of a heartbeat (already validated).
   bool kiosk_update(const std::string& kiosk, int64_t running_version, const std::string& update_json);
 
+  // [SECTION] Store: privacy, kiosk binding, audit (store_privacy.cpp)
+  // Stores a request once (as above) unless its reference belongs to another request or the
+  // kiosk is over its limits; retry_after_s (may be null) gets the wait for RateLimited/QuotaExceeded.
+  StoreResult store(const Request& r, const std::string& body_sha256, int64_t now, const KioskLimits& limits,
+                    int64_t* retry_after_s);
+  // A reference's status for the kiosk that made it (another kiosk's reference is unknown);
+  // "expired" once its personal data is gone or it was created before expire_before.
+  std::optional<std::string> status_of(const std::string& ref, const std::string& kiosk, int64_t expire_before);
+  // The kiosk's reference prefix; nullopt for an unknown kiosk or one provisioned without one.
+  std::optional<std::string> kiosk_ref_prefix(const std::string& kiosk);
+  bool set_ref_prefix(const std::string& kiosk, const std::string& ref_prefix);
+  // Opens a request's name and phone for the mediator who claimed it (view.actor; in_progress),
+  // if it was created at or after expire_before, and only once the view is in the audit log:
+  // when that write fails nothing is opened (AuditFailed).
+  OpenResult open_personal(const std::string& id, const KeyPair& keys, const AuditEvent& view, int64_t expire_before,
+                           Personal* out);
+  // Appends to the audit log (append-only: triggers refuse UPDATE and DELETE). False on failure.
+  bool audit(const AuditEvent& e);
+  // Erases a request's personal data now (an erasure request): 1 done, 0 no such reference, -1 error.
+  int erase(const std::string& ref, const AuditEvent& by);
+
 private:
   bool exec(const char* sql);
   bool migrate();                       // columns added since the first schema
+  bool migrate_privacy();               // unique references, prefixes, append-only audit
   sqlite3* db_ = nullptr;
   std::string error_;
   std::mutex mutex_;   // one connection, serialized: simple and, with WAL, fast enough here
@@ -150,9 +267,15 @@ struct ServeConfig {
   std::vector<std::string> release_keys;  // base64 Ed25519 public keys a release must be signed by
   int release_threshold = 1;           // how many distinct ones
   int64_t max_target_mb = 512;         // largest target file an admin may upload
+  KioskLimits kiosk_limits{60, 2000};  // new requests per kiosk per minute and per day
 };
 int serve(const ServeConfig& config);
 // A kiosk group's name: [a-z0-9][a-z0-9_-]*, at most 32 characters.
 bool valid_group(const std::string& group);  // runs until SIGTERM/SIGINT; returns an exit status
+
+// Data-protection subcommands (cli_data.cpp): erase one reference's personal data now; give a
+// kiosk its reference prefix without changing its token. Exit status 0, 1 (failure) or 2 (usage).
+int cli_erase(const std::string& data_dir, const std::string& ref);
+int cli_set_ref_prefix(const std::string& data_dir, const std::string& kiosk, const std::string& ref_prefix);
 
 }  // namespace hub

@@ -1,11 +1,13 @@
 // sportello-hub: provisioning subcommands and the server. See hub/README.md.
 //   init --data DIR                      create the database and the key pair; prints the public key
-//   add-kiosk --data DIR --id ID [--name TEXT] [--group NAME]   prints the kiosk's new token (stored only hashed)
+//   add-kiosk --data DIR --id ID --ref-prefix P [--name TEXT] [--group NAME]   prints the kiosk's new token (stored only hashed)
+//   set-ref-prefix --data DIR --id ID --ref-prefix P   erase --data DIR --ref REF   (cli_data.cpp)
 //   add-mediator --data DIR --user NAME [--cheap-hash]   password on the first line of stdin
 //   add-admin --data DIR --user NAME [--cheap-hash]      same; prints the admin's new API token once
 //   public-key --data DIR                prints the public key (standard base64)
 //   serve --data DIR --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]
 //         [--release-key B64 ...] [--release-threshold N] [--max-target-mb N]
+//         [--kiosk-requests-per-minute N] [--kiosk-requests-per-day N]
 // Exit codes: 0 ok, 1 failure, 2 usage.
 #include "server_internal.h"
 
@@ -35,11 +37,13 @@ struct Args {
 
 int usage() {
   fputs("usage: sportello-hub init|add-kiosk|add-mediator|add-admin|public-key|serve --data DIR [options]\n"
-        "  add-kiosk --id ID [--name TEXT] [--group NAME]  prints the new token once (group: default)\n"
+        "  add-kiosk --id ID --ref-prefix P [--name TEXT] [--group NAME]  prints the new token once (group: default)\n"
+        "  set-ref-prefix --id ID --ref-prefix P   erase --ref REF   (a visitor's personal data, now)\n"
         "  add-mediator --user NAME [--cheap-hash] reads the password from stdin (--cheap-hash: tests only)\n"
         "  add-admin --user NAME [--cheap-hash]    same; prints the admin API token once (again: both reset)\n"
         "  serve --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]\n"
-        "        [--release-key B64 ...] [--release-threshold N] [--max-target-mb N]\n",
+        "        [--release-key B64 ...] [--release-threshold N] [--max-target-mb N]\n"
+        "        [--kiosk-requests-per-minute N] [--kiosk-requests-per-day N]  (0: no limit)\n",
         stderr);
   return 2;
 }
@@ -123,13 +127,20 @@ int main(int argc, char** argv) {
     printf("%s\n", hub::base64(keys.public_key).c_str());
     return 0;
   }
+  if (cmd == "erase") return hub::cli_erase(dir, args["ref"]);
+  if (cmd == "set-ref-prefix") return hub::cli_set_ref_prefix(dir, args["id"], args["ref-prefix"]);
   if (cmd == "add-kiosk") {
     if (args["id"].empty()) return usage();
+    // The prefix binds the token to the kiosk's own reference codes: required.
+    if (!hub::valid_ref_prefix(args["ref-prefix"]))
+      return fprintf(stderr, "sportello-hub: --ref-prefix: 1 to 4 of A-Z 0-9, unique per kiosk\n"), 2;
     std::string group = args.count("group") ? args["group"] : "default";
     if (!hub::valid_group(group)) return fprintf(stderr, "sportello-hub: group: [a-z0-9][a-z0-9_-]*, 32 at most\n"), 2;
     auto store = open_store(dir);
     std::string token = hub::random_token();
-    if (!store->ok() || !store->add_kiosk(args["id"], args["name"], hub::sha256_hex(token), group)) return 1;
+    if (!store->ok() || !store->add_kiosk(args["id"], args["name"], hub::sha256_hex(token), group, args["ref-prefix"]))
+      return fprintf(stderr, "sportello-hub: cannot add kiosk %s (id, name, or a prefix another kiosk has)\n",
+                     args["id"].c_str()), 1;
     printf("kiosk %s added; its token (shown once, give it to the kiosk):\n%s\n", args["id"].c_str(), token.c_str());
     return 0;
   }
@@ -167,6 +178,10 @@ int main(int argc, char** argv) {
     if (args.count("retention-days")) config.retention_days = std::max(1, std::atoi(args["retention-days"].c_str()));
     if (args.count("release-key")) config.release_keys = args.all["release-key"];
     if (args.count("release-threshold")) config.release_threshold = std::atoi(args["release-threshold"].c_str());
+    if (args.count("kiosk-requests-per-minute"))
+      config.kiosk_limits.per_minute = std::max(0LL, std::atoll(args["kiosk-requests-per-minute"].c_str()));
+    if (args.count("kiosk-requests-per-day"))
+      config.kiosk_limits.per_day = std::max(0LL, std::atoll(args["kiosk-requests-per-day"].c_str()));
     if (args.count("max-target-mb")) config.max_target_mb = std::clamp(std::atoll(args["max-target-mb"].c_str()), 1LL, 2048LL);
     return hub::serve(config);
   }

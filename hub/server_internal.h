@@ -45,10 +45,15 @@ httplib::Server::Handler guarded(Server& s, ApiHandler handler);
 std::string authenticate_kiosk(Server& s, const httplib::Request& req, httplib::Response& res);
 // The admin behind a bearer token, or "" (and a 401 already set). Kiosk tokens are not admin tokens.
 std::string authenticate_admin(Server& s, const httplib::Request& req, httplib::Response& res);
+// An audit row for this exchange: now, from the request's client address (api.cpp).
+AuditEvent audit_event(const httplib::Request& req, const std::string& actor, const std::string& role,
+                       const std::string& action, const std::string& object);
 
 // Publishes an envelope on behalf of an admin: verified against the hub's trust, above every
 // published version, every target present. Returns the HTTP status and the JSON answer.
-std::pair<int, nlohmann::json> publish_release(Server& s, const std::string& envelope, const std::string& admin);
+// client: the address the publish came from, for the audit log.
+std::pair<int, nlohmann::json> publish_release(Server& s, const std::string& envelope, const std::string& admin,
+                                               const std::string& client = "");
 // Stores a target whose bytes come in pieces: written to a temporary file, hashed as they come,
 // kept as DATA/targets/<sha256> only when the hash is the expected one (or, with no expected
 // hash, under whatever hash the bytes have: the console's upload, checked at publish).

@@ -4,6 +4,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 namespace hub {
 
 namespace {
@@ -15,7 +17,7 @@ const char* kSchema =
     " created_at TEXT, received_at INTEGER, lang TEXT, topic TEXT, contact TEXT, desk_day TEXT, sealed BLOB,"
     " body_sha256 TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'received', mediator TEXT DEFAULT '',"
     " claimed_at INTEGER DEFAULT 0, closed_at INTEGER DEFAULT 0);"
-    "CREATE INDEX IF NOT EXISTS requests_ref ON requests(ref);"
+    // The reference index (unique) is made in migrate_privacy(), which also handles old databases.
     "CREATE TABLE IF NOT EXISTS mediators(user TEXT PRIMARY KEY, password_hash TEXT NOT NULL,"
     " failed INTEGER DEFAULT 0, failed_since INTEGER DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS sessions(token_sha256 TEXT PRIMARY KEY, user TEXT, csrf TEXT, expires INTEGER);"
@@ -45,11 +47,13 @@ Request read_request(Stmt& q) {
   r.closed_at = q.num(12);
   const unsigned char* blob = (const unsigned char*)sqlite3_column_blob(q.s, 13);
   r.sealed.assign(blob, blob + sqlite3_column_bytes(q.s, 13));
+  r.created_unix = q.num(14);
+  r.expired_at = q.num(15);
   return r;
 }
 const char* kRequestColumns =
     "id, ref, kiosk, created_at, received_at, lang, topic, contact, desk_day, status, mediator, claimed_at,"
-    " closed_at, sealed";
+    " closed_at, sealed, created_unix, expired_at";
 }  // namespace
 
 std::unique_ptr<Store> Store::open(const std::string& path) {
@@ -92,6 +96,11 @@ bool Store::migrate() {
       {"kiosks", "running_version", "running_version INTEGER NOT NULL DEFAULT 0"},
       {"kiosks", "update_json", "update_json TEXT NOT NULL DEFAULT ''"},
       {"sessions", "role", "role TEXT NOT NULL DEFAULT 'mediator'"},
+      {"kiosks", "ref_prefix", "ref_prefix TEXT"},
+      {"requests", "created_unix", "created_unix INTEGER NOT NULL DEFAULT 0"},
+      {"requests", "expired_at", "expired_at INTEGER NOT NULL DEFAULT 0"},
+      {"audit", "role", "role TEXT NOT NULL DEFAULT ''"},
+      {"audit", "client", "client TEXT NOT NULL DEFAULT ''"},
   };
   for (const Column& c : columns) {
     std::string info = std::string("SELECT count(*) FROM pragma_table_info('") + c.table + "') WHERE name = ?";
@@ -101,16 +110,19 @@ bool Store::migrate() {
     std::string alter = std::string("ALTER TABLE ") + c.table + " ADD COLUMN " + c.definition;
     if (!exec(alter.c_str())) return false;
   }
-  return true;
+  return migrate_privacy();
 }
 
 bool Store::add_kiosk(const std::string& id, const std::string& name, const std::string& token_sha256,
-                      const std::string& group) {
+                      const std::string& group, const std::string& ref_prefix) {
+  if (!valid_kiosk_id(id) || !clean_text(name, 128) || (!ref_prefix.empty() && !valid_ref_prefix(ref_prefix)))
+    return false;
   std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "INSERT INTO kiosks(id, name, token_sha256, grp) VALUES(?,?,?,?) "
+  // Re-provisioning keeps a prefix already given when none is given now.
+  Stmt q(db_, "INSERT INTO kiosks(id, name, token_sha256, grp, ref_prefix) VALUES(?1,?2,?3,?4,nullif(?5,'')) "
               "ON CONFLICT(id) DO UPDATE SET token_sha256 = excluded.token_sha256, name = excluded.name,"
-              " grp = excluded.grp");
-  return q.bind(1, id).bind(2, name).bind(3, token_sha256).bind(4, group).step() == SQLITE_DONE;
+              " grp = excluded.grp, ref_prefix = coalesce(excluded.ref_prefix, ref_prefix)");
+  return q.bind(1, id).bind(2, name).bind(3, token_sha256).bind(4, group).bind(5, ref_prefix).step() == SQLITE_DONE;
 }
 
 std::optional<std::string> Store::kiosk_for_token(const std::string& token_sha256) {
@@ -121,6 +133,7 @@ std::optional<std::string> Store::kiosk_for_token(const std::string& token_sha25
 }
 
 bool Store::add_mediator(const std::string& user, const std::string& hash) {
+  if (user.empty() || !clean_text(user, 64)) return false;
   std::lock_guard<std::mutex> lock(mutex_);
   Stmt q(db_, "INSERT INTO mediators(user, password_hash) VALUES(?,?) "
               "ON CONFLICT(user) DO UPDATE SET password_hash = excluded.password_hash");
@@ -135,35 +148,14 @@ std::optional<std::string> Store::mediator_hash(const std::string& user) {
 }
 
 StoreResult Store::store(const Request& r, const std::string& body_sha256, int64_t now) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  // One transaction: two identical posts racing each other still store one row.
-  if (!exec("BEGIN IMMEDIATE")) return StoreResult::Error;
-  StoreResult result = StoreResult::Error;
-  {
-    Stmt seen(db_, "SELECT body_sha256 FROM requests WHERE id = ?");
-    int rc = seen.bind(1, r.id).step();
-    if (rc == SQLITE_ROW) {
-      result = seen.text(0) == body_sha256 ? StoreResult::Replayed : StoreResult::Conflict;
-    } else if (rc == SQLITE_DONE) {
-      Stmt ins(db_, "INSERT INTO requests(id, ref, kiosk, created_at, received_at, lang, topic, contact, desk_day,"
-                    " sealed, body_sha256) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
-      ins.bind(1, r.id).bind(2, r.ref).bind(3, r.kiosk).bind(4, r.created_at).bind(5, now).bind(6, r.lang);
-      ins.bind(7, r.topic).bind(8, r.contact).bind(9, r.desk_day).bind_blob(10, r.sealed).bind(11, body_sha256);
-      if (ins.step() == SQLITE_DONE) result = StoreResult::Created;
-    }
-  }
-  if (result == StoreResult::Error || !exec("COMMIT")) {
-    exec("ROLLBACK");
-    return StoreResult::Error;
-  }
-  return result;
+  return store(r, body_sha256, now, KioskLimits{}, nullptr);
 }
 
 std::optional<std::string> Store::status_of(const std::string& ref) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "SELECT status FROM requests WHERE ref = ? ORDER BY received_at LIMIT 1");
+  Stmt q(db_, "SELECT status, expired_at FROM requests WHERE ref = ? ORDER BY received_at LIMIT 1");
   if (q.bind(1, ref).step() != SQLITE_ROW) return std::nullopt;
-  return q.text(0);
+  return q.num(1) > 0 ? "expired" : q.text(0);
 }
 
 bool Store::heartbeat(const KioskStatus& k) {
@@ -177,11 +169,15 @@ bool Store::heartbeat(const KioskStatus& k) {
 
 std::vector<Request> Store::list(const Filter& f, int64_t now) {
   std::lock_guard<std::mutex> lock(mutex_);
+  // Open requests by default, newest first: hundreds of closed ones never hide a new one.
   std::string sql = std::string("SELECT ") + kRequestColumns +
                     " FROM requests WHERE (?1 = '' OR lang = ?1) AND (?2 = '' OR topic = ?2) AND (?3 = '' OR kiosk = ?3)"
-                    " AND (?4 = '' OR status = ?4) AND (?5 = 0 OR received_at >= ?5) ORDER BY received_at LIMIT 500";
+                    " AND (CASE ?4 WHEN '' THEN status IN ('received', 'in_progress')"
+                    " WHEN 'closed' THEN status IN ('done', 'unreachable') WHEN 'all' THEN 1 ELSE status = ?4 END)"
+                    " AND (?5 = 0 OR received_at >= ?5) ORDER BY received_at DESC, rowid DESC LIMIT 500";
   Stmt q(db_, sql.c_str());
-  q.bind(1, f.lang).bind(2, f.topic).bind(3, f.kiosk).bind(4, f.status).bind(5, f.max_age_s ? now - f.max_age_s : 0);
+  int64_t max_age = f.max_age_s < 0 ? 0 : std::min<int64_t>(f.max_age_s, 10LL * 366 * 86400);
+  q.bind(1, f.lang).bind(2, f.topic).bind(3, f.kiosk).bind(4, f.status).bind(5, max_age ? now - max_age : 0);
   std::vector<Request> out;
   while (q.step() == SQLITE_ROW) {
     out.push_back(read_request(q));
@@ -213,14 +209,15 @@ bool Store::close(const std::string& id, const std::string& mediator, const std:
 }
 
 void Store::audit(const std::string& user, const std::string& id, const std::string& action, int64_t now) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "INSERT INTO audit(at, user, request_id, action) VALUES(?,?,?,?)");
-  q.bind(1, now).bind(2, user).bind(3, id).bind(4, action).step();
+  audit(AuditEvent{now, user, "", action, id, ""});
 }
 
 int Store::retention(int64_t older_than) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "UPDATE requests SET sealed = NULL WHERE closed_at > 0 AND closed_at < ? AND sealed IS NOT NULL");
+  // Counted from creation (the kiosk's time, never later than arrival), whatever the state:
+  // an unclaimed or abandoned request loses its personal data like a closed one.
+  Stmt q(db_, "UPDATE requests SET sealed = NULL, expired_at = CAST(strftime('%s', 'now') AS INTEGER)"
+              " WHERE expired_at = 0 AND (CASE WHEN created_unix > 0 THEN created_unix ELSE received_at END) < ?");
   q.bind(1, older_than).step();
   int changed = sqlite3_changes(db_);
   if (changed > 0) exec("PRAGMA wal_checkpoint(TRUNCATE)");

@@ -8,6 +8,7 @@
 namespace hub {
 
 bool Store::add_admin(const std::string& user, const std::string& hash, const std::string& token_sha256) {
+  if (user.empty() || !clean_text(user, 64)) return false;
   std::lock_guard<std::mutex> lock(mutex_);
   Stmt q(db_, "INSERT INTO admins(user, password_hash, token_sha256) VALUES(?,?,?) ON CONFLICT(user) DO UPDATE"
               " SET password_hash = excluded.password_hash, token_sha256 = excluded.token_sha256, failed = 0");

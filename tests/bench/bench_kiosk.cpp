@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
 
   // As deployed: an outbox and a hub, so the kiosk starts its uploader process.
   harness::Hub hub;
+  hub.ref_prefix = "BK";  // the prefix the bench's kiosk makes its codes with
   std::vector<std::string> deployed;
   if (hub.start("bench-kiosk-hub")) {
     harness::write_file(hub.dir + "/token", hub.token + "\n");

@@ -162,7 +162,7 @@ bool Hub::start(const std::string& name, const std::vector<std::string>& serve_a
   dir = temp_dir(name);
   data = dir + "/hub";
   public_key = last_line(capture({SPORTELLO_HUB_BIN, "init", "--data", data}));
-  token = last_line(capture({SPORTELLO_HUB_BIN, "add-kiosk", "--data", data, "--id", "GR-01"}));
+  token = last_line(capture({SPORTELLO_HUB_BIN, "add-kiosk", "--data", data, "--id", "GR-01", "--ref-prefix", ref_prefix}));
   for (const std::string user : {"anna", "bruno"}) {
     std::string added = capture({"/bin/sh", "-c", "echo 'password-" + user + "' | " + quote(SPORTELLO_HUB_BIN) +
                                                       " add-mediator --data " + quote(data) + " --user " + user +
@@ -174,13 +174,25 @@ bool Hub::start(const std::string& name, const std::vector<std::string>& serve_a
   std::vector<std::string> args = {SPORTELLO_HUB_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0"};
   for (const std::string& key : release_keys) args.insert(args.end(), {"--release-key", key});
   if (release_threshold > 0) args.insert(args.end(), {"--release-threshold", std::to_string(release_threshold)});
+  args.insert(args.end(), {"--kiosk-requests-per-minute", std::to_string(kiosk_per_minute), "--kiosk-requests-per-day",
+                           std::to_string(kiosk_per_day)});
   args.insert(args.end(), serve_args.begin(), serve_args.end());
   server.log_path = dir + "/hub.log";
   return !public_key.empty() && !token.empty() && !admin_token.empty() && server.start(args, "listening on 127.0.0.1:");
 }
 
-std::string Hub::add_kiosk(const std::string& id, const std::string& group) const {
-  return last_line(capture({SPORTELLO_HUB_BIN, "add-kiosk", "--data", data, "--id", id, "--group", group}));
+std::string Hub::add_kiosk(const std::string& id, const std::string& group, const std::string& ref_prefix) const {
+  std::string prefix = ref_prefix;
+  if (prefix.empty()) {  // "GR-02" -> "GR2": the letters, then the number without leading zeros
+    std::string letters, digits;
+    for (char c : id) {
+      if (isalpha((unsigned char)c)) letters += (char)toupper((unsigned char)c);
+      else if (isdigit((unsigned char)c) && !(digits.empty() && c == '0')) digits += c;
+    }
+    prefix = (letters + digits).substr(0, 4);
+  }
+  return last_line(capture({SPORTELLO_HUB_BIN, "add-kiosk", "--data", data, "--id", id, "--group", group,
+                            "--ref-prefix", prefix}));
 }
 
 bool Hub::sql(const std::string& statement) const {

@@ -60,20 +60,27 @@ struct Server {
   ~Server();
 };
 
-// The real hub, provisioned in a fresh data dir (one kiosk GR-01 in group "default"; mediators
+// The real hub, provisioned in a fresh data dir (one kiosk GR-01 in group "default" with the
+// reference prefix GR1; mediators
 // anna and bruno with passwords password-anna and password-bruno; admin ada with password
 // password-ada and API token admin_token) and serving on a free loopback port; its log is
 // dir/hub.log. Set release_keys (base64) and release_threshold before start() to make it trust them.
+// Its kiosks have no per-kiosk request limits (benches upload thousands) unless a test sets
+// kiosk_per_minute / kiosk_per_day before start().
 struct Hub {
   std::string dir, data, public_key, token, admin_token;
   std::string scheme = "http";
+  std::string ref_prefix = "GR1";      // GR-01's reference prefix
   std::vector<std::string> release_keys;
   int release_threshold = 0;           // 0: the hub's default
+  int64_t kiosk_per_minute = 0, kiosk_per_day = 0;  // 0: no limit
   Server server;
   bool start(const std::string& name, const std::vector<std::string>& serve_args = {});
   std::string url(const std::string& path = "") const;
-  // Provisions another kiosk (while the hub runs) and returns its token, "" on failure.
-  std::string add_kiosk(const std::string& id, const std::string& group = "default") const;
+  // Provisions another kiosk (while the hub runs) and returns its token, "" on failure. Its
+  // reference prefix is ref_prefix, or when empty the id's letters and number ("GR-02" -> "GR2").
+  std::string add_kiosk(const std::string& id, const std::string& group = "default",
+                        const std::string& ref_prefix = "") const;
   // Runs one statement on the hub's database as a second writer (tests that must move a stored
   // time into the past, e.g. a rollout a day old). False when it fails.
   bool sql(const std::string& statement) const;

@@ -1,5 +1,6 @@
 // The real sportello-hub on loopback: bad input stores nothing, retries are idempotent, TLS is
 // verified, and personal data is readable only in the console's detail page.
+#include "api_util.h"
 #include "harness.h"
 
 #include <catch2/catch.hpp>
@@ -11,70 +12,7 @@
 
 namespace {
 
-using harness::Hub;
-
-size_t collect(char* p, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(p, size * n);
-  return size * n;
-}
-
-struct Reply {
-  long status = 0;
-  CURLcode code = CURLE_OK;
-  std::string body;
-};
-
-// One real libcurl exchange.
-Reply http(const std::string& method, const std::string& url, const std::string& body,
-           const std::vector<std::string>& headers, const std::string& ca = "", const std::string& cookies = "") {
-  Reply r;
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> c(curl_easy_init(), &curl_easy_cleanup);
-  curl_slist* list = nullptr;
-  for (const std::string& h : headers) list = curl_slist_append(list, h.c_str());
-  curl_easy_setopt(c.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c.get(), CURLOPT_CUSTOMREQUEST, method.c_str());
-  if (method == "POST") {
-    curl_easy_setopt(c.get(), CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(c.get(), CURLOPT_POSTFIELDSIZE, (long)body.size());
-  }
-  curl_easy_setopt(c.get(), CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(c.get(), CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(c.get(), CURLOPT_WRITEDATA, &r.body);
-  curl_easy_setopt(c.get(), CURLOPT_TIMEOUT, 20L);
-  if (!ca.empty()) curl_easy_setopt(c.get(), CURLOPT_CAINFO, ca.c_str());
-  if (!cookies.empty()) {
-    curl_easy_setopt(c.get(), CURLOPT_COOKIEFILE, cookies.c_str());
-    curl_easy_setopt(c.get(), CURLOPT_COOKIEJAR, cookies.c_str());
-  }
-  r.code = curl_easy_perform(c.get());
-  curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &r.status);
-  curl_slist_free_all(list);
-  return r;
-}
-
-std::string sealed_for(const std::string& public_key_b64, const std::string& plain) {
-  unsigned char pk[crypto_box_PUBLICKEYBYTES];
-  size_t len = 0;
-  sodium_base642bin(pk, sizeof pk, public_key_b64.data(), public_key_b64.size(), nullptr, &len, nullptr,
-                    sodium_base64_VARIANT_ORIGINAL);
-  std::vector<unsigned char> out(plain.size() + crypto_box_SEALBYTES);
-  crypto_box_seal(out.data(), (const unsigned char*)plain.data(), plain.size(), pk);
-  std::string b64(sodium_base64_encoded_len(out.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(b64.data(), b64.size(), out.data(), out.size(), sodium_base64_VARIANT_ORIGINAL);
-  b64.resize(strlen(b64.c_str()));
-  return b64;
-}
-
-std::string body_for(const Hub& hub, const std::string& id, const std::string& ref, const std::string& plain,
-                     const std::string& kiosk = "GR-01") {
-  return "{\"id\":\"" + id + "\",\"ref\":\"" + ref + "\",\"kiosk\":\"" + kiosk +
-         "\",\"created_at\":\"2026-11-22T10:00:00Z\",\"lang\":\"ar\",\"topic\":\"health\",\"contact\":\"phone\","
-         "\"sealed\":\"" + sealed_for(hub.public_key, plain) + "\"}";
-}
-
-std::vector<std::string> headers(const Hub& hub, const std::string& id, const char* type = "application/json") {
-  return {"Authorization: Bearer " + hub.token, "Idempotency-Key: " + id, std::string("Content-Type: ") + type};
-}
+using namespace hub_test;
 
 const char* kId = "4b5c6d7e-8f9a-4b1c-9d2e-3f4a5b6c7d8e";
 
@@ -145,6 +83,12 @@ TEST_CASE("the canary is readable only in the console, after login", "[e2e][hub]
   CHECK(queue.status == 200);
   CHECK(queue.body.find("GR1-CDFG") != std::string::npos);
   CHECK(queue.body.find(name) == std::string::npos);   // the list never shows personal data
+  // Before the claim nobody sees name and phone; after it, the mediator who claimed does.
+  Reply unclaimed = http("GET", hub.url("/console/request/") + kId, "", {}, "", cookies);
+  CHECK(unclaimed.status == 200);
+  CHECK(unclaimed.body.find(name) == std::string::npos);
+  CHECK(unclaimed.body.find(phone) == std::string::npos);
+  REQUIRE(console_claim(hub, cookies, kId));
   Reply detail = http("GET", hub.url("/console/request/") + kId, "", {}, "", cookies);
   CHECK(detail.body.find(name) != std::string::npos);
   CHECK(detail.body.find(phone) != std::string::npos);

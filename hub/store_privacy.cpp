@@ -1,0 +1,207 @@
+// [SECTION] Store: privacy by default and the kiosk's reach. A request's personal data opens only
+// for the mediator who claimed it, only after the view is in the audit log, and never after its
+// retention; a kiosk stores only references of its own prefix, each reference once, within its
+// per-minute and per-day limits, and hears only about its own references. The audit log is
+// append-only: triggers refuse any UPDATE or DELETE of its rows.
+#include "store_internal.h"
+
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+
+namespace hub {
+
+bool Store::migrate_privacy() {
+  // Kiosks provisioned before prefixes take the one prefix their stored requests all share (a
+  // kiosk whose history shows two, or none, stays without one until an operator gives it one).
+  if (!exec("UPDATE OR IGNORE kiosks SET ref_prefix = (SELECT substr(ref, 1, instr(ref, '-') - 1) FROM requests"
+            " WHERE kiosk = kiosks.id LIMIT 1) WHERE ref_prefix IS NULL AND (SELECT count(DISTINCT"
+            " substr(ref, 1, instr(ref, '-') - 1)) FROM requests WHERE kiosk = kiosks.id) = 1") ||
+      !exec("CREATE UNIQUE INDEX IF NOT EXISTS kiosks_ref_prefix ON kiosks(ref_prefix);"
+            "CREATE INDEX IF NOT EXISTS requests_kiosk_time ON requests(kiosk, received_at);"
+            "CREATE INDEX IF NOT EXISTS requests_status_time ON requests(status, received_at);"
+            "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit"
+            " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+            "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"
+            " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"))
+    return false;
+  // One request per reference. A database from before this rule may already hold a duplicate:
+  // then the old index stays and store() still refuses a second one inside its transaction.
+  if (exec("CREATE UNIQUE INDEX IF NOT EXISTS requests_ref_unique ON requests(ref)")) exec("DROP INDEX IF EXISTS requests_ref");
+  error_.clear();
+  return true;
+}
+
+// Seconds until the oldest of the kiosk's requests received since `since` leaves the window, or
+// -1 when fewer than `limit` arrived since then (the caller holds the lock).
+static int64_t over_limit(sqlite3* db, const std::string& kiosk, int64_t since, int64_t window, int64_t limit,
+                          int64_t now) {
+  if (limit <= 0) return -1;
+  Stmt q(db, "SELECT count(*), min(received_at) FROM requests WHERE kiosk = ? AND received_at > ?");
+  if (q.bind(1, kiosk).bind(2, since).step() != SQLITE_ROW || q.num(0) < limit) return -1;
+  return std::max<int64_t>(1, q.num(1) + window - now + 1);
+}
+
+StoreResult Store::store(const Request& r, const std::string& body_sha256, int64_t now, const KioskLimits& limits,
+                         int64_t* retry_after_s) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // One transaction: two identical posts racing each other still store one row.
+  if (!exec("BEGIN IMMEDIATE")) return StoreResult::Error;
+  StoreResult result = StoreResult::Error;
+  int64_t wait = 0;
+  {
+    Stmt seen(db_, "SELECT body_sha256 FROM requests WHERE id = ?");
+    Stmt taken(db_, "SELECT 1 FROM requests WHERE ref = ? AND id != ?");
+    int rc = seen.bind(1, r.id).step();
+    // A retry of a stored request is answered whatever the limits: it costs nothing.
+    if (rc == SQLITE_ROW) {
+      result = seen.text(0) == body_sha256 ? StoreResult::Replayed : StoreResult::Conflict;
+    } else if (rc != SQLITE_DONE) {
+      result = StoreResult::Error;
+    } else if (int t = taken.bind(1, r.ref).bind(2, r.id).step(); t != SQLITE_DONE) {
+      result = t == SQLITE_ROW ? StoreResult::RefConflict : StoreResult::Error;
+    } else if ((wait = over_limit(db_, r.kiosk, now - 60, 60, limits.per_minute, now)) > 0) {
+      result = StoreResult::RateLimited;
+    } else if ((wait = over_limit(db_, r.kiosk, now - 86400, 86400, limits.per_day, now)) > 0) {
+      result = StoreResult::QuotaExceeded;
+    } else {
+      // The retention clock starts at creation, but never later than arrival.
+      int64_t created = parse_utc(r.created_at);
+      created = created < 0 || created > now ? now : created;
+      Stmt ins(db_, "INSERT INTO requests(id, ref, kiosk, created_at, received_at, lang, topic, contact, desk_day,"
+                    " sealed, body_sha256, created_unix) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+      ins.bind(1, r.id).bind(2, r.ref).bind(3, r.kiosk).bind(4, r.created_at).bind(5, now).bind(6, r.lang);
+      ins.bind(7, r.topic).bind(8, r.contact).bind(9, r.desk_day).bind_blob(10, r.sealed).bind(11, body_sha256);
+      ins.bind(12, created);
+      int done = ins.step();
+      if (done == SQLITE_DONE) result = StoreResult::Created;
+      else if (sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_UNIQUE) result = StoreResult::RefConflict;
+    }
+  }
+  if (retry_after_s) *retry_after_s = wait;
+  if (result == StoreResult::Error || !exec("COMMIT")) {
+    exec("ROLLBACK");
+    return StoreResult::Error;
+  }
+  return result;
+}
+
+std::optional<std::string> Store::status_of(const std::string& ref, const std::string& kiosk, int64_t expire_before) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stmt q(db_, "SELECT status, expired_at, CASE WHEN created_unix > 0 THEN created_unix ELSE received_at END"
+              " FROM requests WHERE ref = ? AND kiosk = ?");
+  if (q.bind(1, ref).bind(2, kiosk).step() != SQLITE_ROW) return std::nullopt;
+  if (q.num(1) > 0 || q.num(2) < expire_before) return "expired";
+  return q.text(0);
+}
+
+std::optional<std::string> Store::kiosk_ref_prefix(const std::string& kiosk) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stmt q(db_, "SELECT ref_prefix FROM kiosks WHERE id = ? AND ref_prefix IS NOT NULL");
+  if (q.bind(1, kiosk).step() != SQLITE_ROW) return std::nullopt;
+  return q.text(0);
+}
+
+bool Store::set_ref_prefix(const std::string& kiosk, const std::string& ref_prefix) {
+  if (!valid_ref_prefix(ref_prefix)) return false;
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stmt q(db_, "UPDATE kiosks SET ref_prefix = ? WHERE id = ?");
+  return q.bind(1, ref_prefix).bind(2, kiosk).step() == SQLITE_DONE && sqlite3_changes(db_) == 1;
+}
+
+// Zeroes every string inside a parsed JSON value (the parser's copies of the plaintext).
+static void wipe_json(nlohmann::json& j) {
+  if (j.is_string()) {
+    std::string& s = j.get_ref<std::string&>();
+    if (s.capacity() > 0) sodium_memzero(s.data(), s.capacity());
+  } else if (j.is_structured()) {
+    for (auto& item : j) wipe_json(item);
+  }
+}
+
+// Reads {"name":"...","phone":"..."} (both strings) into wiping memory; false when it is not that.
+static bool read_person(const SecretString& plain, Personal* out) {
+  nlohmann::json person = nlohmann::json::parse(plain.str(), nullptr, false);
+  bool ok = person.is_object() && person.contains("name") && person["name"].is_string() && person.contains("phone") &&
+            person["phone"].is_string();
+  if (ok) {
+    out->name = SecretString(person["name"].get_ref<const std::string&>());
+    out->phone = SecretString(person["phone"].get_ref<const std::string&>());
+    // What the kiosk sealed is shown as text: nothing that reorders or hides the page around it.
+    strip_unsafe_text(&out->name.buffer());
+    strip_unsafe_text(&out->phone.buffer());
+  }
+  if (!person.is_discarded()) wipe_json(person);
+  return ok;
+}
+
+OpenResult Store::open_personal(const std::string& id, const KeyPair& keys, const AuditEvent& view,
+                                int64_t expire_before, Personal* out) {
+  out->name.wipe();
+  out->phone.wipe();
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stmt q(db_, "SELECT status, mediator, sealed, expired_at, CASE WHEN created_unix > 0 THEN created_unix"
+              " ELSE received_at END FROM requests WHERE id = ?");
+  if (q.bind(1, id).step() != SQLITE_ROW) return OpenResult::NotFound;
+  const unsigned char* blob = (const unsigned char*)sqlite3_column_blob(q.s, 2);
+  std::vector<unsigned char> sealed(blob, blob + sqlite3_column_bytes(q.s, 2));
+  if (q.num(3) > 0 || q.num(4) < expire_before || sealed.empty()) return OpenResult::Expired;
+  if (q.text(0) != "in_progress" || view.actor.empty() || q.text(1) != view.actor) return OpenResult::NotClaimant;
+  SecretString plain;
+  if (!open_sealed(keys, sealed, &plain) || !read_person(plain, out)) {
+    out->name.wipe();
+    out->phone.wipe();
+    return OpenResult::Unreadable;
+  }
+  Stmt a(db_, "INSERT INTO audit(at, user, role, action, request_id, client) VALUES(?,?,?,?,?,?)");
+  a.bind(1, view.at).bind(2, view.actor).bind(3, view.role).bind(4, std::string("view_personal"));
+  if (a.bind(5, id).bind(6, view.client).step() != SQLITE_DONE) {
+    out->name.wipe();
+    out->phone.wipe();
+    return OpenResult::AuditFailed;
+  }
+  return OpenResult::Ok;
+}
+
+// An audit field as stored: at most 256 bytes, without control or bidi characters (a failed
+// login's user name is whatever was typed; it must not rewrite the log's lines when read).
+static std::string audit_text(const std::string& s) {
+  std::string t = s.substr(0, 256);
+  strip_unsafe_text(&t);
+  return t;
+}
+
+bool Store::audit(const AuditEvent& e) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stmt q(db_, "INSERT INTO audit(at, user, role, action, request_id, client) VALUES(?,?,?,?,?,?)");
+  q.bind(1, e.at).bind(2, audit_text(e.actor)).bind(3, audit_text(e.role)).bind(4, audit_text(e.action));
+  q.bind(5, audit_text(e.object)).bind(6, audit_text(e.client));
+  return q.step() == SQLITE_DONE;
+}
+
+int Store::erase(const std::string& ref, const AuditEvent& by) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!exec("BEGIN IMMEDIATE")) return -1;
+  int result = -1;
+  {
+    Stmt find(db_, "SELECT id FROM requests WHERE ref = ?");
+    int rc = find.bind(1, ref).step();
+    if (rc == SQLITE_DONE) {
+      result = 0;
+    } else if (rc == SQLITE_ROW) {
+      std::string id = find.text(0);
+      // The desk day is a date the visitor chose: it goes with the name and phone.
+      Stmt upd(db_, "UPDATE requests SET sealed = NULL, desk_day = '', expired_at = ? WHERE id = ?");
+      Stmt a(db_, "INSERT INTO audit(at, user, role, action, request_id, client) VALUES(?,?,?,?,?,?)");
+      a.bind(1, by.at).bind(2, by.actor).bind(3, by.role).bind(4, std::string("erase")).bind(5, id).bind(6, by.client);
+      if (upd.bind(1, by.at).bind(2, id).step() == SQLITE_DONE && a.step() == SQLITE_DONE) result = 1;
+    }
+  }
+  if (result < 0 || !exec("COMMIT")) {
+    exec("ROLLBACK");
+    return -1;
+  }
+  if (result > 0) exec("PRAGMA wal_checkpoint(TRUNCATE)");  // secure_delete + checkpoint: gone from the WAL too
+  return result;
+}
+
+}  // namespace hub
