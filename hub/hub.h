@@ -150,6 +150,10 @@ struct ServeConfig {
   std::vector<std::string> release_keys;  // base64 Ed25519 public keys a release must be signed by
   int release_threshold = 1;           // how many distinct ones
   int64_t max_target_mb = 512;         // largest target file an admin may upload
+  int max_connections = 1024;          // open connections; beyond, 503 + Retry-After, then refused
+  int workers = 32;                    // threads running handlers (idle connections hold none)
+  int request_timeout_s = 10;          // a request's head and body must arrive within this
+  std::string trust_proxy;             // X-Forwarded-For is believed only from this address
 };
 int serve(const ServeConfig& config);
 // A kiosk group's name: [a-z0-9][a-z0-9_-]*, at most 32 characters.

@@ -54,7 +54,8 @@ struct Server {
 };
 
 // The real hub, provisioned in a fresh data dir (one kiosk GR-01 in group "default"; mediators
-// anna and bruno with passwords password-anna and password-bruno; admin ada with password
+// anna and bruno with passwords password-anna and password-bruno, hashed with --cheap-hash, which
+// needs SPORTELLO_TEST_CHEAP_HASH=1 in the environment (set here); admin ada with password
 // password-ada and API token admin_token) and serving on a free loopback port; its log is
 // dir/hub.log. Set release_keys (base64) and release_threshold before start() to make it trust them.
 struct Hub {
