@@ -520,6 +520,7 @@ void front_run(Front& f) {
       }
     }
   }
+  f.routes.set_listening(INVALID_SOCKET);  // responses still streaming stop
   {
     std::lock_guard<std::mutex> lock(f.mu);
     f.stopping = true;
@@ -586,6 +587,7 @@ FrontPtr front_open(Server& s, Routes& routes, std::string* error) {
   if (!s.config.tls_cert.empty() && !make_tls(*f, s.config, error)) return nullptr;
   if (!listen_on(*f, s.config.host, s.config.port, error)) return nullptr;
   f->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  routes.set_listening(f->listen_fd);
   g_wake_fd = f->wake_fd;
   g_stop = false;
   // One line per exchange: method, path (escaped), status, client. Never a body: it may hold

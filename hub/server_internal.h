@@ -113,6 +113,9 @@ public:
     *closed = c;
     return ok;
   }
+  // httplib stops streaming a response when it believes its listening socket is closed: tell it
+  // which socket is ours (INVALID_SOCKET when stopping).
+  void set_listening(socket_t fd) { svr_sock_ = fd; }
 };
 class Front;
 struct FrontDeleter {
