@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -342,7 +343,11 @@ TEST_CASE("TLS: 1.2 at least, ECDHE with AEAD only, HSTS on every answer", "[e2e
   REQUIRE(system(make.c_str()) == 0);
   Hub hub;
   hub.scheme = "https";
-  REQUIRE(hub.start("defence-tls-hub", {"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"}));
+  // The key as a systemd credential: a bare name, read from $CREDENTIALS_DIRECTORY.
+  setenv("CREDENTIALS_DIRECTORY", dir.c_str(), 1);
+  bool started = hub.start("defence-tls-hub", {"--tls-cert", dir + "/cert.pem", "--tls-key", "key.pem"});
+  unsetenv("CREDENTIALS_DIRECTORY");
+  REQUIRE(started);
   auto handshake = [&](const std::string& options) {
     std::string cmd = "echo | timeout 10 openssl s_client -connect 127.0.0.1:" + hub.server.port + " " + options +
                       " > " + dir + "/s_client.txt 2>&1";
@@ -370,4 +375,25 @@ TEST_CASE("--cheap-hash needs SPORTELLO_TEST_CHEAP_HASH=1; the hub leaves no cor
   CHECK(refused.find("mediator carla added") == std::string::npos);
   std::string limits = harness::read_file("/proc/" + std::to_string(hub.server.pid) + "/limits");
   CHECK(limits.find("Max core file size        0                    0") != std::string::npos);
+}
+
+TEST_CASE("the systemd unit passes systemd-analyze verify", "[e2e][hub][defence]") {
+  if (system("command -v systemd-analyze >/dev/null 2>&1") != 0) {
+    WARN("systemd-analyze not installed: unit not verified");
+    return;
+  }
+  std::string dir = harness::temp_dir("defence-unit");
+  std::string unit = harness::read_file(SPORTELLO_SOURCE_DIR "/systemd/sportello-hub.service");
+  REQUIRE(unit.find("LimitCORE=0") != std::string::npos);
+  REQUIRE(unit.find("UMask=0077") != std::string::npos);
+  REQUIRE(unit.find("MemoryMax=") != std::string::npos);
+  REQUIRE(unit.find("LoadCredential=tls-key:") != std::string::npos);
+  size_t at = unit.find("/usr/bin/sportello-hub");
+  REQUIRE(at != std::string::npos);
+  unit.replace(at, strlen("/usr/bin/sportello-hub"), SPORTELLO_HUB_BIN);  // verify checks the binary exists
+  harness::write_file(dir + "/sportello-hub.service", unit);
+  std::string out = harness::capture({"/bin/sh", "-c", "systemd-analyze verify " + dir + "/sportello-hub.service 2>&1; echo rc=$?"});
+  INFO(out);
+  CHECK(out.find("rc=0") != std::string::npos);
+  CHECK(out.find("sportello-hub.service:") == std::string::npos);  // no warning about our unit
 }
