@@ -364,7 +364,7 @@ TEST_CASE("TLS: 1.2 at least, ECDHE with AEAD only, HSTS on every answer", "[e2e
   CHECK(headers.find("Strict-Transport-Security: max-age=31536000") != std::string::npos);
 }
 
-TEST_CASE("--cheap-hash needs SPORTELLO_TEST_CHEAP_HASH=1; the hub leaves no core dump", "[e2e][hub][defence]") {
+TEST_CASE("the cheap test hash needs SPORTELLO_TEST_CHEAP_HASH=1, and the hub leaves no core dump", "[e2e][hub][defence]") {
   Hub hub;
   REQUIRE(hub.start("defence-process"));
   std::string refused = harness::capture({"/bin/sh", "-c", "echo 'password-carla' | env -u SPORTELLO_TEST_CHEAP_HASH " +
