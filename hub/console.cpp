@@ -90,16 +90,19 @@ static void login(Server& s, const httplib::Request& req, httplib::Response& res
   std::string user = req.get_param_value("user"), password = req.get_param_value("password");
   int64_t now = unix_now();
   if (!s.store->login_allowed(user, now)) {
+    log_event("login_locked", req.remote_addr, "user=" + user);
     res.status = 429;
     return login_form(res, "Troppi tentativi falliti. Riprova tra 15 minuti.");
   }
   auto hash = s.store->mediator_hash(user);
   if (!hash || !password_verify(*hash, password)) {
     s.store->login_failed(user, now);
+    log_event("login_failed", req.remote_addr, "user=" + user);
     res.status = 401;
     return login_form(res, "Utente o password non validi.");
   }
   s.store->login_succeeded(user);
+  log_event("login", req.remote_addr, "user=" + user);
   std::string token = random_token(), csrf = random_token(16);
   s.store->add_session(sha256_hex(token), user, csrf, now + 8 * 3600);
   res.set_header("Set-Cookie", "sportello_session=" + token + "; Path=/console; HttpOnly; SameSite=Strict" +

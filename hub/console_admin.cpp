@@ -50,16 +50,19 @@ static void login(Server& s, const httplib::Request& req, httplib::Response& res
   std::string user = req.get_param_value("user"), password = req.get_param_value("password");
   int64_t now = unix_now();
   if (user.size() > 64 || !s.store->login_allowed(user, now, "admin")) {
+    log_event("admin_login_locked", req.remote_addr, "user=" + user);
     res.status = 429;
     return login_form(res, "Troppi tentativi falliti. Riprova tra 15 minuti.");
   }
   auto hash = s.store->admin_hash(user);
   if (!hash || !password_verify(*hash, password)) {
     s.store->login_failed(user, now, "admin");
+    log_event("admin_login_failed", req.remote_addr, "user=" + user);
     res.status = 401;
     return login_form(res, "Utente o password non validi.");
   }
   s.store->login_succeeded(user, "admin");
+  log_event("admin_login", req.remote_addr, "user=" + user);
   std::string token = random_token(), csrf = random_token(16);
   s.store->add_session(sha256_hex(token), user, csrf, now + 8 * 3600, "admin");
   s.store->audit(user, "", "admin_login", now);

@@ -268,6 +268,10 @@ struct ServeConfig {
   int release_threshold = 1;           // how many distinct ones
   int64_t max_target_mb = 512;         // largest target file an admin may upload
   KioskLimits kiosk_limits{60, 2000};  // new requests per kiosk per minute and per day
+  int max_connections = 1024;          // open connections; beyond, 503 + Retry-After, then refused
+  int workers = 32;                    // threads running handlers (idle connections hold none)
+  int request_timeout_s = 10;          // a request's head and body must arrive within this
+  std::string trust_proxy;             // X-Forwarded-For is believed only from this address
 };
 int serve(const ServeConfig& config);
 // A kiosk group's name: [a-z0-9][a-z0-9_-]*, at most 32 characters.

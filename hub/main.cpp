@@ -6,12 +6,17 @@
 //   add-admin --data DIR --user NAME [--cheap-hash]      same; prints the admin's new API token once
 //   public-key --data DIR                prints the public key (standard base64)
 //   serve --data DIR --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]
-//         [--release-key B64 ...] [--release-threshold N] [--max-target-mb N]
+//         [--release-key B64 ...] [--release-threshold N] [--max-target-mb N] [--max-connections N]
+//         [--workers N] [--request-timeout S] [--trust-proxy ADDR]
 //         [--kiosk-requests-per-minute N] [--kiosk-requests-per-day N]
+// --cheap-hash (fast Argon2id parameters) is for the tests only: refused unless the environment has
+// SPORTELLO_TEST_CHEAP_HASH=1, which the test harness sets.
 // Exit codes: 0 ok, 1 failure, 2 usage.
 #include "server_internal.h"
 
 #include <sodium.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <csignal>
@@ -42,8 +47,10 @@ int usage() {
         "  add-mediator --user NAME [--cheap-hash] reads the password from stdin (--cheap-hash: tests only)\n"
         "  add-admin --user NAME [--cheap-hash]    same; prints the admin API token once (again: both reset)\n"
         "  serve --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]\n"
-        "        [--release-key B64 ...] [--release-threshold N] [--max-target-mb N]\n"
-        "        [--kiosk-requests-per-minute N] [--kiosk-requests-per-day N]  (0: no limit)\n",
+        "        [--release-key B64 ...] [--release-threshold N] [--max-target-mb N] [--max-connections N]\n"
+        "        [--workers N] [--request-timeout S] [--trust-proxy ADDR]\n"
+        "        [--kiosk-requests-per-minute N] [--kiosk-requests-per-day N]  (0: no limit)\n"
+        "  --tls-key NAME without a '/' is read from $CREDENTIALS_DIRECTORY (systemd LoadCredential=)\n",
         stderr);
   return 2;
 }
@@ -73,7 +80,15 @@ std::string read_password_hash(const Args& args) {
     fprintf(stderr, "sportello-hub: password too short (8 characters at least)\n");
     return {};
   }
-  std::string hash = hub::password_hash(password, args.count("cheap-hash") > 0);
+  bool cheap = args.count("cheap-hash") > 0;
+  const char* test = getenv("SPORTELLO_TEST_CHEAP_HASH");
+  if (cheap && !(test && std::string(test) == "1")) {
+    sodium_memzero(password.data(), password.size());
+    fprintf(stderr, "sportello-hub: --cheap-hash is for the test suite only (it needs SPORTELLO_TEST_CHEAP_HASH=1); "
+                    "real passwords get the full Argon2id cost\n");
+    return {};
+  }
+  std::string hash = hub::password_hash(password, cheap);
   sodium_memzero(password.data(), password.size());
   return hash;
 }
@@ -111,9 +126,31 @@ int cmd_init(const std::string& dir) {
   return 0;
 }
 
+// The process holds the key that opens every visitor's name and phone: it never leaves a core
+// dump, and other processes of the same user cannot attach to it.
+void no_core_dumps() {
+  rlimit none{0, 0};
+  setrlimit(RLIMIT_CORE, &none);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+// A TLS key given as a bare name is a systemd credential (LoadCredential=NAME:/etc/...): the
+// service reads it from $CREDENTIALS_DIRECTORY, so the file in /etc can stay readable by root only.
+std::string credential_path(const std::string& name) {
+  const char* dir = getenv("CREDENTIALS_DIRECTORY");
+  if (name.empty() || name.find('/') != std::string::npos || !dir) return name;
+  return std::string(dir) + "/" + name;
+}
+
+int positive(const std::string& text, int fallback) {
+  int v = std::atoi(text.c_str());
+  return v > 0 ? v : fallback;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  no_core_dumps();
   if (sodium_init() < 0 || argc < 2) return usage();
   std::string cmd = argv[1];
   Args args;
@@ -173,7 +210,11 @@ int main(int argc, char** argv) {
     config.host = listen.substr(0, colon);
     config.port = std::atoi(listen.c_str() + colon + 1);
     config.tls_cert = args["tls-cert"];
-    config.tls_key = args["tls-key"];
+    config.tls_key = credential_path(args["tls-key"]);
+    if (args.count("max-connections")) config.max_connections = positive(args["max-connections"], config.max_connections);
+    if (args.count("workers")) config.workers = std::min(256, positive(args["workers"], config.workers));
+    if (args.count("request-timeout")) config.request_timeout_s = positive(args["request-timeout"], config.request_timeout_s);
+    if (args.count("trust-proxy")) config.trust_proxy = args["trust-proxy"];
     if (args.count("max-inflight")) config.max_inflight = std::max(1, std::atoi(args["max-inflight"].c_str()));
     if (args.count("retention-days")) config.retention_days = std::max(1, std::atoi(args["retention-days"].c_str()));
     if (args.count("release-key")) config.release_keys = args.all["release-key"];

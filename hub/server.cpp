@@ -1,7 +1,6 @@
 // [SECTION] Server: keys, TLS or loopback HTTP, the API and console routes, retention, signals.
 #include "server_internal.h"
 
-#include <netinet/tcp.h>
 #include <sodium.h>
 
 #include <csignal>
@@ -24,13 +23,9 @@ bool load_keys(const std::string& data_dir, KeyPair* keys, std::string* error) {
   return true;
 }
 
-static httplib::Server* g_server = nullptr;
-static void on_signal(int) {
-  if (g_server) g_server->stop();
-}
+static void on_signal(int) { front_stop(); }
 
-// The largest body a route may send; checked on Content-Length before anything is read.
-static size_t body_cap(const Server& s, const std::string& path) {
+size_t body_cap(const Server& s, const std::string& path) {
   if (path.rfind("/api/v1/admin/targets/", 0) == 0) return s.max_target_bytes;
   if (path == "/console/admin/upload") return s.max_target_bytes + kAdminJsonMax;
   if (path.rfind("/api/v1/admin/", 0) == 0) return kAdminJsonMax;
@@ -38,8 +33,8 @@ static size_t body_cap(const Server& s, const std::string& path) {
 }
 
 // Before routing (so before httplib reads a body): a body must announce its length, within the
-// route's cap, and admin routes must carry an admin token. A refused request's body is never
-// read, so the connection is closed after the answer.
+// route's cap (the front checked both already; this stays as a second line), and admin routes must
+// carry an admin token. A refused request's body is never read, so the front closes the connection.
 static httplib::Server::HandlerResponse pre_route(Server& s, const httplib::Request& req, httplib::Response& res) {
   bool body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || req.method == "DELETE";
   if (body) {
@@ -51,6 +46,7 @@ static httplib::Server::HandlerResponse pre_route(Server& s, const httplib::Requ
       error_reply(res, 413, "too_large");
     }
   }
+  if (s.tls) res.set_header("Strict-Transport-Security", kHsts);
   if (res.status < 0 && req.path.rfind("/api/v1/admin/", 0) == 0) authenticate_admin(s, req, res);
   if (res.status < 0) return httplib::Server::HandlerResponse::Unhandled;
   res.set_header("Connection", "close");
@@ -94,50 +90,30 @@ int serve(const ServeConfig& config) {
     fprintf(stderr, "sportello-hub: %s\n", s.store->error().c_str());
     return 1;
   }
-  std::unique_ptr<httplib::Server> http;
-  if (!config.tls_cert.empty()) {
-    http = std::make_unique<httplib::SSLServer>(config.tls_cert.c_str(), config.tls_key.c_str());
-    s.tls = true;
-    if (!http->is_valid()) {
-      fprintf(stderr, "sportello-hub: cannot use the TLS certificate %s / key %s\n", config.tls_cert.c_str(),
-              config.tls_key.c_str());
-      return 1;
-    }
-  } else if (!is_loopback(config.host)) {
+  if (config.tls_cert.empty() && !is_loopback(config.host)) {
     fprintf(stderr, "sportello-hub: plain HTTP only on loopback; give --tls-cert and --tls-key for %s\n",
             config.host.c_str());
     return 2;
-  } else {
-    http = std::make_unique<httplib::Server>();
   }
-  // Small JSON answers are written in two pieces (headers, body): without TCP_NODELAY, Nagle and
-  // the client's delayed ACK add ~40 ms to every exchange. Accepted sockets inherit the option.
-  http->set_socket_options([](socket_t sock) {
-    httplib::default_socket_options(sock);
-    int yes = 1;
-    setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
-  });
-  // Each route's own cap is checked in pre_route; this is httplib's outer bound.
-  http->set_payload_max_length(s.max_target_bytes + kAdminJsonMax);
-  http->set_pre_routing_handler([&s](const httplib::Request& req, httplib::Response& res) { return pre_route(s, req, res); });
-  http->new_task_queue = [] { return new httplib::ThreadPool(64); };  // 50 kiosks on keep-alive
-  http->set_logger([](const httplib::Request& req, const httplib::Response& res) {
-    // One line per exchange: method, path, status. Never a body: it may hold sealed personal data.
-    fprintf(stderr, "sportello-hub: %s %s %d\n", req.method.c_str(), req.path.c_str(), res.status);
-  });
-  install_api(*http, s);
-  install_content(*http, s);
-  install_admin_api(*http, s);
-  install_console(*http, s);
-  install_admin_console(*http, s);
-  int port = config.port == 0 ? http->bind_to_any_port(config.host) : (http->bind_to_port(config.host, config.port) ? config.port : -1);
-  if (port <= 0) {
-    fprintf(stderr, "sportello-hub: cannot listen on %s:%d\n", config.host.c_str(), config.port);
+  s.tls = !config.tls_cert.empty();
+  Routes http;
+  // Each route's own cap is checked by the front and in pre_route; this is httplib's outer bound.
+  http.set_payload_max_length(s.max_target_bytes + kAdminJsonMax);
+  http.set_pre_routing_handler([&s](const httplib::Request& req, httplib::Response& res) { return pre_route(s, req, res); });
+  install_api(http, s);
+  install_content(http, s);
+  install_admin_api(http, s);
+  install_console(http, s);
+  install_admin_console(http, s);
+  FrontPtr front = front_open(s, http, &error);
+  if (!front) {
+    fprintf(stderr, "sportello-hub: %s\n", error.c_str());
     return 1;
   }
-  g_server = http.get();
+  int port = front_port(*front);
   signal(SIGTERM, on_signal);
   signal(SIGINT, on_signal);
+  signal(SIGPIPE, SIG_IGN);
   std::atomic<bool> stopping{false};
   std::thread retention([&s, &config, &stopping] {
     // Hourly, closed requests older than the retention period lose their sealed data.
@@ -148,11 +124,10 @@ int serve(const ServeConfig& config) {
   });
   printf("listening on %s:%d\n", config.host.c_str(), port);
   fflush(stdout);
-  bool ok = http->listen_after_bind();
-  g_server = nullptr;
+  front_run(*front);
   stopping = true;
   retention.join();
-  return ok ? 0 : 1;
+  return 0;
 }
 
 }  // namespace hub

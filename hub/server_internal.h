@@ -99,4 +99,38 @@ std::string age_text(int64_t seconds);
 nlohmann::json fleet_json(Server& s, int64_t now);
 bool load_keys(const std::string& data_dir, KeyPair* keys, std::string* error);
 
+// [SECTION] HTTP layer (front.cpp)
+// The largest body a route may send; checked on Content-Length before anything is read (server.cpp).
+size_t body_cap(const Server& s, const std::string& path);
+constexpr const char* kHsts = "max-age=31536000";
+// One line on stderr: "sportello-hub: EVENT client=ADDR DETAIL", every control character and
+// non-ASCII byte escaped (\xHH) so that no input can forge or split a line. For logins, failures,
+// lockouts and refusals; never a body, a token, a password, or a visitor's name or phone.
+void log_event(const std::string& event, const std::string& client, const std::string& detail = "");
+std::string log_escape(const std::string& text);
+// httplib's routing without its accept loop: the front reads and bounds each request, then hands
+// it here through its own stream, one request at a time.
+class Routes : public httplib::Server {
+public:
+  bool serve_one(httplib::Stream& strm, bool close, bool* closed) {
+    bool c = false;
+    bool ok = process_request(strm, close, c, nullptr);
+    *closed = c;
+    return ok;
+  }
+  // httplib stops streaming a response when it believes its listening socket is closed: tell it
+  // which socket is ours (INVALID_SOCKET when stopping).
+  void set_listening(socket_t fd) { svr_sock_ = fd; }
+};
+class Front;
+struct FrontDeleter {
+  void operator()(Front* f) const;
+};
+using FrontPtr = std::unique_ptr<Front, FrontDeleter>;
+// Binds the configured address (port 0: any free port), with TLS when a certificate is set.
+FrontPtr front_open(Server& s, Routes& routes, std::string* error);
+int front_port(const Front& f);
+void front_run(Front& f);   // serves until front_stop(); then waits for the running handlers
+void front_stop();          // async-signal-safe
+
 }  // namespace hub

@@ -164,12 +164,12 @@ bool Hub::start(const std::string& name, const std::vector<std::string>& serve_a
   public_key = last_line(capture({SPORTELLO_HUB_BIN, "init", "--data", data}));
   token = last_line(capture({SPORTELLO_HUB_BIN, "add-kiosk", "--data", data, "--id", "GR-01", "--ref-prefix", ref_prefix}));
   for (const std::string user : {"anna", "bruno"}) {
-    std::string added = capture({"/bin/sh", "-c", "echo 'password-" + user + "' | " + quote(SPORTELLO_HUB_BIN) +
+    std::string added = capture({"/bin/sh", "-c", "echo 'password-" + user + "' | SPORTELLO_TEST_CHEAP_HASH=1 " + quote(SPORTELLO_HUB_BIN) +
                                                       " add-mediator --data " + quote(data) + " --user " + user +
                                                       " --cheap-hash"});
     if (added.find("mediator " + user + " added") == std::string::npos) return false;
   }
-  admin_token = last_line(capture({"/bin/sh", "-c", "echo 'password-ada' | " + quote(SPORTELLO_HUB_BIN) +
+  admin_token = last_line(capture({"/bin/sh", "-c", "echo 'password-ada' | SPORTELLO_TEST_CHEAP_HASH=1 " + quote(SPORTELLO_HUB_BIN) +
                                                          " add-admin --data " + quote(data) + " --user ada --cheap-hash"}));
   std::vector<std::string> args = {SPORTELLO_HUB_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0"};
   for (const std::string& key : release_keys) args.insert(args.end(), {"--release-key", key});

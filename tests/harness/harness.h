@@ -61,8 +61,9 @@ struct Server {
 };
 
 // The real hub, provisioned in a fresh data dir (one kiosk GR-01 in group "default" with the
-// reference prefix GR1; mediators
-// anna and bruno with passwords password-anna and password-bruno; admin ada with password
+// reference prefix GR1; mediators anna and bruno with passwords password-anna and password-bruno,
+// hashed with --cheap-hash, which needs SPORTELLO_TEST_CHEAP_HASH=1 in the environment (set here);
+// admin ada with password
 // password-ada and API token admin_token) and serving on a free loopback port; its log is
 // dir/hub.log. Set release_keys (base64) and release_threshold before start() to make it trust them.
 // Its kiosks have no per-kiosk request limits (benches upload thousands) unless a test sets

@@ -1,0 +1,624 @@
+// [SECTION] Front: our own accept loop in front of httplib's routing (see README, "Why this HTTP
+// server"). One thread polls every connection: TLS handshakes, request heads and small bodies are
+// read there, bounded in size and time, so a slow or hostile client costs a buffer, never a
+// thread. Only a complete request (or the head of an authenticated-route upload) goes to a worker,
+// which runs httplib's routing on it; an idle keep-alive connection goes back to the poll loop.
+//
+// Index
+//   [SECTION] Connections: plain or TLS, non-blocking reads and writes
+//   [SECTION] The stream httplib reads and writes through (workers)
+//   [SECTION] Request heads: limits, refusals before any body byte is read
+//   [SECTION] The poll loop and the workers
+#include "server_internal.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace hub {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kHeadMax = 16 * 1024;     // request line and headers together: beyond, 431
+constexpr size_t kRequestLineMax = 8 * 1024;  // beyond, 414
+constexpr int kHeadersMax = 64;            // header lines: beyond, 431
+constexpr int kLargeSlots = 4;             // uploads read by workers at once: beyond, 503
+constexpr int kRequestsPerConnection = 1000;
+constexpr int kIdleSeconds = 30;           // an idle keep-alive connection is closed after this
+constexpr int kWriteSeconds = 10;          // a response write that makes no progress for this long fails
+constexpr uint64_t kUploadRate = 64 * 1024;  // bytes/s an upload must sustain, on average
+constexpr size_t kDrainMax = 1 << 20;      // after a refusal, at most this much is read and dropped
+
+// [SECTION] Connections ---------------------------------------------------------------------------
+struct Conn {
+  enum State { Handshake, Head, Body, Busy, Drain };
+  int fd = -1;
+  SSL* ssl = nullptr;
+  std::string peer, client;   // TCP peer; client as logged (X-Forwarded-For from the trusted proxy)
+  std::string buf;            // bytes read and not yet consumed
+  State state = Head;
+  bool want_write = false;    // TLS needs the socket writable to go on
+  bool reject = false;        // over the connection limit: answer 503 once the head is in
+  Clock::time_point deadline;
+  size_t head_len = 0, drained = 0;
+  uint64_t body_len = 0;
+  bool large = false, started = false;
+  int requests = 0;
+  ~Conn() {
+    if (ssl) SSL_free(ssl);
+    if (fd >= 0) ::close(fd);
+  }
+};
+using ConnPtr = std::unique_ptr<Conn>;
+
+// Reads what is there: >0 bytes, 0 at the end of the stream, -1 would block, -2 failed.
+static ssize_t conn_read(Conn& c, char* p, size_t n) {
+  c.want_write = false;
+  if (!c.ssl) {
+    ssize_t r = ::recv(c.fd, p, n, MSG_DONTWAIT);
+    if (r >= 0) return r;
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
+  }
+  ERR_clear_error();
+  int r = SSL_read(c.ssl, p, (int)std::min(n, (size_t)1 << 30));
+  if (r > 0) return r;
+  int e = SSL_get_error(c.ssl, r);
+  if (e == SSL_ERROR_WANT_READ) return -1;
+  if (e == SSL_ERROR_WANT_WRITE) return c.want_write = true, -1;
+  return e == SSL_ERROR_ZERO_RETURN ? 0 : -2;
+}
+
+// Writes some bytes: how many, -1 would block, -2 failed.
+static ssize_t conn_write(Conn& c, const char* p, size_t n) {
+  c.want_write = true;
+  if (!c.ssl) {
+    ssize_t r = ::send(c.fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (r >= 0) return r;
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
+  }
+  ERR_clear_error();
+  int r = SSL_write(c.ssl, p, (int)std::min(n, (size_t)1 << 30));
+  if (r > 0) return r;
+  int e = SSL_get_error(c.ssl, r);
+  if (e == SSL_ERROR_WANT_READ) return c.want_write = false, -1;
+  return e == SSL_ERROR_WANT_WRITE ? -1 : -2;
+}
+
+// Waits until the connection can go on (reading, or whatever TLS wants), at most until `until`.
+static bool conn_wait(const Conn& c, Clock::time_point until) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+  if (left <= 0) return false;
+  pollfd p{c.fd, (short)(c.want_write ? POLLOUT : POLLIN), 0};
+  int r = ::poll(&p, 1, (int)std::min<int64_t>(left, 1000));
+  return r >= 0 && (r == 0 ? Clock::now() < until : true);
+}
+
+// [SECTION] Stream ------------------------------------------------------------------------------
+// What httplib reads and writes through: first the bytes the loop already read, then the socket,
+// never past the request's deadline.
+class ConnStream : public httplib::Stream {
+public:
+  ConnStream(Conn& c, Clock::time_point deadline) : c_(c), deadline_(deadline) {}
+  bool is_readable() const override { return pos_ < c_.buf.size() || (c_.ssl && SSL_pending(c_.ssl) > 0) || wait_in(); }
+  bool is_writable() const override { return true; }  // write() waits itself, bounded
+  ssize_t read(char* p, size_t n) override {
+    if (pos_ < c_.buf.size()) {
+      size_t k = std::min(n, c_.buf.size() - pos_);
+      memcpy(p, c_.buf.data() + pos_, k);
+      pos_ += k;
+      consumed_ += k;
+      return (ssize_t)k;
+    }
+    for (;;) {
+      ssize_t r = conn_read(c_, p, n);
+      if (r > 0) consumed_ += (uint64_t)r;
+      if (r >= 0) return r;
+      if (r == -2 || !conn_wait(c_, deadline_)) return -1;
+    }
+  }
+  ssize_t write(const char* p, size_t n) override {
+    size_t done = 0;
+    auto until = Clock::now() + std::chrono::seconds(kWriteSeconds);
+    while (done < n) {
+      ssize_t r = conn_write(c_, p + done, n - done);
+      if (r > 0) {
+        done += (size_t)r;
+        until = Clock::now() + std::chrono::seconds(kWriteSeconds);
+      } else if (r == -2 || !conn_wait(c_, until)) {
+        return -1;
+      }
+    }
+    return (ssize_t)n;
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { ip = c_.client, port = 0; }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { ip.clear(), port = 0; }
+  socket_t socket() const override { return c_.fd; }
+  uint64_t consumed() const { return consumed_; }
+  // Drops what httplib consumed from the loop's buffer; the rest is the next request.
+  void keep_rest() { c_.buf.erase(0, std::min(pos_, c_.buf.size())); }
+
+private:
+  bool wait_in() const { return conn_wait(c_, std::min(deadline_, Clock::now() + std::chrono::seconds(5))); }
+  Conn& c_;
+  Clock::time_point deadline_;
+  size_t pos_ = 0;
+  uint64_t consumed_ = 0;
+};
+
+// [SECTION] Heads ---------------------------------------------------------------------------------
+struct Head {
+  std::string method, path;
+  bool has_length = false, chunked = false, encoded = false, expect = false;
+  uint64_t length = 0;
+  std::string forwarded;                 // rightmost X-Forwarded-For entry
+  size_t expect_at = std::string::npos;  // where the Expect header's name starts in the buffer
+};
+
+static std::string lower(std::string s) {
+  for (char& ch : s) ch = (char)tolower((unsigned char)ch);
+  return s;
+}
+
+static std::string trim(const std::string& s) {
+  size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t");
+  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
+}
+
+// Parses the head in buf[0, len): "" or the status and error code of the refusal.
+static std::pair<int, const char*> parse_head(const std::string& buf, size_t len, Head* h) {
+  size_t eol = buf.find("\r\n");
+  if (eol > kRequestLineMax) return {414, "uri_too_long"};
+  std::string line = buf.substr(0, eol);
+  size_t sp1 = line.find(' '), sp2 = line.rfind(' ');
+  if (sp1 == std::string::npos || sp2 == sp1) return {400, "bad_request"};
+  h->method = line.substr(0, sp1);
+  std::string target = line.substr(sp1 + 1, sp2 - sp1 - 1), version = line.substr(sp2 + 1);
+  if (version != "HTTP/1.1" && version != "HTTP/1.0") return {505, "http_version"};
+  static const char* const kMethods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+  if (std::none_of(std::begin(kMethods), std::end(kMethods), [&](const char* m) { return h->method == m; }))
+    return {405, "method_not_allowed"};
+  h->path = target.substr(0, target.find('?'));
+  int count = 0;
+  for (size_t at = eol + 2; at < len - 2;) {
+    size_t end = buf.find("\r\n", at);
+    std::string header = buf.substr(at, end - at);
+    if (++count > kHeadersMax) return {431, "too_many_headers"};
+    size_t colon = header.find(':');
+    if (colon == std::string::npos || colon == 0 || header[0] == ' ' || header[0] == '\t') return {400, "bad_header"};
+    std::string name = lower(header.substr(0, colon)), value = trim(header.substr(colon + 1));
+    if (name == "content-length") {
+      if (h->has_length || value.empty() || value.size() > 19 || value.find_first_not_of("0123456789") != std::string::npos)
+        return {400, "bad_content_length"};
+      h->has_length = true;
+      h->length = std::strtoull(value.c_str(), nullptr, 10);
+    } else if (name == "transfer-encoding") {
+      h->chunked = true;
+    } else if (name == "content-encoding") {
+      if (lower(value) != "identity") h->encoded = true;
+    } else if (name == "expect") {
+      h->expect = lower(value) == "100-continue";
+      h->expect_at = at;
+    } else if (name == "x-forwarded-for") {
+      size_t comma = value.rfind(',');
+      h->forwarded = trim(comma == std::string::npos ? value : value.substr(comma + 1));
+    }
+    at = end + 2;
+  }
+  bool body_method = h->method == "POST" || h->method == "PUT" || h->method == "PATCH" || h->method == "DELETE";
+  // A body must announce its length, and only the methods httplib reads a body for may have one:
+  // any other body would be parsed as the next request.
+  if (h->chunked) return {411, "length_required"};
+  if (h->encoded) return {415, "content_encoding_refused"};
+  if (body_method && !h->has_length) return {411, "length_required"};
+  if (!body_method && h->length > 0) return {400, "unexpected_body"};
+  return {0, ""};
+}
+
+static bool valid_ip(const std::string& s) {
+  unsigned char out[sizeof(in6_addr)];
+  return inet_pton(AF_INET, s.c_str(), out) == 1 || inet_pton(AF_INET6, s.c_str(), out) == 1;
+}
+
+// [SECTION] Loop ----------------------------------------------------------------------------------
+class Front {
+public:
+  Front(Server& s, Routes& routes) : s(s), routes(routes) {}
+  ~Front() {
+    if (listen_fd >= 0) ::close(listen_fd);
+    if (wake_fd >= 0) ::close(wake_fd);
+  }
+  Server& s;
+  Routes& routes;
+  int listen_fd = -1, wake_fd = -1, port = 0;
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> tls{nullptr, SSL_CTX_free};
+  std::vector<ConnPtr> conns;               // owned by the loop thread
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<ConnPtr> jobs, returned;       // loop -> workers -> loop, under mu
+  std::atomic<int> open{0}, inflight{0}, large{0};
+  bool stopping = false;                    // under mu
+  std::chrono::seconds request_time{10};
+};
+
+static std::atomic<int> g_wake_fd{-1};
+static std::atomic<bool> g_stop{false};
+static thread_local bool t_close_after = false;  // the response said Connection: close
+
+void front_stop() {
+  g_stop = true;
+  uint64_t one = 1;
+  int fd = g_wake_fd;
+  if (fd >= 0) (void)!::write(fd, &one, sizeof one);
+}
+
+static const char* reason(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 411: return "Length Required";
+    case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 431: return "Request Header Fields Too Large";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+  }
+  return "Error";
+}
+
+// Stops reading requests: shuts the write side and reads (and drops) what the client still sends
+// for a short while, so it sees our answer instead of a reset, and no leftover byte is parsed.
+static void start_drain(Conn& c) {
+  if (c.ssl) {
+    ERR_clear_error();
+    SSL_shutdown(c.ssl);
+  }
+  ::shutdown(c.fd, SHUT_WR);
+  c.state = Conn::Drain;
+  c.drained = 0;
+  c.deadline = Clock::now() + std::chrono::seconds(2);
+}
+
+// Answers a request the front refuses (before its body is read) and closes the connection.
+static void refuse(Front& f, Conn& c, int status, const char* code) {
+  std::string body = std::string("{\"error\":\"") + code + "\"}";
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " " + reason(status) +
+                    "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+                    "\r\nConnection: close\r\n";
+  if (status == 503) out += "Retry-After: 5\r\n";
+  if (f.tls) out += std::string("Strict-Transport-Security: ") + kHsts + "\r\n";
+  out += "\r\n" + body;
+  conn_write(c, out.data(), out.size());  // small: fits the socket buffer, or the client is gone
+  log_event("refused " + std::to_string(status) + " " + code, c.client);
+  start_drain(c);
+}
+
+// Gives a request to the workers: its head (and small body) are in c.buf.
+static void hand(Front& f, ConnPtr c, bool large, Clock::time_point deadline) {
+  c->state = Conn::Busy;
+  c->large = large;
+  c->deadline = deadline;
+  f.inflight++;
+  if (large) f.large++;
+  std::lock_guard<std::mutex> lock(f.mu);
+  f.jobs.push_back(std::move(c));
+  f.cv.notify_one();
+}
+
+// Looks at what a connection has read: refuses, waits for more, or hands the request over.
+// Returns the connection when the loop keeps it.
+static ConnPtr examine(Front& f, ConnPtr c) {
+  Clock::time_point now = Clock::now();
+  if (c->state == Conn::Head) {
+    size_t end = c->buf.find("\r\n\r\n");
+    if (end == std::string::npos || end + 4 > kHeadMax) {
+      if (c->buf.size() > kHeadMax) refuse(f, *c, 431, "head_too_large");
+      return c;
+    }
+    c->head_len = end + 4;
+    Head h;
+    auto [status, code] = parse_head(c->buf, c->head_len, &h);
+    if (status) return refuse(f, *c, status, code), std::move(c);
+    c->client = c->peer;
+    if (!f.s.config.trust_proxy.empty() && c->peer == f.s.config.trust_proxy && valid_ip(h.forwarded))
+      c->client = h.forwarded;
+    c->body_len = h.length;
+    size_t cap = body_cap(f.s, h.path);
+    if (h.length > cap) return refuse(f, *c, 413, "too_large"), std::move(c);
+    // Load shedding happens here, before a body byte is read.
+    if (f.inflight >= f.s.config.max_inflight) return refuse(f, *c, 503, "busy"), std::move(c);
+    if (cap > kAdminJsonMax && h.length > 0) {  // an upload: read by the worker, after its route authenticated it
+      if (f.large >= kLargeSlots) return refuse(f, *c, 503, "busy"), std::move(c);
+      hand(f, std::move(c), true, now + f.request_time + std::chrono::seconds(h.length / kUploadRate));
+      return nullptr;
+    }
+    if (h.expect) {  // we read the body here: answer the Expect ourselves, and hide it from httplib
+      c->buf[h.expect_at] = 'X';
+      const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+      conn_write(*c, cont, sizeof cont - 1);
+    }
+    c->state = Conn::Body;
+  }
+  if (c->state == Conn::Body && c->buf.size() >= c->head_len + c->body_len) {
+    hand(f, std::move(c), false, now + f.request_time);
+    return nullptr;
+  }
+  return c;
+}
+
+// Reads what a connection has for us and acts on it; null when the connection is gone or handed over.
+static ConnPtr progress(Front& f, ConnPtr c) {
+  if (c->state == Conn::Handshake) {
+    ERR_clear_error();
+    int r = SSL_do_handshake(c->ssl);
+    if (r != 1) {
+      int e = SSL_get_error(c->ssl, r);
+      if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) return nullptr;
+      c->want_write = e == SSL_ERROR_WANT_WRITE;
+      return c;
+    }
+    c->state = Conn::Head;
+    if (c->reject) return refuse(f, *c, 503, "busy"), std::move(c);
+  }
+  if (c->state == Conn::Drain) {
+    char tmp[16384];
+    ssize_t r;
+    while ((r = ::recv(c->fd, tmp, sizeof tmp, MSG_DONTWAIT)) > 0)
+      if ((c->drained += (size_t)r) > kDrainMax) return nullptr;
+    return r < 0 && (errno == EAGAIN || errno == EINTR) ? std::move(c) : nullptr;
+  }
+  for (;;) {
+    size_t limit = c->state == Conn::Head ? kHeadMax + 1 : c->head_len + c->body_len;
+    if (c->buf.size() >= limit) break;
+    char tmp[16384];
+    ssize_t r = conn_read(*c, tmp, std::min(sizeof tmp, limit - c->buf.size()));
+    if (r == 0 || r == -2) return nullptr;
+    if (r == -1) break;
+    if (!c->started) {
+      c->started = true;
+      c->deadline = Clock::now() + f.request_time;  // the whole request, head and body, from its first byte
+    }
+    c->buf.append(tmp, (size_t)r);
+  }
+  return examine(f, std::move(c));
+}
+
+static void accept_all(Front& f) {
+  for (;;) {
+    sockaddr_storage sa{};
+    socklen_t len = sizeof sa;
+    int fd = ::accept4(f.listen_fd, (sockaddr*)&sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    // Beyond the limit a few more are answered 503; beyond those, closed at once.
+    if (f.open >= f.s.config.max_connections + 64) {
+      ::close(fd);
+      continue;
+    }
+    int yes = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+    auto c = std::make_unique<Conn>();
+    c->fd = fd;
+    char host[INET6_ADDRSTRLEN] = "";
+    if (sa.ss_family == AF_INET) inet_ntop(AF_INET, &((sockaddr_in*)&sa)->sin_addr, host, sizeof host);
+    if (sa.ss_family == AF_INET6) inet_ntop(AF_INET6, &((sockaddr_in6*)&sa)->sin6_addr, host, sizeof host);
+    c->peer = c->client = host;
+    c->reject = f.open >= f.s.config.max_connections;
+    c->started = true;
+    c->deadline = Clock::now() + f.request_time;
+    f.open++;
+    if (f.tls) {
+      c->ssl = SSL_new(f.tls.get());
+      SSL_set_fd(c->ssl, fd);
+      SSL_set_accept_state(c->ssl);
+      c->state = Conn::Handshake;
+    } else if (c->reject) {
+      refuse(f, *c, 503, "busy");
+    }
+    f.conns.push_back(std::move(c));
+  }
+}
+
+// A worker: runs httplib's routing on one request, then gives the connection back to the loop.
+static void work(Front& f) {
+  for (;;) {
+    ConnPtr c;
+    {
+      std::unique_lock<std::mutex> lock(f.mu);
+      f.cv.wait(lock, [&] { return !f.jobs.empty() || f.stopping; });
+      if (f.jobs.empty()) return;
+      c = std::move(f.jobs.front());
+      f.jobs.pop_front();
+    }
+    ConnStream stream(*c, c->deadline);
+    bool close = g_stop || ++c->requests >= kRequestsPerConnection, closed = false;
+    t_close_after = false;
+    bool ok = f.routes.serve_one(stream, close, &closed);
+    // A request whose body was not read to its end (an early refusal) ends its connection:
+    // the unread bytes must never be taken for the next request.
+    bool all_read = stream.consumed() >= c->head_len + c->body_len;
+    stream.keep_rest();
+    f.inflight--;
+    if (c->large) f.large--;
+    bool keep = ok && !closed && !close && !t_close_after && all_read;
+    if (keep) {
+      c->state = Conn::Head;
+      c->started = false;
+      c->head_len = 0;
+      c->body_len = 0;
+      c->deadline = Clock::now() + std::chrono::seconds(kIdleSeconds);
+    } else {
+      start_drain(*c);
+    }
+    std::lock_guard<std::mutex> lock(f.mu);
+    f.returned.push_back(std::move(c));
+    uint64_t one = 1;
+    (void)!::write(f.wake_fd, &one, sizeof one);
+  }
+}
+
+void front_run(Front& f) {
+  std::vector<std::thread> workers;
+  for (int i = 0; i < f.s.config.workers; i++) workers.emplace_back(work, std::ref(f));
+  std::vector<pollfd> fds;
+  while (!g_stop) {
+    Clock::time_point now = Clock::now(), next = now + std::chrono::seconds(1);
+    fds.clear();
+    fds.push_back({f.listen_fd, POLLIN, 0});
+    fds.push_back({f.wake_fd, POLLIN, 0});
+    for (const ConnPtr& c : f.conns) {
+      fds.push_back({c->fd, (short)(c->want_write ? POLLOUT : POLLIN), 0});
+      next = std::min(next, c->deadline);
+    }
+    int wait_ms = (int)std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count());
+    if (::poll(fds.data(), fds.size(), wait_ms + 1) < 0 && errno != EINTR) break;
+    std::vector<ConnPtr> kept;
+    kept.reserve(f.conns.size());
+    now = Clock::now();
+    for (size_t i = 0; i < f.conns.size(); i++) {
+      ConnPtr c = std::move(f.conns[i]);
+      if (fds[i + 2].revents) c = progress(f, std::move(c));
+      if (c && now >= c->deadline) {
+        // Too slow: a partly sent request is told so; an idle or draining connection just ends.
+        if ((c->state == Conn::Head && c->started && !c->buf.empty()) || c->state == Conn::Body)
+          refuse(f, *c, 408, "request_timeout");
+        else
+          c.reset();
+      }
+      if (c) kept.push_back(std::move(c));
+      else f.open--;
+    }
+    f.conns = std::move(kept);
+    if (fds[0].revents) accept_all(f);
+    if (fds[1].revents) {
+      uint64_t n;
+      (void)!::read(f.wake_fd, &n, sizeof n);
+      std::deque<ConnPtr> back;
+      {
+        std::lock_guard<std::mutex> lock(f.mu);
+        back.swap(f.returned);
+      }
+      for (ConnPtr& c : back) {
+        // A pipelined request may already be buffered: look at it now, not on the next poll.
+        if (c->state == Conn::Head && (!c->buf.empty() || (c->ssl && SSL_pending(c->ssl) > 0))) c = progress(f, std::move(c));
+        if (c) f.conns.push_back(std::move(c));
+        else f.open--;
+      }
+    }
+  }
+  f.routes.set_listening(INVALID_SOCKET);  // responses still streaming stop
+  {
+    std::lock_guard<std::mutex> lock(f.mu);
+    f.stopping = true;
+  }
+  f.cv.notify_all();
+  for (std::thread& t : workers) t.join();
+  f.conns.clear();
+  f.returned.clear();
+  f.jobs.clear();
+}
+
+// [SECTION] Opening -------------------------------------------------------------------------------
+// TLS 1.2 at least; for TLS 1.2 only ECDHE key exchange with AEAD ciphers (TLS 1.3's are all AEAD).
+static bool make_tls(Front& f, const ServeConfig& config, std::string* error) {
+  f.tls.reset(SSL_CTX_new(TLS_server_method()));
+  SSL_CTX* ctx = f.tls.get();
+  bool ok = ctx && SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1 &&
+            SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20") == 1 &&
+            SSL_CTX_use_certificate_chain_file(ctx, config.tls_cert.c_str()) == 1 &&
+            SSL_CTX_use_PrivateKey_file(ctx, config.tls_key.c_str(), SSL_FILETYPE_PEM) == 1 &&
+            SSL_CTX_check_private_key(ctx) == 1;
+  if (!ok) {
+    *error = "cannot use the TLS certificate " + config.tls_cert + " / key " + config.tls_key;
+    return false;
+  }
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  return true;
+}
+
+static bool listen_on(Front& f, const std::string& host, int port, std::string* error) {
+  addrinfo hints{}, *found = nullptr;
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) {
+    *error = "cannot resolve " + host;
+    return false;
+  }
+  for (addrinfo* a = found; a && f.listen_fd < 0; a = a->ai_next) {
+    int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    int yes = 1;
+    if (fd < 0) continue;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) == 0 && ::listen(fd, 511) == 0) f.listen_fd = fd;
+    else ::close(fd);
+  }
+  freeaddrinfo(found);
+  sockaddr_storage sa{};
+  socklen_t len = sizeof sa;
+  if (f.listen_fd < 0 || getsockname(f.listen_fd, (sockaddr*)&sa, &len) != 0) {
+    *error = "cannot listen on " + host + ":" + std::to_string(port);
+    return false;
+  }
+  f.port = ntohs(sa.ss_family == AF_INET6 ? ((sockaddr_in6*)&sa)->sin6_port : ((sockaddr_in*)&sa)->sin_port);
+  return true;
+}
+
+void FrontDeleter::operator()(Front* f) const { delete f; }
+
+FrontPtr front_open(Server& s, Routes& routes, std::string* error) {
+  FrontPtr f(new Front(s, routes));
+  f->request_time = std::chrono::seconds(std::max(1, s.config.request_timeout_s));
+  if (!s.config.tls_cert.empty() && !make_tls(*f, s.config, error)) return nullptr;
+  if (!listen_on(*f, s.config.host, s.config.port, error)) return nullptr;
+  f->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  routes.set_listening(f->listen_fd);
+  g_wake_fd = f->wake_fd;
+  g_stop = false;
+  // One line per exchange: method, path (escaped), status, client. Never a body: it may hold
+  // sealed personal data.
+  routes.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    if (res.get_header_value("Connection") == "close") t_close_after = true;
+    log_event(req.method + " " + req.path + " " + std::to_string(res.status), req.remote_addr);
+  });
+  routes.set_keep_alive_timeout(kIdleSeconds);
+  routes.set_keep_alive_max_count(kRequestsPerConnection);
+  return f;
+}
+
+int front_port(const Front& f) { return f.port; }
+
+// [SECTION] Log -----------------------------------------------------------------------------------
+std::string log_escape(const std::string& text) {
+  std::string out;
+  char hex[5];
+  for (unsigned char ch : text) {
+    if (ch < 0x20 || ch >= 0x7f || ch == '\\') snprintf(hex, sizeof hex, "\\x%02x", ch), out += hex;
+    else out += (char)ch;
+  }
+  return out;
+}
+
+void log_event(const std::string& event, const std::string& client, const std::string& detail) {
+  std::string line = "sportello-hub: " + log_escape(event) + " client=" + log_escape(client);
+  if (!detail.empty()) line += " " + log_escape(detail);
+  line += "\n";
+  fputs(line.c_str(), stderr);
+}
+
+}  // namespace hub
