@@ -112,6 +112,21 @@ TEST_CASE("a visitor's request reaches the hub once, sealed, a mediator closes i
   CHECK(result["lang"] == "ar");
   CHECK(result["text"] == "مغلق");  // status.done in Arabic: the mediator closed it
 
+  // The visitor's data erased at the hub (an erasure request, or the retention period): the same
+  // check now says, in the visitor's language, that the request expired.
+  REQUIRE(system((std::string(SPORTELLO_HUB_BIN) + " erase --data " + hub.data + " --ref " + code + " > " + dir +
+                  "/erase.log 2>&1").c_str()) == 0);
+  harness::Run expired = harness::run_kiosk(
+      "tap home.start\ntap lang.ar\ntap welcome.start\ntap nav.mediator\ntap mediator.check\n"
+      "type " + typed + "\n"
+      "tap check.go\n"
+      "dump check\n",
+      kiosk_args);
+  REQUIRE(expired.exit_code == 0);
+  nlohmann::json gone = element(harness::load_dump(expired, "check"), "check.result");
+  REQUIRE(gone.is_object());
+  CHECK(gone["text"].get<std::string>().rfind("انتهت صلاحية الطلب", 0) == 0);  // status.expired in Arabic
+
   // Nothing personal in any kiosk file: database, WAL, or its log.
   for (const auto& f : std::filesystem::recursive_directory_iterator(dir + "/kiosk")) {
     if (!f.is_regular_file()) continue;
