@@ -6,12 +6,15 @@
 //   [SECTION] Crypto helpers (libsodium)
 //   [SECTION] Store: requests, kiosks, mediators, sessions
 //   [SECTION] Store: admins, content releases, rollout, fleet updates (store_release.cpp)
+//   [SECTION] Store: console accounts, sessions, login throttling, audit reading (store_auth.cpp)
 //   [SECTION] HTTP: kiosk API, content releases, mediator and admin consoles
+//   [SECTION] Passwords and account subcommands (passwords.cpp, users_cli.cpp)
 #pragma once
 
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -75,6 +78,35 @@ struct Filter {
 
 enum class StoreResult { Created, Replayed, Conflict, Error };
 
+// Accounts live in two realms, each with its own login page and cookie: "console" (table
+// mediators; role "mediator" or "council") and "admin" (table admins; role "admin").
+struct Account {
+  std::string user, role, hash;
+  bool disabled = false;
+  int64_t sessions = 0;                 // open sessions (accounts() only)
+};
+
+struct ConsoleSession {
+  std::string user, role, csrf;
+};
+
+// Failed logins counted over a sliding window: per (user, address), per address, per user.
+struct LoginLimits {
+  int per_pair = 5, per_address = 20, per_user = 20;
+  int64_t window_s = 15 * 60;
+};
+
+// What a reservation found: the attempt's id (0 = throttled) and the failures before it.
+struct LoginReservation {
+  int64_t attempt = 0;
+  int pair_failures = 0, user_failures = 0, address_failures = 0;
+};
+
+struct AuditRow {
+  int64_t at = 0;
+  std::string user, subject, action;
+};
+
 class Store {
 public:
   // Opens (creating the schema if needed). Check ok()/error().
@@ -133,9 +165,42 @@ public:
   // The updater part of a heartbeat (already validated).
   bool kiosk_update(const std::string& kiosk, int64_t running_version, const std::string& update_json);
 
+  // [SECTION] Store: console accounts, sessions, login throttling, audit reading (store_auth.cpp)
+  // Checks the limits and, when they allow it, records the attempt as a failure, in one
+  // transaction: parallel attempts can never all pass the check before any is counted.
+  LoginReservation login_reserve(const std::string& realm, const std::string& user, const std::string& address,
+                                 int64_t now, const LoginLimits& limits);
+  void login_cancel(int64_t attempt);   // the check did not run (no hashing slot): not a failure
+  // A correct password: this (user, address)'s failures are forgotten.
+  void login_ok(const std::string& realm, const std::string& user, const std::string& address);
+  std::optional<Account> account(const std::string& realm, const std::string& user);
+  std::vector<Account> accounts(const std::string& realm);
+  // Adds a new account (false when the name is taken). Role: mediator | council in "console", admin in "admin".
+  bool add_account(const std::string& realm, const std::string& user, const std::string& role, const std::string& hash);
+  // A new password ends every session of the account.
+  bool set_password(const std::string& realm, const std::string& user, const std::string& hash);
+  // Replaces the hash only if it is still `old` (a rehash after login; sessions stay).
+  bool upgrade_hash(const std::string& realm, const std::string& user, const std::string& old_hash,
+                    const std::string& new_hash);
+  // Disabling ends every session (and an admin's API token); false when there is no such account.
+  bool set_disabled(const std::string& realm, const std::string& user, bool disabled);
+  int end_sessions(const std::string& realm, const std::string& user);  // how many were ended
+  bool open_session(const std::string& token_sha256, const std::string& user, const std::string& role,
+                    const std::string& csrf, int64_t now, int64_t max_age_s);
+  // The session if it is alive (not idle past idle_s, not past its end, account enabled); its
+  // idle clock restarts. Sessions of other realms are not found.
+  std::optional<ConsoleSession> touch_session(const std::string& realm, const std::string& token_sha256, int64_t now,
+                                              int64_t idle_s);
+  void end_session(const std::string& token_sha256);
+  int expire_sessions(int64_t now, int64_t idle_s);  // deletes dead sessions; how many
+  std::vector<AuditRow> audit_rows(int64_t limit);   // newest first
+  // How many requests per value of one column ("status", "lang", "topic" or "kiosk"): no personal data.
+  std::vector<std::pair<std::string, int64_t>> request_counts(const std::string& column);
+
 private:
   bool exec(const char* sql);
   bool migrate();                       // columns added since the first schema
+  bool migrate_auth();                  // accounts' roles, disabled flags, session clocks (store_auth.cpp)
   sqlite3* db_ = nullptr;
   std::string error_;
   std::mutex mutex_;   // one connection, serialized: simple and, with WAL, fast enough here
@@ -150,9 +215,22 @@ struct ServeConfig {
   std::vector<std::string> release_keys;  // base64 Ed25519 public keys a release must be signed by
   int release_threshold = 1;           // how many distinct ones
   int64_t max_target_mb = 512;         // largest target file an admin may upload
+  int max_password_hashes = 4;         // concurrent Argon2id computations (64 MiB each); beyond: 503
+  bool tls_proxy = false;              // behind a proxy that terminates TLS: cookies Secure and __Host-
 };
 int serve(const ServeConfig& config);
 // A kiosk group's name: [a-z0-9][a-z0-9_-]*, at most 32 characters.
 bool valid_group(const std::string& group);  // runs until SIGTERM/SIGINT; returns an exit status
+
+// [SECTION] Passwords and account subcommands ---------------------------------------------------
+// Why a new password is refused (Italian, for the console and the CLI), or "" when it is fine:
+// at least 12 characters, not one of the most common passwords, not the user's name.
+std::string password_problem(const std::string& password, const std::string& user);
+// Argon2id with the hub's interactive parameters, or a hash made with other parameters?
+bool password_needs_rehash(const std::string& hash);
+// sportello-hub's account subcommands (add-council, passwd, disable-user, enable-user,
+// revoke-sessions, audit-csv): the exit status, or -1 when `cmd` is not one of them.
+int account_command(const std::string& cmd, const std::string& data_dir,
+                    const std::map<std::string, std::string>& options);
 
 }  // namespace hub

@@ -21,6 +21,8 @@ struct Server {
   std::atomic<int> inflight{0};
   release::Trust trust;                 // empty: every publish is refused
   uint64_t max_target_bytes = 0;
+  std::atomic<int> hashing{0};          // Argon2id computations running now (consoles' logins)
+  std::atomic<uint64_t> password_checks{0};  // Argon2id computations since start (logged)
 };
 
 // Body caps, checked on Content-Length before a byte of the body is read (server.cpp).
