@@ -21,7 +21,9 @@ void security_headers(const Server& s, httplib::Response& res) {
                  "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
                  "frame-ancestors 'none'; form-action 'self'");
   res.set_header("X-Content-Type-Options", "nosniff");
-  res.set_header("Referrer-Policy", "no-referrer");
+  // same-origin, not no-referrer: no URL ever leaves for another site either way, but under
+  // no-referrer browsers send "Origin: null" on our own forms, and the origin check needs it.
+  res.set_header("Referrer-Policy", "same-origin");
   res.set_header("X-Frame-Options", "DENY");
   res.set_header("Cross-Origin-Opener-Policy", "same-origin");
   if (s.tls || s.config.tls_proxy) res.set_header("Strict-Transport-Security", "max-age=31536000");
@@ -115,11 +117,12 @@ std::string message_text(const std::string& code) {
 }
 
 // [SECTION] Routes: headers, origin check, no exception text ---------------------------------------
-// A browser marks a cross-site request with Sec-Fetch-Site and, on a POST, with Origin. Clients
-// that send neither are not browsers, so they carry no victim's cookies: nothing to forge.
+// A browser marks a cross-site request with Sec-Fetch-Site and, on a POST, with Origin ("null"
+// from sandboxes, data: pages and no-referrer pages: refused). Clients that send neither are not
+// browsers, so they carry no victim's cookies: nothing to forge.
 static bool same_origin(const httplib::Request& req) {
   std::string site = req.get_header_value("Sec-Fetch-Site");
-  if (!site.empty() && site != "same-origin" && site != "none") return false;
+  if (!site.empty()) return site == "same-origin" || site == "none";
   if (!req.has_header("Origin")) return true;
   std::string origin = req.get_header_value("Origin");
   size_t scheme = origin.find("://");
