@@ -69,8 +69,8 @@ bool parse(int argc, char** argv, Args* args) {
 std::string read_password_hash(const Args& args) {
   std::string password;
   std::getline(std::cin, password);
-  if (password.size() < 8) {
-    fprintf(stderr, "sportello-hub: password too short (8 characters at least)\n");
+  if (std::string problem = hub::password_problem(password, args.one.at("user")); !problem.empty()) {
+    fprintf(stderr, "sportello-hub: %s\n", problem.c_str());  // the console's rules (passwords.cpp)
     return {};
   }
   std::string hash = hub::password_hash(password, args.count("cheap-hash") > 0);
@@ -120,6 +120,7 @@ int main(int argc, char** argv) {
   if (!parse(argc, argv, &args)) return usage();
   std::string dir = args["data"];
   if (cmd == "init") return cmd_init(dir);
+  if (int status = hub::account_command(cmd, dir, args.one); status >= 0) return status;  // users_cli.cpp
   if (cmd == "public-key") {
     hub::KeyPair keys;
     std::string error;
