@@ -1,10 +1,10 @@
 // sportello-hub: receives mediator requests from kiosks exactly once, opens their sealed personal
-// data only for logged-in mediators, and shows the fleet. The store is one SQLite file (WAL,
+// data only for the mediator who claimed the request, and shows the fleet. The store is one SQLite file (WAL,
 // synchronous=FULL: a 201 means the request is on disk); the key pair lives next to it.
 //
 // Index
 //   [SECTION] Crypto helpers (libsodium)
-//   [SECTION] Store: requests, kiosks, mediators, sessions
+//   [SECTION] Store: requests, kiosks, mediators, retention
 //   [SECTION] Store: admins, content releases, rollout, fleet updates (store_release.cpp)
 //   [SECTION] Store: privacy, kiosk binding, the audit log (store_privacy.cpp)
 //   [SECTION] Store: console accounts, sessions, login throttling, counts (store_auth.cpp)

@@ -5,6 +5,8 @@
 //   add-mediator --data DIR --user NAME [--cheap-hash]   password on the first line of stdin
 //   add-admin --data DIR --user NAME [--cheap-hash]      same; prints the admin's new API token once
 //   public-key --data DIR                prints the public key (standard base64)
+//   add-council|passwd|disable-user|enable-user|revoke-sessions --data DIR --user NAME [--role admin]
+//                                        accounts (users_cli.cpp; passwords on stdin)
 //   serve --data DIR --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]
 //         [--release-key B64 ...] [--release-threshold N] [--max-target-mb N]
 //         [--kiosk-requests-per-minute N] [--kiosk-requests-per-day N]
@@ -39,6 +41,7 @@ int usage() {
   fputs("usage: sportello-hub init|add-kiosk|add-mediator|add-admin|public-key|serve --data DIR [options]\n"
         "  add-kiosk --id ID --ref-prefix P [--name TEXT] [--group NAME]  prints the new token once (group: default)\n"
         "  set-ref-prefix --id ID --ref-prefix P   erase --ref REF   (a visitor's personal data, now)\n"
+        "  add-council|passwd|disable-user|enable-user|revoke-sessions --user NAME [--role admin]\n"
         "  add-mediator --user NAME [--cheap-hash] reads the password from stdin (--cheap-hash: tests only)\n"
         "  add-admin --user NAME [--cheap-hash]    same; prints the admin API token once (again: both reset)\n"
         "  serve --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]\n"
