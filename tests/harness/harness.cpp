@@ -239,6 +239,12 @@ int64_t Hub::rows_with_ref(const std::string& ref) const {
   return n;
 }
 
+int64_t Hub::count(const std::string& query) const {
+  int64_t n = -1;
+  query_hub(data, query.c_str(), "", first_int, &n);
+  return n;
+}
+
 std::set<std::string> Hub::ids() const {
   std::set<std::string> out;
   query_hub(data, "SELECT id FROM requests", "",
