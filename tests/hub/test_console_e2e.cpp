@@ -133,7 +133,8 @@ bool post_request(const Hub& hub, const std::string& id, const std::string& ref,
 
 // Runs a sportello-hub subcommand on the hub's data with `input` on stdin; its exit status.
 int hub_cli(const Hub& hub, const std::string& args, const std::string& input = "") {
-  std::string cmd = "printf '%s\\n' '" + input + "' | '" SPORTELLO_HUB_BIN "' " + args + " --data '" + hub.data +
+  std::string cmd = "printf '%s\\n' '" + input + "' | SPORTELLO_TEST_CHEAP_HASH=1 '" SPORTELLO_HUB_BIN "' " + args +
+                    " --data '" + hub.data +
                     "' >/dev/null 2>&1";
   int status = system(cmd.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;

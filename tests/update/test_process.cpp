@@ -42,9 +42,12 @@ TEST_CASE("sportello-uploader installs releases, answers update_status and polls
   outbox::UploaderProcess up(c, UPLOADER_BIN);
   std::string error;
   REQUIRE(up.start(&error));
-  REQUIRE(wait_until([&] { return content_status(up).installed_version == 1; }, 15000));
+  // The poll is over when the state is back to idle (installed_version is set a moment before).
+  REQUIRE(wait_until([&] {
+    update::Status now = content_status(up);
+    return now.installed_version == 1 && now.state == "idle";
+  }, 15000));
   update::Status s = content_status(up);
-  CHECK(s.state == "idle");
   CHECK(s.last_error.empty());
   CHECK(s.last_install > 0);
   CHECK(update::select_installed(ucfg.state_dir, ucfg.trust).version == 1);
