@@ -55,6 +55,21 @@ long proc_field(int pid, const char* field) {
   return -1;
 }
 
+// The CPU time the process has used (user + system), in ms; -1 when unreadable.
+double cpu_ms(int pid) {
+  std::string stat = harness::read_file("/proc/" + std::to_string(pid) + "/stat");
+  size_t at = stat.rfind(')');  // the command name may hold spaces; the fields after it do not
+  if (at == std::string::npos) return -1;
+  std::vector<std::string> fields;
+  for (size_t i = at + 2; i < stat.size();) {
+    size_t end = stat.find(' ', i);
+    fields.push_back(stat.substr(i, end - i));
+    i = end == std::string::npos ? stat.size() : end + 1;
+  }
+  if (fields.size() < 13) return -1;  // utime and stime are fields 14 and 15 of stat(5)
+  return (std::atof(fields[11].c_str()) + std::atof(fields[12].c_str())) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
+
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 double percentile(std::vector<double> v, int p) {
@@ -112,6 +127,7 @@ struct Ingest {
   size_t done = 0;
   int failures = 0;
   double rate = 0, p50 = 0, p99 = 0, max = 0;
+  double hub_cpu_us = 0;  // the hub's CPU time per request
 };
 
 // Every kiosk posts requests back to back on its own keep-alive connection for `seconds`.
@@ -119,6 +135,7 @@ Ingest ingest(const Hub& hub, std::vector<Kiosk>& kiosks, double seconds) {
   std::vector<std::vector<double>> ms(kiosks.size());
   std::atomic<int> failures{0};
   const std::string url = hub.url("/api/v1/requests");
+  double cpu0 = cpu_ms(hub.server.pid);
   auto t0 = Clock::now();
   auto until = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   std::vector<std::thread> threads;
@@ -159,6 +176,7 @@ Ingest ingest(const Hub& hub, std::vector<Kiosk>& kiosks, double seconds) {
   r.p50 = percentile(all, 50);
   r.p99 = percentile(all, 99);
   r.max = percentile(all, 100);
+  r.hub_cpu_us = all.empty() ? 0 : (cpu_ms(hub.server.pid) - cpu0) * 1000.0 / (double)all.size();
   return r;
 }
 
@@ -377,8 +395,9 @@ int main(int argc, char** argv) {
       clean_threads = threads.max();
     }
     long clean_hwm = proc_field(pid, "VmHWM");
-    printf("  clean      %6.0f requests/s   p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms  (%zu requests, %d failures)\n",
-           clean.rate, clean.p50, clean.p99, clean.max, clean.done, clean.failures);
+    printf("  clean      %6.0f requests/s   p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms  hub CPU %4.0f us/request"
+           "  (%zu requests, %d failures)\n",
+           clean.rate, clean.p50, clean.p99, clean.max, clean.hub_cpu_us, clean.done, clean.failures);
 
     Slowloris slow(hub.server.port, slow_n, std::chrono::milliseconds(2000));
     // Every slow connection is open (connect returned) and has sent its first bytes. The kiosks
@@ -397,8 +416,9 @@ int main(int argc, char** argv) {
     int open_at_end = slow.open();
     long attack_hwm = proc_field(pid, "VmHWM");
     slow.stop();
-    printf("  slowloris  %6.0f requests/s   p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms  (%zu requests, %d failures)\n",
-           attacked.rate, attacked.p50, attacked.p99, attacked.max, attacked.done, attacked.failures);
+    printf("  slowloris  %6.0f requests/s   p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms  hub CPU %4.0f us/request"
+           "  (%zu requests, %d failures)\n",
+           attacked.rate, attacked.p50, attacked.p99, attacked.max, attacked.hub_cpu_us, attacked.done, attacked.failures);
     printf("  attack: %d slow connections (half send a header line, half a body byte, every 2 s); open %d at start,"
            " %d at end; %d cut by the hub and reopened (%d answered 408)\n",
            slow_n, open_at_start, open_at_end, slow.reopened(), slow.timeouts());
