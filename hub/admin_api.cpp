@@ -122,7 +122,7 @@ static void put_target(Server& s, const httplib::Request& req, httplib::Response
 static void post_release(Server& s, const httplib::Request& req, httplib::Response& res) {
   std::string admin = authenticate_admin(s, req, res);
   if (admin.empty()) return;
-  auto [status, body] = publish_release(s, req.body, admin, req.remote_addr);
+  auto [status, body] = publish_release(s, req.body, admin, client_address(req));
   json_reply(res, status, body);
 }
 

@@ -271,9 +271,11 @@ static void post_heartbeat(Server& s, const httplib::Request& req, httplib::Resp
   res.status = 204;
 }
 
+std::string client_address(const httplib::Request& req) { return req.remote_addr; }
+
 AuditEvent audit_event(const httplib::Request& req, const std::string& actor, const std::string& role,
                        const std::string& action, const std::string& object) {
-  return AuditEvent{unix_now(), actor, role, action, object, req.remote_addr};
+  return AuditEvent{unix_now(), actor, role, action, object, client_address(req)};
 }
 
 // Load shedding: past max_inflight the kiosk is told when to come back, and nothing is stored.

@@ -1,9 +1,7 @@
 // [SECTION] Mediator console: server-rendered Italian pages that work on a phone without
-// JavaScript. Personal data is opened only on a request's own page, for a logged-in mediator,
-// and every such view is written to the audit table (without the data itself).
-#include "server_internal.h"
-
-#include <nlohmann/json.hpp>
+// JavaScript. Personal data is opened only on a request's own page, for the mediator who claimed
+// it, and only once the view is in the audit table (without the data itself).
+#include "console_internal.h"
 
 #include <algorithm>
 
@@ -24,19 +22,20 @@ std::string esc(const std::string& s) {
   return o;
 }
 
+// Served as a file: the CSP allows no inline style or script.
 static const char* kStyle =
-    "<meta name=viewport content='width=device-width,initial-scale=1'><style>"
     "body{font-family:sans-serif;margin:0;padding:12px;background:#f7f7f2;color:#1c2024}"
     "h1{font-size:1.3em}a{color:#0b5563}table{border-collapse:collapse;width:100%}"
     "td,th{padding:8px 6px;border-bottom:1px solid #ccc;text-align:left;font-size:.95em}"
     "button,input,select{font-size:1em;padding:10px;margin:4px 0;border-radius:6px;border:1px solid #999}"
     "button{background:#0b5563;color:#fff;border:0;min-height:44px}.msg{padding:10px;background:#fde8c8}"
     "nav a{margin-right:14px}.card{background:#fff;padding:12px;border-radius:8px;margin:8px 0}"
-    "@media(max-width:560px){.wide{display:none}}</style>";
+    ".inline{display:inline}@media(max-width:560px){.wide{display:none}}";
 
 std::string page(const std::string& title, const std::string& body) {
-  return "<!doctype html><html lang=it><head><meta charset=utf-8><title>" + esc(title) + "</title>" + kStyle +
-         "</head><body>" + body + "</body></html>";
+  return "<!doctype html><html lang=it><head><meta charset=utf-8><title>" + esc(title) +
+         "</title><meta name=viewport content='width=device-width,initial-scale=1'>"
+         "<link rel=stylesheet href=/console/style.css></head><body>" + body + "</body></html>";
 }
 
 std::string url_encode(const std::string& s) {
@@ -63,64 +62,25 @@ static std::string status_text(const std::string& s) {
   return s;
 }
 
-// The logged-in mediator and the session's CSRF token, or nullopt after redirecting to login.
-static std::optional<std::pair<std::string, std::string>> require_login(Server& s, const httplib::Request& req,
-                                                                         httplib::Response& res) {
-  std::string cookie = req.get_header_value("Cookie");
-  size_t at = cookie.find("sportello_session=");
-  if (at != std::string::npos) {
-    std::string token = cookie.substr(at + 18, cookie.find(';', at) == std::string::npos ? std::string::npos
-                                                                                          : cookie.find(';', at) - at - 18);
-    if (auto session = s.store->session(sha256_hex(token), unix_now())) return session;
-  }
-  res.set_redirect("/console/login");
-  return std::nullopt;
-}
-
-static void login_form(httplib::Response& res, const std::string& message) {
-  std::string body = "<h1>Sportello – mediatori</h1>";
-  if (!message.empty()) body += "<p class=msg>" + esc(message) + "</p>";
-  body += "<form method=post action=/console/login><label>Utente<br><input name=user autocomplete=username "
-          "required></label><br><label>Password<br><input name=password type=password "
-          "autocomplete=current-password required></label><br><button>Entra</button></form>";
-  res.set_content(page("Accesso", body), "text/html; charset=utf-8");
-}
-
-static void login(Server& s, const httplib::Request& req, httplib::Response& res) {
-  std::string user = req.get_param_value("user"), password = req.get_param_value("password");
-  int64_t now = unix_now();
-  if (!s.store->login_allowed(user, now)) {
-    log_event("login_locked", req.remote_addr, "user=" + user);
-    res.status = 429;
-    return login_form(res, "Troppi tentativi falliti. Riprova tra 15 minuti.");
-  }
-  auto hash = s.store->mediator_hash(user);
-  if (!hash || !password_verify(*hash, password)) {
-    s.store->login_failed(user, now);
-    log_event("login_failed", req.remote_addr, "user=" + user);
-    res.status = 401;
-    return login_form(res, "Utente o password non validi.");
-  }
-  s.store->login_succeeded(user);
-  log_event("login", req.remote_addr, "user=" + user);
-  std::string token = random_token(), csrf = random_token(16);
-  s.store->add_session(sha256_hex(token), user, csrf, now + 8 * 3600);
-  res.set_header("Set-Cookie", "sportello_session=" + token + "; Path=/console; HttpOnly; SameSite=Strict" +
-                                   (s.tls ? "; Secure" : ""));
-  res.set_redirect("/console/");
+// The navigation of a console page for this session's role, with the logout form.
+static std::string nav(const ConsoleSession& session) {
+  std::string links = session.role == "mediator" ? "<a href=/console/>Coda</a>" : "";
+  links += "<a href=/console/fleet>Chioschi</a><a href=/console/stats>Numeri</a><a href=/console/password>Password</a>";
+  return "<nav>" + links + "<form method=post action=/console/logout class=inline><input type=hidden name=csrf value='" +
+         esc(session.csrf) + "'><button id=logout>Esci</button></form></nav>";
 }
 
 static void queue(Server& s, const httplib::Request& req, httplib::Response& res) {
-  auto session = require_login(s, req, res);
+  auto session = require_role(s, req, res, "console", {"mediator"});
   if (!session) return;
   Filter f{req.get_param_value("lang"), req.get_param_value("topic"), req.get_param_value("kiosk"),
            req.get_param_value("status"), 0};
+  // At most a year back: hours beyond that (or not a number) mean any age.
   std::string age = req.get_param_value("age_h");
-  if (!age.empty()) f.max_age_s = std::clamp<int64_t>(std::atoll(age.c_str()), 0, 24 * 366 * 10) * 3600;
+  if (!age.empty() && age.size() <= 4 && age.find_first_not_of("0123456789") == std::string::npos)
+    f.max_age_s = std::min<int64_t>(std::atoll(age.c_str()), 24 * 366) * 3600;
   int64_t now = unix_now();
-  std::string body = "<nav><a href=/console/>Coda</a><a href=/console/fleet>Chioschi</a><form method=post "
-                     "action=/console/logout style=display:inline><input type=hidden name=csrf value='" +
-                     esc(session->second) + "'><button>Esci</button></form></nav><h1>Richieste</h1>";
+  std::string body = nav(*session) + "<h1>Richieste</h1>";
   body += "<form method=get><input name=lang placeholder=lingua size=4 value='" + esc(f.lang) +
           "'> <input name=topic placeholder=argomento size=9 value='" + esc(f.topic) +
           "'> <input name=kiosk placeholder=chiosco size=7 value='" + esc(f.kiosk) +
@@ -136,28 +96,28 @@ static void queue(Server& s, const httplib::Request& req, httplib::Response& res
             esc(r.kiosk) + "</td><td>" + age_text(now - r.received_at) + "</td><td>" + status_text(r.status) +
             (r.mediator.empty() ? "" : " (" + esc(r.mediator) + ")") + "</td></tr>";
   body += "</table>";
-  res.set_content(page("Richieste", body), "text/html; charset=utf-8");
+  send_page(res, 200, "Richieste", body);
 }
 
 static void detail(Server& s, const httplib::Request& req, httplib::Response& res) {
-  auto session = require_login(s, req, res);
+  auto session = require_role(s, req, res, "console", {"mediator"});
   if (!session) return;
   auto r = s.store->get(req.matches[1]);
-  if (!r) {
-    res.status = 404;
-    return res.set_content(page("Non trovata", "<p>Richiesta non trovata.</p>"), "text/html; charset=utf-8");
-  }
-  std::string body = "<nav><a href=/console/>← Coda</a></nav><h1>Richiesta " + esc(r->ref) + "</h1>";
-  std::string message = req.get_param_value("msg");
-  if (!message.empty()) body += "<p class=msg>" + esc(message) + "</p>";
+  if (!r) return send_page(res, 404, "Non trovata", nav(*session) + "<p>Richiesta non trovata.</p>");
+  std::string body = nav(*session) + "<h1>Richiesta " + esc(r->ref) + "</h1>";
+  int status = 200;
+  std::string code = req.get_param_value("m"), message = message_text(code);
+  if (code == "taken" && !r->mediator.empty()) message = "Richiesta già presa da " + r->mediator + ".";
+  if (!message.empty()) body += "<p class=msg id=msg>" + esc(message) + "</p>";
   body += "<div class=card>Lingua: " + esc(r->lang) + "<br>Argomento: " + esc(r->topic) + "<br>Contatto: " +
           (r->contact == "desk" ? "torna allo sportello il " + esc(r->desk_day) : std::string("richiamare al telefono")) +
           "<br>Chiosco: " + esc(r->kiosk) + "<br>Stato: " + status_text(r->status) +
           (r->mediator.empty() ? "" : " (" + esc(r->mediator) + ")") + "</div>";
-  // Opened by the store for the claiming mediator only, after the view is audited; wiped once
-  // the page is built (the page buffer is then the one copy left).
+  // Opened by the store for the claiming mediator only, after the view is audited (nothing is
+  // shown when that write fails); wiped once the page is built (the page buffer is then the one
+  // copy left). A payload of the wrong shape says so, and the page stays usable.
   Personal person;
-  AuditEvent view{unix_now(), session->first, "mediator", "view_personal", r->id, req.remote_addr};
+  AuditEvent view = audit_event(req, session->user, session->role, "view_personal", r->id);
   switch (s.store->open_personal(r->id, s.keys, view, unix_now() - (int64_t)s.config.retention_days * 86400, &person)) {
     case OpenResult::Ok:
       body += "<div class=card>Nome: <b id=name>" + esc(person.name.str()) + "</b><br>Telefono: <b id=phone>" +
@@ -168,49 +128,46 @@ static void detail(Server& s, const httplib::Request& req, httplib::Response& re
       break;
     case OpenResult::Expired: body += "<p id=personal>Dati personali cancellati (periodo di conservazione).</p>"; break;
     case OpenResult::AuditFailed:
-      res.status = 503;
+      status = 503;
       body += "<p class=msg id=personal>Registro degli accessi non scrivibile: dati personali non mostrati.</p>";
       break;
-    default: body += "<p class=msg id=personal>Dati personali non leggibili con la chiave di questo hub.</p>";
+    default: body += "<p class=msg id=unreadable>Dati personali non leggibili.</p>";
   }
   auto action = [&](const char* what, const char* label) {
     return "<form method=post action='/console/request/" + esc(r->id) + "/" + what +
-           "'><input type=hidden name=csrf value='" + esc(session->second) + "'><button id=" + what + ">" + label +
+           "'><input type=hidden name=csrf value='" + esc(session->csrf) + "'><button id=" + what + ">" + label +
            "</button></form>";
   };
   if (r->status == "received") body += action("claim", "Prendo io");
-  if (r->status == "in_progress" && r->mediator == session->first)
+  if (r->status == "in_progress" && r->mediator == session->user)
     body += action("done", "Chiusa: contattato") + action("unreachable", "Non raggiungibile");
-  res.set_content(page("Richiesta " + r->ref, body), "text/html; charset=utf-8");
+  send_page(res, status, "Richiesta " + r->ref, body);
 }
 
 static void act(Server& s, const httplib::Request& req, httplib::Response& res) {
-  auto session = require_login(s, req, res);
-  if (!session) return;
-  if (req.get_param_value("csrf") != session->second) {
-    res.status = 403;
-    return res.set_content(page("Vietato", "<p>Modulo scaduto: ricarica la pagina.</p>"), "text/html; charset=utf-8");
-  }
-  std::string id = req.matches[1], what = req.matches[2], message;
+  auto session = require_role(s, req, res, "console", {"mediator"});
+  if (!session || !require_csrf(*session, req, res)) return;
+  std::string id = req.matches[1], what = req.matches[2], code;
   int64_t now = unix_now();
   if (what == "claim") {
-    if (s.store->claim(id, session->first, now)) {
-      message = "Richiesta presa in carico.";
+    if (s.store->claim(id, session->user, now)) {
+      code = "claimed";
     } else {
       auto r = s.store->get(id);
-      message = r && !r->mediator.empty() ? "Richiesta già presa da " + r->mediator + "." : "Richiesta non disponibile.";
+      code = r && !r->mediator.empty() ? "taken" : "unavailable";
     }
   } else {
-    message = s.store->close(id, session->first, what, now) ? "Richiesta chiusa." : "Non è possibile chiudere questa richiesta.";
+    code = s.store->close(id, session->user, what, now) ? "closed" : "not_closed";
   }
-  s.store->audit(session->first, id, what, now);
-  res.set_redirect("/console/request/" + id + "?msg=" + url_encode(message));
+  s.store->audit(audit_event(req, session->user, session->role, what, id));
+  res.set_redirect("/console/request/" + id + "?m=" + code);
 }
 
 static void fleet(Server& s, const httplib::Request& req, httplib::Response& res) {
-  if (!require_login(s, req, res)) return;
+  auto session = require_role(s, req, res, "console", {"mediator", "council"});
+  if (!session) return;
   int64_t now = unix_now();
-  std::string body = "<nav><a href=/console/>← Coda</a></nav><h1>Chioschi</h1><table><tr><th>Chiosco</th><th>Ultimo "
+  std::string body = nav(*session) + "<h1>Chioschi</h1><table><tr><th>Chiosco</th><th>Ultimo "
                      "contatto</th><th>In coda</th><th>Più vecchia</th><th>Errori</th><th>Contenuti</th></tr>";
   for (const KioskStatus& k : s.store->fleet()) {
     bool offline = now - k.last_heartbeat > 600;
@@ -220,25 +177,42 @@ static void fleet(Server& s, const httplib::Request& req, httplib::Response& res
             age_text(k.oldest_unsent_age_s) + "</td><td>" + std::to_string(k.permanent_errors) + "</td><td>" +
             esc(k.content_version) + "</td></tr>";
   }
-  res.set_content(page("Chioschi", body + "</table>"), "text/html; charset=utf-8");
+  send_page(res, 200, "Chioschi", body + "</table>");
+}
+
+// Aggregate counts for the council's reports: how many requests, by state, language, topic and
+// kiosk. Never a reference, a name or a phone.
+static void stats(Server& s, const httplib::Request& req, httplib::Response& res) {
+  auto session = require_role(s, req, res, "console", {"mediator", "council"});
+  if (!session) return;
+  std::string body = nav(*session) + "<h1>Numeri</h1><p>Richieste in tutto: <b id=total>" +
+                     std::to_string(s.store->count_requests()) + "</b></p>";
+  for (auto [column, title] : {std::make_pair("status", "Per stato"), std::make_pair("lang", "Per lingua"),
+                               std::make_pair("topic", "Per argomento"), std::make_pair("kiosk", "Per chiosco")}) {
+    body += std::string("<h2>") + title + "</h2><table>";
+    for (const auto& [value, count] : s.store->request_counts(column))
+      body += "<tr><td>" + esc(std::string(column) == "status" ? status_text(value) : value) + "</td><td>" +
+              std::to_string(count) + "</td></tr>";
+    body += "</table>";
+  }
+  send_page(res, 200, "Numeri", body);
 }
 
 void install_console(httplib::Server& http, Server& s) {
-  http.Get("/console/login", [](const httplib::Request&, httplib::Response& res) { login_form(res, ""); });
-  http.Post("/console/login", [&s](const httplib::Request& q, httplib::Response& r) { login(s, q, r); });
-  http.Post("/console/logout", [&s](const httplib::Request& q, httplib::Response& r) {
-    auto session = require_login(s, q, r);
-    std::string cookie = q.get_header_value("Cookie");
-    size_t at = cookie.find("sportello_session=");
-    if (session && at != std::string::npos && q.get_param_value("csrf") == session->second)
-      s.store->drop_session(sha256_hex(cookie.substr(at + 18, cookie.find(';', at) - at - 18)));
-    r.set_redirect("/console/login");
-  });
-  http.Get("/console/", [&s](const httplib::Request& q, httplib::Response& r) { queue(s, q, r); });
-  http.Get("/console/fleet", [&s](const httplib::Request& q, httplib::Response& r) { fleet(s, q, r); });
-  http.Get(R"(/console/request/([0-9a-f-]{36}))", [&s](const httplib::Request& q, httplib::Response& r) { detail(s, q, r); });
+  using Req = const httplib::Request&;
+  using Res = httplib::Response&;
+  http.Get("/console/style.css", console_route(s, [](Req, Res res) { res.set_content(kStyle, "text/css"); }));
+  http.Get("/console/login", console_route(s, [&s](Req q, Res r) { login_page(s, q, r, "console", 200, ""); }));
+  http.Post("/console/login", console_route(s, [&s](Req q, Res r) { login_post(s, q, r, "console"); }));
+  http.Post("/console/logout", console_route(s, [&s](Req q, Res r) { logout_post(s, q, r, "console"); }));
+  http.Get("/console/password", console_route(s, [&s](Req q, Res r) { password_page(s, q, r, "console"); }));
+  http.Post("/console/password", console_route(s, [&s](Req q, Res r) { password_post(s, q, r, "console"); }));
+  http.Get("/console/", console_route(s, [&s](Req q, Res r) { queue(s, q, r); }));
+  http.Get("/console/fleet", console_route(s, [&s](Req q, Res r) { fleet(s, q, r); }));
+  http.Get("/console/stats", console_route(s, [&s](Req q, Res r) { stats(s, q, r); }));
+  http.Get(R"(/console/request/([0-9a-f-]{36}))", console_route(s, [&s](Req q, Res r) { detail(s, q, r); }));
   http.Post(R"(/console/request/([0-9a-f-]{36})/(claim|done|unreachable))",
-            [&s](const httplib::Request& q, httplib::Response& r) { act(s, q, r); });
+            console_route(s, [&s](Req q, Res r) { act(s, q, r); }));
 }
 
 }  // namespace hub

@@ -1,18 +1,22 @@
 // sportello-hub: receives mediator requests from kiosks exactly once, opens their sealed personal
-// data only for logged-in mediators, and shows the fleet. The store is one SQLite file (WAL,
+// data only for the mediator who claimed the request, and shows the fleet. The store is one SQLite file (WAL,
 // synchronous=FULL: a 201 means the request is on disk); the key pair lives next to it.
 //
 // Index
 //   [SECTION] Crypto helpers (libsodium)
-//   [SECTION] Store: requests, kiosks, mediators, sessions
+//   [SECTION] Store: requests, kiosks, mediators, retention
 //   [SECTION] Store: admins, content releases, rollout, fleet updates (store_release.cpp)
-//   [SECTION] Store: privacy, kiosk binding, audit (store_privacy.cpp)
+//   [SECTION] Store: privacy, kiosk binding, the audit log (store_privacy.cpp)
+//   [SECTION] Store: console accounts, sessions, login throttling, counts (store_auth.cpp)
 //   [SECTION] HTTP: kiosk API, content releases, mediator and admin consoles
+//   [SECTION] Data-protection subcommands (cli_data.cpp)
+//   [SECTION] Passwords and account subcommands (passwords.cpp, users_cli.cpp)
 #pragma once
 
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -156,6 +160,8 @@ struct KioskLimits {
 };
 
 // One row of the audit log: when, who in which role, did what to which object, from which address.
+// Written by Store::audit (and by open_personal/erase in their own transaction), read by
+// Store::audit_log for the admin console's page and CSV.
 struct AuditEvent {
   int64_t at = 0;
   std::string actor, role, action, object, client;
@@ -165,6 +171,30 @@ struct AuditEvent {
 enum class OpenResult { Ok, NotFound, NotClaimant, Expired, Unreadable, AuditFailed };
 struct Personal {
   SecretString name, phone;
+};
+
+// Accounts live in two realms, each with its own login page and cookie: "console" (table
+// mediators; role "mediator" or "council") and "admin" (table admins; role "admin").
+struct Account {
+  std::string user, role, hash;
+  bool disabled = false;
+  int64_t sessions = 0;                 // open sessions (accounts() only)
+};
+
+struct ConsoleSession {
+  std::string user, role, csrf;
+};
+
+// Failed logins counted over a sliding window: per (user, address), per address, per user.
+struct LoginLimits {
+  int per_pair = 5, per_address = 20, per_user = 20;
+  int64_t window_s = 15 * 60;
+};
+
+// What a reservation found: the attempt's id (0 = throttled) and the failures before it.
+struct LoginReservation {
+  int64_t attempt = 0;
+  int pair_failures = 0, user_failures = 0, address_failures = 0;
 };
 
 class Store {
@@ -180,7 +210,6 @@ public:
                  const std::string& group = "default", const std::string& ref_prefix = "");
   std::optional<std::string> kiosk_for_token(const std::string& token_sha256);
   bool add_mediator(const std::string& user, const std::string& hash);
-  std::optional<std::string> mediator_hash(const std::string& user);
 
   // Stores a request once: same id + same body hash = Replayed, other body = Conflict.
   StoreResult store(const Request& r, const std::string& body_sha256, int64_t now);
@@ -192,29 +221,15 @@ public:
   bool claim(const std::string& id, const std::string& mediator, int64_t now);
   // in_progress (by this mediator) -> done | unreachable.
   bool close(const std::string& id, const std::string& mediator, const std::string& status, int64_t now);
-  void audit(const std::string& user, const std::string& id, const std::string& action, int64_t now);
   // Drops the sealed data of every request created before this time, whatever its state; its
   // status then answers "expired".
   int retention(int64_t older_than);
   std::vector<KioskStatus> fleet();
   int64_t count_requests();
 
-  // Sessions of the consoles: cookie token hash -> user and CSRF token. A session has a role
-  // ("mediator" or "admin") and opens only the pages of its role.
-  bool add_session(const std::string& token_sha256, const std::string& user, const std::string& csrf, int64_t expires,
-                   const std::string& role = "mediator");
-  std::optional<std::pair<std::string, std::string>> session(const std::string& token_sha256, int64_t now,
-                                                             const std::string& role = "mediator");
-  void drop_session(const std::string& token_sha256);
-  // Failed logins per user of a role: at most 5 per 15 minutes.
-  bool login_allowed(const std::string& user, int64_t now, const std::string& role = "mediator");
-  void login_failed(const std::string& user, int64_t now, const std::string& role = "mediator");
-  void login_succeeded(const std::string& user, const std::string& role = "mediator");
-
   // [SECTION] Store: admins, content releases, rollout, fleet updates (store_release.cpp)
   // Adds an admin or resets its password and API token (both replaced).
   bool add_admin(const std::string& user, const std::string& hash, const std::string& token_sha256);
-  std::optional<std::string> admin_hash(const std::string& user);
   std::optional<std::string> admin_for_token(const std::string& token_sha256);
   // Stores a release if its version is above every release ever published (one transaction).
   PublishResult add_release(const Release& r);
@@ -228,7 +243,7 @@ public:
   // The updater part of a heartbeat (already validated).
   bool kiosk_update(const std::string& kiosk, int64_t running_version, const std::string& update_json);
 
-  // [SECTION] Store: privacy, kiosk binding, audit (store_privacy.cpp)
+  // [SECTION] Store: privacy, kiosk binding, the audit log (store_privacy.cpp)
   // Stores a request once (as above) unless its reference belongs to another request or the
   // kiosk is over its limits; retry_after_s (may be null) gets the wait for RateLimited/QuotaExceeded.
   StoreResult store(const Request& r, const std::string& body_sha256, int64_t now, const KioskLimits& limits,
@@ -246,13 +261,47 @@ public:
                            Personal* out);
   // Appends to the audit log (append-only: triggers refuse UPDATE and DELETE). False on failure.
   bool audit(const AuditEvent& e);
+  // The audit log, newest first, at most `limit` rows (the admin console's page and CSV).
+  std::vector<AuditEvent> audit_log(int64_t limit);
   // Erases a request's personal data now (an erasure request): 1 done, 0 no such reference, -1 error.
   int erase(const std::string& ref, const AuditEvent& by);
+
+  // [SECTION] Store: console accounts, sessions, login throttling, counts (store_auth.cpp)
+  // Checks the limits and, when they allow it, records the attempt as a failure, in one
+  // transaction: parallel attempts can never all pass the check before any is counted.
+  LoginReservation login_reserve(const std::string& realm, const std::string& user, const std::string& address,
+                                 int64_t now, const LoginLimits& limits);
+  void login_cancel(int64_t attempt);   // the check did not run (no hashing slot): not a failure
+  // A correct password: this (user, address)'s failures are forgotten.
+  void login_ok(const std::string& realm, const std::string& user, const std::string& address);
+  std::optional<Account> account(const std::string& realm, const std::string& user);
+  std::vector<Account> accounts(const std::string& realm);
+  // Adds a new account (false when the name is taken). Role: mediator | council in "console", admin in "admin".
+  bool add_account(const std::string& realm, const std::string& user, const std::string& role, const std::string& hash);
+  // A new password ends every session of the account.
+  bool set_password(const std::string& realm, const std::string& user, const std::string& hash);
+  // Replaces the hash only if it is still `old` (a rehash after login; sessions stay).
+  bool upgrade_hash(const std::string& realm, const std::string& user, const std::string& old_hash,
+                    const std::string& new_hash);
+  // Disabling ends every session (and an admin's API token); false when there is no such account.
+  bool set_disabled(const std::string& realm, const std::string& user, bool disabled);
+  int end_sessions(const std::string& realm, const std::string& user);  // how many were ended
+  bool open_session(const std::string& token_sha256, const std::string& user, const std::string& role,
+                    const std::string& csrf, int64_t now, int64_t max_age_s);
+  // The session if it is alive (not idle past idle_s, not past its end, account enabled); its
+  // idle clock restarts. Sessions of other realms are not found.
+  std::optional<ConsoleSession> touch_session(const std::string& realm, const std::string& token_sha256, int64_t now,
+                                              int64_t idle_s);
+  void end_session(const std::string& token_sha256);
+  int expire_sessions(int64_t now, int64_t idle_s);  // deletes dead sessions; how many
+  // How many requests per value of one column ("status", "lang", "topic" or "kiosk"): no personal data.
+  std::vector<std::pair<std::string, int64_t>> request_counts(const std::string& column);
 
 private:
   bool exec(const char* sql);
   bool migrate();                       // columns added since the first schema
   bool migrate_privacy();               // unique references, prefixes, append-only audit
+  bool migrate_auth();                  // accounts' roles, disabled flags, session clocks (store_auth.cpp)
   sqlite3* db_ = nullptr;
   std::string error_;
   std::mutex mutex_;   // one connection, serialized: simple and, with WAL, fast enough here
@@ -272,14 +321,28 @@ struct ServeConfig {
   int workers = 32;                    // threads running handlers (idle connections hold none)
   int request_timeout_s = 10;          // a request's head and body must arrive within this
   std::string trust_proxy;             // X-Forwarded-For is believed only from this address
+  int max_password_hashes = 4;         // concurrent Argon2id computations (64 MiB each); beyond: 503
+  bool tls_proxy = false;              // behind a proxy that terminates TLS: cookies Secure and __Host-
 };
-int serve(const ServeConfig& config);
+int serve(const ServeConfig& config);      // runs until SIGTERM/SIGINT; returns an exit status
 // A kiosk group's name: [a-z0-9][a-z0-9_-]*, at most 32 characters.
-bool valid_group(const std::string& group);  // runs until SIGTERM/SIGINT; returns an exit status
+bool valid_group(const std::string& group);
 
-// Data-protection subcommands (cli_data.cpp): erase one reference's personal data now; give a
+// [SECTION] Data-protection subcommands ---------------------------------------------------------
+// cli_data.cpp: erase one reference's personal data now; give a
 // kiosk its reference prefix without changing its token. Exit status 0, 1 (failure) or 2 (usage).
 int cli_erase(const std::string& data_dir, const std::string& ref);
 int cli_set_ref_prefix(const std::string& data_dir, const std::string& kiosk, const std::string& ref_prefix);
+
+// [SECTION] Passwords and account subcommands ---------------------------------------------------
+// Why a new password is refused (Italian, for the console and the CLI), or "" when it is fine:
+// at least 12 characters, not one of the most common passwords, not the user's name.
+std::string password_problem(const std::string& password, const std::string& user);
+// Argon2id with the hub's interactive parameters, or a hash made with other parameters?
+bool password_needs_rehash(const std::string& hash);
+// sportello-hub's account subcommands (add-council, passwd, disable-user, enable-user,
+// revoke-sessions): the exit status, or -1 when `cmd` is not one of them.
+int account_command(const std::string& cmd, const std::string& data_dir,
+                    const std::map<std::string, std::string>& options);
 
 }  // namespace hub

@@ -5,6 +5,8 @@
 //   add-mediator --data DIR --user NAME [--cheap-hash]   password on the first line of stdin
 //   add-admin --data DIR --user NAME [--cheap-hash]      same; prints the admin's new API token once
 //   public-key --data DIR                prints the public key (standard base64)
+//   add-council|passwd|disable-user|enable-user|revoke-sessions --data DIR --user NAME [--role admin]
+//                                        accounts (users_cli.cpp; passwords on stdin)
 //   serve --data DIR --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]
 //         [--release-key B64 ...] [--release-threshold N] [--max-target-mb N] [--max-connections N]
 //         [--workers N] [--request-timeout S] [--trust-proxy ADDR]
@@ -44,6 +46,7 @@ int usage() {
   fputs("usage: sportello-hub init|add-kiosk|add-mediator|add-admin|public-key|serve --data DIR [options]\n"
         "  add-kiosk --id ID --ref-prefix P [--name TEXT] [--group NAME]  prints the new token once (group: default)\n"
         "  set-ref-prefix --id ID --ref-prefix P   erase --ref REF   (a visitor's personal data, now)\n"
+        "  add-council|passwd|disable-user|enable-user|revoke-sessions --user NAME [--role admin]\n"
         "  add-mediator --user NAME [--cheap-hash] reads the password from stdin (--cheap-hash: tests only)\n"
         "  add-admin --user NAME [--cheap-hash]    same; prints the admin API token once (again: both reset)\n"
         "  serve --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]\n"
@@ -76,8 +79,8 @@ bool parse(int argc, char** argv, Args* args) {
 std::string read_password_hash(const Args& args) {
   std::string password;
   std::getline(std::cin, password);
-  if (password.size() < 8) {
-    fprintf(stderr, "sportello-hub: password too short (8 characters at least)\n");
+  if (std::string problem = hub::password_problem(password, args.one.at("user")); !problem.empty()) {
+    fprintf(stderr, "sportello-hub: %s\n", problem.c_str());  // the console's rules (passwords.cpp)
     return {};
   }
   bool cheap = args.count("cheap-hash") > 0;
@@ -157,6 +160,7 @@ int main(int argc, char** argv) {
   if (!parse(argc, argv, &args)) return usage();
   std::string dir = args["data"];
   if (cmd == "init") return cmd_init(dir);
+  if (int status = hub::account_command(cmd, dir, args.one); status >= 0) return status;  // users_cli.cpp
   if (cmd == "public-key") {
     hub::KeyPair keys;
     std::string error;

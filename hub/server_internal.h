@@ -21,6 +21,8 @@ struct Server {
   std::atomic<int> inflight{0};
   release::Trust trust;                 // empty: every publish is refused
   uint64_t max_target_bytes = 0;
+  std::atomic<int> hashing{0};          // Argon2id computations running now (consoles' logins)
+  std::atomic<uint64_t> password_checks{0};  // Argon2id computations since start (logged)
 };
 
 // Body caps, checked on Content-Length before a byte of the body is read (server.cpp).
@@ -45,6 +47,9 @@ httplib::Server::Handler guarded(Server& s, ApiHandler handler);
 std::string authenticate_kiosk(Server& s, const httplib::Request& req, httplib::Response& res);
 // The admin behind a bearer token, or "" (and a 401 already set). Kiosk tokens are not admin tokens.
 std::string authenticate_admin(Server& s, const httplib::Request& req, httplib::Response& res);
+// The client's address, as the logs, the login throttling and the audit log all see it: the
+// TCP peer (api.cpp).
+std::string client_address(const httplib::Request& req);
 // An audit row for this exchange: now, from the request's client address (api.cpp).
 AuditEvent audit_event(const httplib::Request& req, const std::string& actor, const std::string& role,
                        const std::string& action, const std::string& object);

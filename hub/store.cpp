@@ -18,12 +18,13 @@ const char* kSchema =
     " body_sha256 TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'received', mediator TEXT DEFAULT '',"
     " claimed_at INTEGER DEFAULT 0, closed_at INTEGER DEFAULT 0);"
     // The reference index (unique) is made in migrate_privacy(), which also handles old databases.
-    "CREATE TABLE IF NOT EXISTS mediators(user TEXT PRIMARY KEY, password_hash TEXT NOT NULL,"
-    " failed INTEGER DEFAULT 0, failed_since INTEGER DEFAULT 0);"
+    // Failed logins are counted in login_attempts (store_auth.cpp); databases made before keep
+    // the mediators' and admins' old failed/failed_since columns, unread.
+    "CREATE TABLE IF NOT EXISTS mediators(user TEXT PRIMARY KEY, password_hash TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS sessions(token_sha256 TEXT PRIMARY KEY, user TEXT, csrf TEXT, expires INTEGER);"
     "CREATE TABLE IF NOT EXISTS audit(at INTEGER, user TEXT, request_id TEXT, action TEXT);"
     "CREATE TABLE IF NOT EXISTS admins(user TEXT PRIMARY KEY, password_hash TEXT NOT NULL,"
-    " token_sha256 TEXT UNIQUE, failed INTEGER DEFAULT 0, failed_since INTEGER DEFAULT 0);"
+    " token_sha256 TEXT UNIQUE);"
     "CREATE TABLE IF NOT EXISTS releases(version INTEGER PRIMARY KEY, envelope BLOB NOT NULL, sha256 TEXT NOT NULL,"
     " created_at INTEGER NOT NULL, published_by TEXT NOT NULL, rollout TEXT NOT NULL DEFAULT '{}');"
     // One row per (release, group) it reached; group '*' is every kiosk. Rows are only added.
@@ -69,7 +70,7 @@ std::unique_ptr<Store> Store::open(const std::string& path) {
   // WAL + FULL: a commit is on disk before the 201 leaves. secure_delete: personal data that
   // retention removes is overwritten, not left in free pages.
   if (!st->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;") || !st->exec(kSchema) ||
-      !st->migrate()) {
+      !st->migrate() || !st->migrate_auth()) {
     sqlite3_close(st->db_);
     st->db_ = nullptr;
   }
@@ -140,13 +141,6 @@ bool Store::add_mediator(const std::string& user, const std::string& hash) {
   return q.bind(1, user).bind(2, hash).step() == SQLITE_DONE;
 }
 
-std::optional<std::string> Store::mediator_hash(const std::string& user) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "SELECT password_hash FROM mediators WHERE user = ?");
-  if (q.bind(1, user).step() != SQLITE_ROW) return std::nullopt;
-  return q.text(0);
-}
-
 StoreResult Store::store(const Request& r, const std::string& body_sha256, int64_t now) {
   return store(r, body_sha256, now, KioskLimits{}, nullptr);
 }
@@ -208,10 +202,6 @@ bool Store::close(const std::string& id, const std::string& mediator, const std:
          sqlite3_changes(db_) == 1;
 }
 
-void Store::audit(const std::string& user, const std::string& id, const std::string& action, int64_t now) {
-  audit(AuditEvent{now, user, "", action, id, ""});
-}
-
 int Store::retention(int64_t older_than) {
   std::lock_guard<std::mutex> lock(mutex_);
   // Counted from creation (the kiosk's time, never later than arrival), whatever the state:
@@ -239,54 +229,6 @@ int64_t Store::count_requests() {
   std::lock_guard<std::mutex> lock(mutex_);
   Stmt q(db_, "SELECT count(*) FROM requests");
   return q.step() == SQLITE_ROW ? q.num(0) : -1;
-}
-
-bool Store::add_session(const std::string& token_sha256, const std::string& user, const std::string& csrf,
-                        int64_t expires, const std::string& role) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "INSERT INTO sessions(token_sha256, user, csrf, expires, role) VALUES(?,?,?,?,?)");
-  return q.bind(1, token_sha256).bind(2, user).bind(3, csrf).bind(4, expires).bind(5, role).step() == SQLITE_DONE;
-}
-
-std::optional<std::pair<std::string, std::string>> Store::session(const std::string& token_sha256, int64_t now,
-                                                                  const std::string& role) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "SELECT user, csrf FROM sessions WHERE token_sha256 = ? AND expires > ? AND role = ?");
-  if (q.bind(1, token_sha256).bind(2, now).bind(3, role).step() != SQLITE_ROW) return std::nullopt;
-  return std::make_pair(q.text(0), q.text(1));
-}
-
-void Store::drop_session(const std::string& token_sha256) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "DELETE FROM sessions WHERE token_sha256 = ?");
-  q.bind(1, token_sha256).step();
-}
-
-// The table of a role's users (a fixed name, never user input).
-static std::string users_table(const std::string& role) { return role == "admin" ? "admins" : "mediators"; }
-
-bool Store::login_allowed(const std::string& user, int64_t now, const std::string& role) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  std::string sql = "SELECT failed, failed_since FROM " + users_table(role) + " WHERE user = ?";
-  Stmt q(db_, sql.c_str());
-  if (q.bind(1, user).step() != SQLITE_ROW) return true;
-  return q.num(0) < 5 || now - q.num(1) > 15 * 60;
-}
-
-void Store::login_failed(const std::string& user, int64_t now, const std::string& role) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  std::string sql = "UPDATE " + users_table(role) +
-                    " SET failed = CASE WHEN ? - failed_since > 900 THEN 1 ELSE failed + 1 END,"
-                    " failed_since = CASE WHEN ? - failed_since > 900 THEN ? ELSE failed_since END WHERE user = ?";
-  Stmt q(db_, sql.c_str());
-  q.bind(1, now).bind(2, now).bind(3, now).bind(4, user).step();
-}
-
-void Store::login_succeeded(const std::string& user, const std::string& role) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  std::string sql = "UPDATE " + users_table(role) + " SET failed = 0 WHERE user = ?";
-  Stmt q(db_, sql.c_str());
-  q.bind(1, user).step();
 }
 
 }  // namespace hub

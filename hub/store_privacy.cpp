@@ -178,6 +178,17 @@ bool Store::audit(const AuditEvent& e) {
   return q.step() == SQLITE_DONE;
 }
 
+std::vector<AuditEvent> Store::audit_log(int64_t limit) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // Rows from before the role and client columns read as "" there.
+  Stmt q(db_, "SELECT coalesce(at, 0), coalesce(user, ''), coalesce(role, ''), coalesce(action, ''),"
+              " coalesce(request_id, ''), coalesce(client, '') FROM audit ORDER BY rowid DESC LIMIT ?");
+  q.bind(1, limit);
+  std::vector<AuditEvent> out;
+  while (q.step() == SQLITE_ROW) out.push_back({q.num(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5)});
+  return out;
+}
+
 int Store::erase(const std::string& ref, const AuditEvent& by) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!exec("BEGIN IMMEDIATE")) return -1;

@@ -11,15 +11,8 @@ bool Store::add_admin(const std::string& user, const std::string& hash, const st
   if (user.empty() || !clean_text(user, 64)) return false;
   std::lock_guard<std::mutex> lock(mutex_);
   Stmt q(db_, "INSERT INTO admins(user, password_hash, token_sha256) VALUES(?,?,?) ON CONFLICT(user) DO UPDATE"
-              " SET password_hash = excluded.password_hash, token_sha256 = excluded.token_sha256, failed = 0");
+              " SET password_hash = excluded.password_hash, token_sha256 = excluded.token_sha256");
   return q.bind(1, user).bind(2, hash).bind(3, token_sha256).step() == SQLITE_DONE;
-}
-
-std::optional<std::string> Store::admin_hash(const std::string& user) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "SELECT password_hash FROM admins WHERE user = ?");
-  if (q.bind(1, user).step() != SQLITE_ROW) return std::nullopt;
-  return q.text(0);
 }
 
 std::optional<std::string> Store::admin_for_token(const std::string& token_sha256) {

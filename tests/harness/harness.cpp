@@ -183,13 +183,14 @@ bool Hub::start(const std::string& name, const std::vector<std::string>& serve_a
 
 std::string Hub::add_kiosk(const std::string& id, const std::string& group, const std::string& ref_prefix) const {
   std::string prefix = ref_prefix;
-  if (prefix.empty()) {  // "GR-02" -> "GR2": the letters, then the number without leading zeros
+  if (prefix.empty()) {  // "GR-02" -> "GR2", "BENCH-12" -> "BE12": letters, then the whole number
     std::string letters, digits;
     for (char c : id) {
       if (isalpha((unsigned char)c)) letters += (char)toupper((unsigned char)c);
       else if (isdigit((unsigned char)c) && !(digits.empty() && c == '0')) digits += c;
     }
-    prefix = (letters + digits).substr(0, 4);
+    digits = digits.substr(0, 3);  // prefixes are at most 4 characters, and must differ per kiosk
+    prefix = letters.substr(0, 4 - digits.size()) + digits;
   }
   return last_line(capture({SPORTELLO_HUB_BIN, "add-kiosk", "--data", data, "--id", id, "--group", group,
                             "--ref-prefix", prefix}));
@@ -235,6 +236,12 @@ int64_t Hub::rows() const {
 int64_t Hub::rows_with_ref(const std::string& ref) const {
   int64_t n = -1;
   query_hub(data, "SELECT count(*) FROM requests WHERE ref = ?1", ref, first_int, &n);
+  return n;
+}
+
+int64_t Hub::count(const std::string& query) const {
+  int64_t n = -1;
+  query_hub(data, query.c_str(), "", first_int, &n);
   return n;
 }
 

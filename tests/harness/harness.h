@@ -89,6 +89,9 @@ struct Hub {
   // and the set is empty when the database cannot be read.
   int64_t rows() const;
   int64_t rows_with_ref(const std::string& ref) const;
+  // The first column of the first row of a query (e.g. "SELECT count(*) FROM audit WHERE ..."):
+  // what a test asks of tables the hub only appends to, such as the audit log. -1 when unreadable.
+  int64_t count(const std::string& query) const;
   std::set<std::string> ids() const;
 };
 

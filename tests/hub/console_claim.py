@@ -2,11 +2,14 @@
 """Drives the mediator console in headless Debian Chromium (chromium-driver + python3-selenium).
 
 Two mediators: anna claims REF1 and closes it; if given, bruno opens REF2, anna claims it first, and
-bruno's claim is refused with the console's message. Exit status 0 only if all of that happened.
+bruno's claim is refused with the console's message. Then the browser's own defences: the CSP blocks
+an inline script injected into a console page, a login form posted from another origin is refused,
+and after anna logs out the back button shows no personal data (--name: the name sealed in REF2).
+Exit status 0 only if all of that happened.
 A screenshot of the queue at a phone's size (390x844) goes to OUT/queue.png.
-usage: console_claim.py --url URL --ref1 REF [--ref2 REF] --out DIR
+usage: console_claim.py --url URL --ref1 REF [--ref2 REF --name NAME] --out DIR
 """
-import argparse, os, sys, tempfile
+import argparse, http.server, os, socketserver, sys, tempfile, threading
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -48,11 +51,65 @@ def expect(d, text, what):
         sys.exit("console: " + what + "\n--- page ---\n" + d.page_source[:1500])
 
 
+def attacker_site(target):
+    """Serves, on another origin (localhost instead of 127.0.0.1), a page that posts anna's login."""
+    page = (f"<form id=f method=post action='{target}/console/login'><input name=user value=anna>"
+            "<input name=password value=password-anna><button id=go>go</button></form>").encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args):
+            pass
+
+    server = socketserver.TCPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://localhost:{server.server_address[1]}/"
+
+
+def browser_defences(anna, bruno, a):
+    # CSP: an inline script put into the page (as an XSS would) does not run.
+    ran = anna.execute_script(
+        "window.__ran = false; var s = document.createElement('script');"
+        "s.textContent = 'window.__ran = true'; document.body.appendChild(s); return window.__ran;")
+    if ran:
+        sys.exit("console: an injected inline script ran despite the CSP")
+    # A login posted from another origin is refused (login CSRF), and no session cookie is set.
+    server, attacker = attacker_site(a.url)
+    try:
+        bruno.delete_all_cookies()
+        bruno.get(attacker)
+        bruno.find_element(By.ID, "go").click()
+        expect(bruno, "altro sito", "a cross-origin login POST was not refused")
+    finally:
+        server.shutdown()
+    # Logout, then back: the page with the name must not come back from any cache.
+    anna.get(a.url + "/console/")
+    anna.find_element(By.ID, a.ref2).click()
+    expect_id(anna, "logout", "anna's request page has no logout button")
+    if a.name and a.name not in anna.page_source:
+        sys.exit("console: anna does not see the name on her own request")
+    anna.find_element(By.ID, "logout").click()
+    expect(anna, "Sei uscito", "anna's logout did not reach the login page")
+    anna.back()
+    try:
+        WebDriverWait(anna, 10).until(lambda drv: "Sportello – mediatori" in drv.page_source)
+    except TimeoutException:
+        sys.exit("console: back after logout did not return to the login\n" + anna.page_source[:1500])
+    if a.name and a.name in anna.page_source:
+        sys.exit("console: back after logout shows the visitor's name")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--url", required=True)
     p.add_argument("--ref1", required=True)
     p.add_argument("--ref2", help="a second request for the two-mediator race (optional)")
+    p.add_argument("--name", help="the name sealed in the second request (back-button check)")
     p.add_argument("--out", required=True)
     a = p.parse_args()
     anna, bruno = browser(390, 844), browser(390, 844)
@@ -84,6 +141,7 @@ def main():
         bruno.find_element(By.ID, "claim").click()
         expect(bruno, "già presa da anna", "bruno's late claim was not refused")
         bruno.save_screenshot(os.path.join(a.out, "refused.png"))
+        browser_defences(anna, bruno, a)
     finally:
         anna.quit()
         bruno.quit()

@@ -7,7 +7,6 @@
 
 #include <catch2/catch.hpp>
 #include <sodium.h>
-#include <sqlite3.h>
 
 namespace {
 
@@ -40,20 +39,7 @@ std::string with_field(const Hub& hub, const std::string& id, const std::string&
   return j.dump();
 }
 
-int64_t audit_rows(const Hub& hub, const std::string& where) {
-  sqlite3* db = nullptr;
-  int64_t n = -1;
-  if (sqlite3_open_v2((hub.data + "/hub.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_stmt* st = nullptr;
-    std::string sql = "SELECT count(*) FROM audit WHERE " + where;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-      n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-  }
-  sqlite3_close(db);
-  return n;
-}
+int64_t audit_rows(const Hub& hub, const std::string& where) { return hub.count("SELECT count(*) FROM audit WHERE " + where); }
 
 }  // namespace
 
