@@ -58,16 +58,12 @@ long proc_field(int pid, const char* field) {
 // The CPU time the process has used (user + system), in ms; -1 when unreadable.
 double cpu_ms(int pid) {
   std::string stat = harness::read_file("/proc/" + std::to_string(pid) + "/stat");
-  size_t at = stat.rfind(')');  // the command name may hold spaces; the fields after it do not
-  if (at == std::string::npos) return -1;
-  std::vector<std::string> fields;
-  for (size_t i = at + 2; i < stat.size();) {
-    size_t end = stat.find(' ', i);
-    fields.push_back(stat.substr(i, end - i));
-    i = end == std::string::npos ? stat.size() : end + 1;
-  }
-  if (fields.size() < 13) return -1;  // utime and stime are fields 14 and 15 of stat(5)
-  return (std::atof(fields[11].c_str()) + std::atof(fields[12].c_str())) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+  size_t at = stat.rfind(')');  // after the command name: fields 3 to 13, then utime and stime (proc(5))
+  unsigned long user = 0, sys = 0;
+  if (at == std::string::npos ||
+      sscanf(stat.c_str() + at + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &user, &sys) != 2)
+    return -1;
+  return (double)(user + sys) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
 }
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
@@ -99,22 +95,17 @@ long password_checks(const Hub& hub) {
 
 // The Argon2id parameters of a mediator's stored hash ("m=65536,t=2,p=1"), read from the database.
 std::string hash_params(const Hub& hub, const std::string& user) {
-  sqlite3* db = nullptr;
-  std::string out = "?";
-  if (sqlite3_open_v2((hub.data + "/hub.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* q = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT password_hash FROM mediators WHERE user = ?", -1, &q, nullptr) == SQLITE_OK) {
-      sqlite3_bind_text(q, 1, user.c_str(), -1, SQLITE_TRANSIENT);
-      if (sqlite3_step(q) == SQLITE_ROW) {
-        std::string hash = (const char*)sqlite3_column_text(q, 0);
-        size_t m = hash.find("$m=");
-        if (m != std::string::npos) out = hash.substr(m + 1, hash.find('$', m + 1) - m - 1);
-      }
-    }
-    sqlite3_finalize(q);
-  }
-  sqlite3_close(db);
-  return out;
+  sqlite3* raw = nullptr;
+  sqlite3_open_v2((hub.data + "/hub.db").c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
+  sqlite3_stmt* q = nullptr;
+  sqlite3_prepare_v2(db.get(), "SELECT password_hash FROM mediators WHERE user = ?", -1, &q, nullptr);
+  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(q, &sqlite3_finalize);
+  if (!q || sqlite3_bind_text(q, 1, user.c_str(), -1, SQLITE_TRANSIENT) != SQLITE_OK || sqlite3_step(q) != SQLITE_ROW)
+    return "?";
+  std::string hash = (const char*)sqlite3_column_text(q, 0);
+  size_t m = hash.find("$m=");
+  return m == std::string::npos ? "?" : hash.substr(m + 1, hash.find('$', m + 1) - m - 1);
 }
 
 // [SECTION] Kiosks: ingest for a fixed time ---------------------------------------------------------
@@ -127,15 +118,29 @@ struct Ingest {
   size_t done = 0;
   int failures = 0;
   double rate = 0, p50 = 0, p99 = 0, max = 0;
-  double hub_cpu_us = 0;  // the hub's CPU time per request
+  double hub_cpu_us = 0;         // the hub's CPU time per request
+  long threads = 0, hwm_kb = 0;  // the hub's most threads seen, its peak memory at the end
 };
 
-// Every kiosk posts requests back to back on its own keep-alive connection for `seconds`.
+void print(const char* name, const Ingest& r) {
+  printf("  %-10s %6.0f requests/s   p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms  hub CPU %4.0f us/request"
+         "  (%zu requests, %d failures)\n", name, r.rate, r.p50, r.p99, r.max, r.hub_cpu_us, r.done, r.failures);
+}
+
+// Every kiosk posts requests back to back on its own keep-alive connection for `seconds`, while
+// the hub's thread count is sampled.
 Ingest ingest(const Hub& hub, std::vector<Kiosk>& kiosks, double seconds) {
   std::vector<std::vector<double>> ms(kiosks.size());
   std::atomic<int> failures{0};
   const std::string url = hub.url("/api/v1/requests");
-  double cpu0 = cpu_ms(hub.server.pid);
+  const int pid = hub.server.pid;
+  double cpu0 = cpu_ms(pid);
+  std::atomic<bool> running{true};
+  std::atomic<long> threads_max{0};
+  std::thread sampler([&] {
+    for (; running; std::this_thread::sleep_for(std::chrono::milliseconds(50)))  // a sampling period
+      threads_max = std::max(threads_max.load(), proc_field(pid, "Threads"));
+  });
   auto t0 = Clock::now();
   auto until = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   std::vector<std::thread> threads;
@@ -167,7 +172,11 @@ Ingest ingest(const Hub& hub, std::vector<Kiosk>& kiosks, double seconds) {
       }
     });
   for (std::thread& t : threads) t.join();
+  running = false;
+  sampler.join();
   Ingest r;
+  r.threads = threads_max;
+  r.hwm_kb = proc_field(pid, "VmHWM");
   std::vector<double> all;
   for (auto& v : ms) all.insert(all.end(), v.begin(), v.end());
   r.done = all.size();
@@ -176,33 +185,29 @@ Ingest ingest(const Hub& hub, std::vector<Kiosk>& kiosks, double seconds) {
   r.p50 = percentile(all, 50);
   r.p99 = percentile(all, 99);
   r.max = percentile(all, 100);
-  r.hub_cpu_us = all.empty() ? 0 : (cpu_ms(hub.server.pid) - cpu0) * 1000.0 / (double)all.size();
+  r.hub_cpu_us = all.empty() ? 0 : (cpu_ms(pid) - cpu0) * 1000.0 / (double)all.size();
   return r;
 }
 
 // [SECTION] Slowloris: slow header and body senders, reopened when cut -------------------------------
 // Even-numbered connections send a request head one header line at a time, odd ones a head that
 // announces a body and then one body byte at a time; each sends every `interval`. A connection the
-// hub closes (408 at its request deadline) is reopened at once, so `count` stay open.
+// hub closes (408 at its request deadline) is reopened at once, so `count` stay open. The
+// connections open in the constructor; a thread keeps them going until stop().
 class Slowloris {
 public:
   Slowloris(const std::string& port, int count, std::chrono::milliseconds interval)
       : port_((uint16_t)std::stoi(port)), interval_(interval), conns_((size_t)count) {
     for (size_t i = 0; i < conns_.size(); i++)  // first lines spread over one interval
       reopen(i, Clock::now() + interval_ * (int64_t)i / (int64_t)conns_.size());
+    thread_ = std::thread([this] {
+      while (!done_) tick();
+    });
   }
   ~Slowloris() {
     stop();
     for (Conn& c : conns_)
       if (c.fd >= 0) ::close(c.fd);
-  }
-  Slowloris(const Slowloris&) = delete;
-  Slowloris& operator=(const Slowloris&) = delete;
-
-  void start() {
-    thread_ = std::thread([this] {
-      while (!done_) tick();
-    });
   }
   void stop() {
     done_ = true;
@@ -274,27 +279,6 @@ private:
   std::vector<Conn> conns_;
   std::atomic<int> open_{0}, reopened_{0}, timeouts_{0};
   std::atomic<bool> done_{false};
-  std::thread thread_;
-};
-
-// Samples the hub's thread count while it lives; max() is the highest seen.
-class ThreadSampler {
-public:
-  explicit ThreadSampler(int pid) : thread_([this, pid] {
-      while (!done_) {
-        max_ = std::max(max_.load(), proc_field(pid, "Threads"));
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a sampling period, not a wait
-      }
-    }) {}
-  ~ThreadSampler() {
-    done_ = true;
-    thread_.join();
-  }
-  long max() const { return max_; }
-
-private:
-  std::atomic<bool> done_{false};
-  std::atomic<long> max_{0};
   std::thread thread_;
 };
 
@@ -375,7 +359,6 @@ int main(int argc, char** argv) {
     Hub hub;
     if (!hub.start("bench-hub-attack")) return fprintf(stderr, "bench-hub-attack: the hub did not start\n"), 1;
     dir = hub.dir;
-    const int pid = hub.server.pid;
     std::vector<Kiosk> kiosks;
     for (int k = 1; k <= kiosks_n; k++) {
       Kiosk kiosk{"BK-" + std::to_string(k), "B" + std::to_string(k), ""};
@@ -384,50 +367,29 @@ int main(int argc, char** argv) {
       kiosks.push_back(kiosk);
     }
     printf("bench-hub-attack: real sportello-hub on 127.0.0.1, default limits (request deadline 10 s, 1024 connections,"
-           " 32 workers)\n");
+           " 32 workers); %u cores, load average %s\n",
+           std::thread::hardware_concurrency(), harness::read_file("/proc/loadavg").substr(0, 14).c_str());
 
     printf("1. kiosk ingest, %d kiosks on keep-alive connections, %.0f s per phase\n", kiosks_n, seconds);
-    Ingest clean;
-    long clean_threads = 0;
-    {
-      ThreadSampler threads(pid);
-      clean = ingest(hub, kiosks, seconds);
-      clean_threads = threads.max();
-    }
-    long clean_hwm = proc_field(pid, "VmHWM");
-    printf("  clean      %6.0f requests/s   p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms  hub CPU %4.0f us/request"
-           "  (%zu requests, %d failures)\n",
-           clean.rate, clean.p50, clean.p99, clean.max, clean.hub_cpu_us, clean.done, clean.failures);
-
+    Ingest clean = ingest(hub, kiosks, seconds);
+    print("clean", clean);
     Slowloris slow(hub.server.port, slow_n, std::chrono::milliseconds(2000));
-    // Every slow connection is open (connect returned) and has sent its first bytes. The kiosks
-    // start once the hub's request deadline (10 s from a request's first byte) is less than half
-    // a phase away, so the phase sees both: all of them open, then all cut (408) and reopened.
-    slow.start();
+    // The kiosks start once the hub's request deadline (10 s from a request's first byte) is less
+    // than half a phase away, so the phase sees both: all of them open, then all cut and reopened.
     std::this_thread::sleep_for(std::chrono::duration<double>(std::max(1.0, 10.0 - seconds / 2)));
-    Ingest attacked;
-    long attack_threads = 0;
     int open_at_start = slow.open();
-    {
-      ThreadSampler threads(pid);
-      attacked = ingest(hub, kiosks, seconds);
-      attack_threads = threads.max();
-    }
+    Ingest attacked = ingest(hub, kiosks, seconds);
     int open_at_end = slow.open();
-    long attack_hwm = proc_field(pid, "VmHWM");
     slow.stop();
-    printf("  slowloris  %6.0f requests/s   p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms  hub CPU %4.0f us/request"
-           "  (%zu requests, %d failures)\n",
-           attacked.rate, attacked.p50, attacked.p99, attacked.max, attacked.hub_cpu_us, attacked.done, attacked.failures);
+    print("slowloris", attacked);
     printf("  attack: %d slow connections (half send a header line, half a body byte, every 2 s); open %d at start,"
            " %d at end; %d cut by the hub and reopened (%d answered 408)\n",
            slow_n, open_at_start, open_at_end, slow.reopened(), slow.timeouts());
     printf("  ratio under attack: %.2f of the clean requests/s (goal >= 0.80), p99 x%.2f\n",
            clean.rate > 0 ? attacked.rate / clean.rate : 0.0, clean.p99 > 0 ? attacked.p99 / clean.p99 : 0.0);
-
     printf("2. hub process: peak memory (VmHWM) %ld kB after the clean phase, %ld kB after the attack;"
            " threads at most %ld clean, %ld under attack\n",
-           clean_hwm, attack_hwm, clean_threads, attack_threads);
+           clean.hwm_kb, attacked.hwm_kb, clean.threads, attacked.threads);
 
     printf("3. logins to /console/login under a %d-attempt burst\n", burst_n);
     std::string cheap = hash_params(hub, "anna");
@@ -441,7 +403,7 @@ int main(int argc, char** argv) {
     printf("  then the right password from a fresh address (127.0.0.20): %ld in %.0f ms%s\n", fresh.status, fresh.ms,
            fresh.code == CURLE_OK ? "" : (std::string(" (") + curl_easy_strerror(fresh.code) + ")").c_str());
     burst(hub, "nobody", "127.0.0.11", burst_n);
-    printf("  hub peak memory after the bursts: %ld kB\n", proc_field(pid, "VmHWM"));
+    printf("  hub peak memory after the bursts: %ld kB (a few Argon2id at once, 64 MiB each)\n", proc_field(hub.server.pid, "VmHWM"));
   }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
