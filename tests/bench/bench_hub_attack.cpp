@@ -9,6 +9,7 @@
 // Every socket targets 127.0.0.1; the login bursts come from other loopback source addresses
 // (127.0.0.10, .11, .20), which is how the hub tells clients apart without a proxy.
 // Usage: bench-hub-attack [--kiosks N] [--seconds S] [--slow N] [--burst N]
+//   (--slow 0 runs the clean phase twice: the ratio it prints is the machine's own noise)
 //
 // Index
 //   [SECTION] Helpers: the hub's /proc status, percentiles, request bodies
