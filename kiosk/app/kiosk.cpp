@@ -20,6 +20,7 @@ const char* screen_id(Screen s) {
     case Screen::Services: return "services";
     case Screen::Mediator: return "mediator";
     case Screen::Check: return "check";
+    case Screen::StaffPin: return "staff-pin";
     case Screen::Staff: return "staff";
     case Screen::OutOfService: return "out-of-service";
     case Screen::Waiting: return "waiting";
@@ -34,6 +35,8 @@ Kiosk::Kiosk(const Options& options, text::Engine& engine, locale::Strings& stri
   else if (services_.waiting) screen_ = Screen::Waiting;
   if (services_.pack) extra_holidays_ = services_.pack->extra_holidays();
   running_version_ = services_.content_version;
+  staff_pin_.reserve(64);  // never reallocated: wipe() reaches every byte it held
+  load_staff_lock();
 }
 
 bool Kiosk::rtl() const {
@@ -146,6 +149,7 @@ uint64_t Kiosk::next_deadline_ms(uint64_t now) const {
 void Kiosk::frame(int width, int height, float px_per_mm, uint64_t now) {
   if (services_.tasks) services_.tasks->drain();
   swap_content();  // before anything is laid out: a frame shows one release, never two
+  if (screen_ != Screen::StaffPin && !staff_pin_.empty()) wipe(staff_pin_);
   ImDrawList* dl = ImGui::GetBackgroundDrawList();
   ui_.begin_frame(dl, (float)width, (float)height, ui::metrics_for(width, height, px_per_mm), rtl(), now);
   // The background is the GL clear colour (platform::Window), not a full-screen quad: on a
@@ -161,6 +165,7 @@ void Kiosk::frame(int width, int height, float px_per_mm, uint64_t now) {
     case Screen::Services: draw_services(); break;
     case Screen::Mediator: draw_mediator(); break;
     case Screen::Check: draw_check(); break;
+    case Screen::StaffPin: draw_staff_pin(); break;
     case Screen::Staff: draw_staff(); break;
     case Screen::OutOfService: draw_out_of_service(); break;
     case Screen::Waiting: draw_waiting(); break;
