@@ -260,6 +260,7 @@ private:
   std::string staff_lock_path_;
   std::string staff_pin_message_;     // what the PIN screen says under the field (Italian)
   bool staff_pin_checking_ = false, staff_exit_confirm_ = false;
+  int64_t staff_lock_shown_min_ = 0;  // minutes of lockout the PIN screen last showed
   int exit_status_ = -1;
   // Content updates: the version on screen, and a release opened and waiting for the home screen.
   int64_t running_version_ = 0;

@@ -104,6 +104,14 @@ void Kiosk::home_and_forget() {
 
 bool Kiosk::update_timers(uint64_t now) {
   poll_content();
+  // The PIN screen counts a lockout down in minutes, and offers the keypad again when it ends.
+  bool lock_turned = false;
+  if (screen_ == Screen::StaffPin) {
+    int64_t left = staff_lock_.locked_until_unix_ms - platform::wall_clock_unix_ms();
+    int64_t shown = left > 0 ? (left + 59999) / 60000 : 0;
+    lock_turned = shown != staff_lock_shown_min_;
+    staff_lock_shown_min_ = shown;
+  }
   if (screen_ == Screen::Home || screen_ == Screen::OutOfService || screen_ == Screen::Waiting) return false;
   // Office hours on screen are drawn again when the wall-clock minute turns: "open now" becomes
   // "closed" at the closing minute even while the visitor reads without touching.
@@ -130,7 +138,7 @@ bool Kiosk::update_timers(uint64_t now) {
     home_and_forget();
     return true;
   }
-  return idle_prompt_ || minute_turned;  // the countdown changes every second
+  return idle_prompt_ || minute_turned || lock_turned;  // the countdown changes every second
 }
 
 uint64_t Kiosk::next_deadline_ms(uint64_t now) const {
@@ -142,6 +150,9 @@ uint64_t Kiosk::next_deadline_ms(uint64_t now) const {
   uint64_t deadline = ui_.last_input_ms() + (uint64_t)options_.idle_timeout_s * 1000;
   if (shows_office_hours())  // the next wall-clock minute: one wake a minute, and only here
     deadline = std::min(deadline, now + (uint64_t)(60000 - platform::wall_clock_unix_ms() % 60000));
+  int64_t locked_left = staff_lock_.locked_until_unix_ms - platform::wall_clock_unix_ms();
+  if (screen_ == Screen::StaffPin && locked_left > 0)  // when the minutes shown change
+    deadline = std::min(deadline, now + (uint64_t)((locked_left - 1) % 60000) + 1);
   return deadline;
 }
 

@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <string>
+#include <unistd.h>
 
 namespace platform {
 
@@ -25,8 +28,16 @@ void notify_stopping() { sd_notify(0, "STOPPING=1"); }
 uint64_t watchdog_interval_ms() {
   if (g_interval_ms == ~0ull) {
     uint64_t usec = 0;
+    int enabled = sd_watchdog_enabled(0, &usec);
+    // Under cage the service's main process is the compositor, our parent: systemd named it in
+    // WATCHDOG_PID, but the loop that must prove it runs is ours (the unit has NotifyAccess=all).
+    const char* pid = getenv("WATCHDOG_PID");
+    if (enabled == 0 && pid && strtol(pid, nullptr, 10) == (long)getppid()) {
+      setenv("WATCHDOG_PID", std::to_string(getpid()).c_str(), 1);
+      enabled = sd_watchdog_enabled(0, &usec);
+    }
     // Ping twice per period, as sd_watchdog_enabled(3) recommends.
-    g_interval_ms = sd_watchdog_enabled(0, &usec) > 0 ? std::max<uint64_t>(1, usec / 2000) : 0;
+    g_interval_ms = enabled > 0 ? std::max<uint64_t>(1, usec / 2000) : 0;
   }
   return g_interval_ms;
 }

@@ -140,9 +140,12 @@ TEST_CASE("the interactive loop keeps feeding the watchdog while idle, and stops
           "[e2e][watchdog]") {
   std::string dir = harness::temp_dir("watchdog-run");
   NotifySocket sock(dir);
-  // The real interactive loop on SDL's offscreen driver, idle on the home screen.
+  // The real interactive loop on SDL's offscreen driver, idle on the home screen. WATCHDOG_PID
+  // names the parent, as systemd names cage, the unit's main process, when cage runs the kiosk.
   Kiosk kiosk({"--windowed", "800x600"},
-              {"NOTIFY_SOCKET=" + sock.path, "WATCHDOG_USEC=200000", "SDL_VIDEODRIVER=offscreen"}, dir + "/stderr.txt");
+              {"NOTIFY_SOCKET=" + sock.path, "WATCHDOG_USEC=200000", "WATCHDOG_PID=" + std::to_string(getpid()),
+               "SDL_VIDEODRIVER=offscreen"},
+              dir + "/stderr.txt");
   REQUIRE(kiosk.pid > 0);
   INFO(harness::read_file(dir + "/stderr.txt"));
   REQUIRE(sock.wait_for("READY=1", 60000));

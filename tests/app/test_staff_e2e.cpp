@@ -65,7 +65,8 @@ TEST_CASE("five wrong PINs lock the staff view, also across a restart, until the
   std::string dir = harness::temp_dir("staff-lock");
   std::string wrong;
   for (int i = 0; i < 5; i++) wrong += enter("1111") + "dump wrong" + std::to_string(i + 1) + "\n";
-  harness::Run first = harness::run_kiosk_in(dir, five_taps() + wrong + enter(kPin) + "dump refused\n", staff_args(dir));
+  harness::Run first = harness::run_kiosk_in(dir, five_taps() + wrong + enter(kPin) + "dump refused\n" +
+                                                      "wait 61000\ndump later\n", staff_args(dir));
   INFO(first.stderr_text);
   REQUIRE(first.exit_code == 0);
   nlohmann::json one = harness::load_dump(first, "wrong1");
@@ -77,6 +78,7 @@ TEST_CASE("five wrong PINs lock the staff view, also across a restart, until the
   nlohmann::json refused = harness::load_dump(first, "refused");
   CHECK(refused["screen"] == "staff-pin");           // the right PIN does not open a locked view
   CHECK(element(refused, "staff.pin.locked").is_object());
+  CHECK(element(harness::load_dump(first, "later"), "staff.pin.locked")["text"] == "Troppi PIN errati: riprova tra 4 minuti");
 
   // The lock file holds counts and a time, never the PIN.
   std::string lock = harness::read_file(dir + "/staff-lock.json");
