@@ -51,6 +51,10 @@ struct Options {
   release::Trust trust;             // --release-key B64 (repeatable) and --release-threshold N
   int update_interval_s = 900;      // --update-interval S: how often the hub is asked
   std::string content_mirror;       // --content-mirror URL: a plain mirror of the targets
+  // Staff view: reachable only with a PIN, whose Argon2id hash (crypto_pwhash_str) is configured.
+  std::string staff_pin_hash;       // --staff-pin-hash; empty = no staff view
+  std::string staff_lock_file;      // --staff-lock-file: failed attempts and lockout, kept across restarts
+  bool hash_pin = false;            // --hash-pin: read a PIN on stdin, print its config line, exit
   bool updates() const { return !state_dir.empty() && !hub_url.empty(); }  // the kiosk takes releases
   bool show_help = false;
 };
@@ -63,7 +67,7 @@ ParseResult parse_options(int argc, char** argv);
 const char* usage();
 
 // [SECTION] Screens
-enum class Screen : uint8_t { Home, Languages, Welcome, Topics, Topic, Procedure, Search, Services, Mediator, Check, Staff, OutOfService, Waiting };
+enum class Screen : uint8_t { Home, Languages, Welcome, Topics, Topic, Procedure, Search, Services, Mediator, Check, StaffPin, Staff, OutOfService, Waiting };
 const char* screen_id(Screen s);
 
 struct SearchState {
@@ -110,6 +114,23 @@ struct OpenedRelease {
 OpenedRelease open_installed(const std::string& state_dir, const release::Trust& trust,
                              const std::string& locales_dir, int64_t running);
 
+// Wrong staff PINs and the lockout they earned, persisted (never the PIN) so a restart keeps them.
+struct StaffLock {
+  int failures = 0;                      // wrong PINs since the last right one or the last lockout
+  int lockouts = 0;                      // lockouts since the last right PIN (each doubles the next)
+  int64_t locked_until_unix_ms = 0;      // wall clock; 0 = not locked
+};
+constexpr int kStaffPinAttempts = 5;               // wrong PINs before a lockout
+constexpr int64_t kStaffFirstLockoutMs = 5 * 60 * 1000;   // then 10, 20, ... minutes
+constexpr int64_t kStaffMaxLockoutMs = 24 * 3600 * 1000;
+constexpr int kExitStaffQuit = 10;     // exit status of the staff's "Esci": the unit must not restart
+bool pin_hash_valid(const std::string& hash);          // an Argon2id crypto_pwhash_str string
+int hash_pin_command();                                 // sportello --hash-pin
+int64_t staff_lockout_ms(int lockouts);                 // how long the n-th lockout lasts
+// The file the lock lives in: --staff-lock-file, else beside the outbox database, else beside
+// the state directory; "" when there is none (the lock then lasts until a restart).
+std::string staff_lock_path(const Options& o);
+
 struct StaffView {
   bool busy = false, ok = false;
   int64_t queue_depth = 0, oldest_unsent_age_s = 0, permanent_errors = 0, sent_total = 0;
@@ -147,6 +168,9 @@ public:
   int64_t content_pending() const { return next_ ? next_->version : 0; }
   // Waits (real time, bounded) until a release >= version is pending or running. Main thread.
   bool await_content(int64_t version, uint64_t timeout_ms);
+
+  // The staff asked the kiosk to stop: the exit status (0 restart, kExitStaffQuit quit), or -1.
+  int exit_requested() const { return exit_status_; }
 
 private:
   std::string t(const char* key);               // UI string in the visitor's language
@@ -190,6 +214,10 @@ private:
   void draw_check();
   void refresh_staff();
   void draw_staff();
+  void draw_staff_actions(float x, float y);
+  void draw_staff_pin();
+  void submit_staff_pin();
+  void load_staff_lock();
   float draw_staff_content(float x, float y, float cw);
   void draw_idle_prompt(uint64_t now_ms);
 
@@ -225,7 +253,15 @@ private:
   std::string office_cards_lang_;
   std::vector<std::string> extra_holidays_;       // the pack's extra public holidays, read at start
   int64_t hours_minute_ = -1;         // the wall-clock minute the office hours on screen were drawn for
-  std::vector<uint64_t> corner_taps_; // five quick taps on home's corner open the staff view
+  std::vector<uint64_t> corner_taps_; // five quick taps on home's corner open the PIN screen
+  std::string staff_pin_;             // digits typed on the PIN screen; wiped when it is left
+  ui::KeyboardState staff_keypad_;
+  StaffLock staff_lock_;
+  std::string staff_lock_path_;
+  std::string staff_pin_message_;     // what the PIN screen says under the field (Italian)
+  bool staff_pin_checking_ = false, staff_exit_confirm_ = false;
+  int64_t staff_lock_shown_min_ = 0;  // minutes of lockout the PIN screen last showed
+  int exit_status_ = -1;
   // Content updates: the version on screen, and a release opened and waiting for the home screen.
   int64_t running_version_ = 0;
   std::unique_ptr<OpenedRelease> next_;
@@ -243,6 +279,7 @@ void warm_up(text::Engine& engine, const locale::Strings& strings, const Options
 struct ScriptResult {
   bool ok = false;
   std::string error;                // "script.txt:7: no element with id lang.xx on screen"
+  int exit_status = -1;             // the kiosk asked to stop (staff view) before the script ended
 };
 // Draws frames of a Kiosk into a Window: the interactive loop and the script player share it.
 class Runner {
@@ -277,6 +314,14 @@ private:
   bool record_frame_times_ = false;
 };
 ScriptResult run_script(Runner& runner, const std::string& path, const std::string& out_dir);
+
+// [SECTION] Lockdown (lockdown.cpp): events from the system reach the kiosk only through here.
+void install_stop_signals();        // main, before any thread: SIGTERM and SIGINT stop the loop cleanly
+bool stop_requested();
+// One SDL event to the kiosk; true when it wants frames. SDL_QUIT and shortcuts do nothing.
+bool dispatch_event(Kiosk& kiosk, platform::Window& window, const union SDL_Event& event);
+// The key-down and key-up events of a combination such as "ctrl+alt+f1" (scripts).
+bool key_combo_events(const std::string& combo, union SDL_Event* down, union SDL_Event* up, std::string* error);
 std::string dump_json(const Kiosk& kiosk, int width, int height, uint64_t frames);
 
 }  // namespace app

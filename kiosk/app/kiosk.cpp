@@ -20,6 +20,7 @@ const char* screen_id(Screen s) {
     case Screen::Services: return "services";
     case Screen::Mediator: return "mediator";
     case Screen::Check: return "check";
+    case Screen::StaffPin: return "staff-pin";
     case Screen::Staff: return "staff";
     case Screen::OutOfService: return "out-of-service";
     case Screen::Waiting: return "waiting";
@@ -34,6 +35,8 @@ Kiosk::Kiosk(const Options& options, text::Engine& engine, locale::Strings& stri
   else if (services_.waiting) screen_ = Screen::Waiting;
   if (services_.pack) extra_holidays_ = services_.pack->extra_holidays();
   running_version_ = services_.content_version;
+  staff_pin_.reserve(64);  // never reallocated: wipe() reaches every byte it held
+  load_staff_lock();
 }
 
 bool Kiosk::rtl() const {
@@ -101,6 +104,14 @@ void Kiosk::home_and_forget() {
 
 bool Kiosk::update_timers(uint64_t now) {
   poll_content();
+  // The PIN screen counts a lockout down in minutes, and offers the keypad again when it ends.
+  bool lock_turned = false;
+  if (screen_ == Screen::StaffPin) {
+    int64_t left = staff_lock_.locked_until_unix_ms - platform::wall_clock_unix_ms();
+    int64_t shown = left > 0 ? (left + 59999) / 60000 : 0;
+    lock_turned = shown != staff_lock_shown_min_;
+    staff_lock_shown_min_ = shown;
+  }
   if (screen_ == Screen::Home || screen_ == Screen::OutOfService || screen_ == Screen::Waiting) return false;
   // Office hours on screen are drawn again when the wall-clock minute turns: "open now" becomes
   // "closed" at the closing minute even while the visitor reads without touching.
@@ -127,7 +138,7 @@ bool Kiosk::update_timers(uint64_t now) {
     home_and_forget();
     return true;
   }
-  return idle_prompt_ || minute_turned;  // the countdown changes every second
+  return idle_prompt_ || minute_turned || lock_turned;  // the countdown changes every second
 }
 
 uint64_t Kiosk::next_deadline_ms(uint64_t now) const {
@@ -139,6 +150,9 @@ uint64_t Kiosk::next_deadline_ms(uint64_t now) const {
   uint64_t deadline = ui_.last_input_ms() + (uint64_t)options_.idle_timeout_s * 1000;
   if (shows_office_hours())  // the next wall-clock minute: one wake a minute, and only here
     deadline = std::min(deadline, now + (uint64_t)(60000 - platform::wall_clock_unix_ms() % 60000));
+  int64_t locked_left = staff_lock_.locked_until_unix_ms - platform::wall_clock_unix_ms();
+  if (screen_ == Screen::StaffPin && locked_left > 0)  // when the minutes shown change
+    deadline = std::min(deadline, now + (uint64_t)((locked_left - 1) % 60000) + 1);
   return deadline;
 }
 
@@ -146,6 +160,7 @@ uint64_t Kiosk::next_deadline_ms(uint64_t now) const {
 void Kiosk::frame(int width, int height, float px_per_mm, uint64_t now) {
   if (services_.tasks) services_.tasks->drain();
   swap_content();  // before anything is laid out: a frame shows one release, never two
+  if (screen_ != Screen::StaffPin && !staff_pin_.empty()) wipe(staff_pin_);
   ImDrawList* dl = ImGui::GetBackgroundDrawList();
   ui_.begin_frame(dl, (float)width, (float)height, ui::metrics_for(width, height, px_per_mm), rtl(), now);
   // The background is the GL clear colour (platform::Window), not a full-screen quad: on a
@@ -161,6 +176,7 @@ void Kiosk::frame(int width, int height, float px_per_mm, uint64_t now) {
     case Screen::Services: draw_services(); break;
     case Screen::Mediator: draw_mediator(); break;
     case Screen::Check: draw_check(); break;
+    case Screen::StaffPin: draw_staff_pin(); break;
     case Screen::Staff: draw_staff(); break;
     case Screen::OutOfService: draw_out_of_service(); break;
     case Screen::Waiting: draw_waiting(); break;

@@ -1,6 +1,7 @@
 // sportello: the kiosk process. Full screen, event driven, offline first.
-// Exit codes: 0 done, 1 a script step failed, 2 bad options, 3 fonts or strings missing,
-// 4 no display.
+// Exit codes: 0 done (SIGTERM, or "Riavvia" in the staff view: the service manager starts it
+// again), 1 a script step failed, 2 bad options, 3 fonts or strings missing, 4 no display,
+// 10 "Esci" in the staff view (the unit's RestartPreventExitStatus=: the kiosk stays closed).
 #include "app.h"
 
 #include "content/content.h"
@@ -26,16 +27,21 @@ std::string default_locales_dir() {
   return SPORTELLO_SOURCE_LOCALES;
 }
 
-// The interactive loop: sleep in SDL_WaitEventTimeout until input, a timer or the watchdog.
+// The interactive loop: sleep in SDL_WaitEventTimeout until input, a timer or the watchdog. The
+// watchdog is fed at the bottom of the loop only: a loop stuck anywhere in it (a deadlock, an
+// endless layout) stops feeding it, and the service manager kills and restarts the kiosk.
 int run_interactive(app::Runner& runner, app::Kiosk& kiosk, platform::Window& window,
                     const std::function<void()>& after_first_frame) {
-  uint64_t watchdog = platform::watchdog_interval_ms(), next_ping = platform::now_ms();
   int frames_wanted = 2;
   bool ready = false;
   for (;;) {
+    if (app::stop_requested()) {
+      platform::log(platform::LogLevel::Info, "app", "stopping (signal)");
+      return 0;
+    }
+    if (kiosk.exit_requested() >= 0) return kiosk.exit_requested();
     uint64_t now = platform::now_ms();
-    uint64_t deadline = kiosk.next_deadline_ms(now);
-    if (watchdog) deadline = std::min(deadline, next_ping);
+    uint64_t deadline = std::min(kiosk.next_deadline_ms(now), now + std::min<uint64_t>(platform::watchdog_due_ms(), 3600 * 1000));
     int timeout;
     if (frames_wanted > 0) timeout = 0;
     else if (kiosk.animating()) timeout = 16;  // pace inertia even where there is no vsync
@@ -43,21 +49,12 @@ int run_interactive(app::Runner& runner, app::Kiosk& kiosk, platform::Window& wi
     SDL_Event e;
     bool got = timeout == 0 ? SDL_PollEvent(&e) : SDL_WaitEventTimeout(&e, timeout);
     while (got) {
-      if (e.type == SDL_QUIT) return 0;
-      if (e.type == SDL_WINDOWEVENT) {
-        if (e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED) window.refresh_size();
-        frames_wanted = std::max(frames_wanted, 2);
-      }
       // A user event (a task done, a release installed) also asks for frames: update_timers and
       // the frame pick up what it brought.
-      if (kiosk.handle_event(e, window.width(), window.height())) frames_wanted = std::max(frames_wanted, 2);
+      if (app::dispatch_event(kiosk, window, e)) frames_wanted = std::max(frames_wanted, 2);
       got = SDL_PollEvent(&e);
     }
     now = platform::now_ms();
-    if (watchdog && now >= next_ping) {
-      platform::notify_watchdog();
-      next_ping = now + watchdog;
-    }
     if (kiosk.update_timers(now)) frames_wanted = std::max(frames_wanted, 2);
     if (frames_wanted > 0 || kiosk.animating()) {
       runner.draw(now);
@@ -71,6 +68,7 @@ int run_interactive(app::Runner& runner, app::Kiosk& kiosk, platform::Window& wi
         after_first_frame();
       }
     }
+    platform::watchdog_kick();  // the loop went round
   }
 }
 
@@ -149,6 +147,10 @@ int main(int argc, char** argv) {
     fputs(app::usage(), stdout);
     return 0;
   }
+  if (o.hash_pin) return app::hash_pin_command();
+  // Before any thread starts, so all of them leave the stop signals to the one that waits for them.
+  // Headless runs keep the default: a signal ends a script at once.
+  if (!o.headless) app::install_stop_signals();
   if (o.headless) {
     platform::clock_use_virtual(true);
     std::error_code ec;
@@ -274,7 +276,11 @@ int main(int argc, char** argv) {
       return nullptr;
     });
   };
-  if (!o.headless) return run_interactive(runner, kiosk, *window, start_uploader);
+  if (!o.headless) {
+    int status = run_interactive(runner, kiosk, *window, start_uploader);
+    platform::notify_stopping();
+    return status;
+  }
   start_uploader();
 
   app::ScriptResult result = app::run_script(runner, o.script, o.out_dir);
@@ -289,5 +295,5 @@ int main(int argc, char** argv) {
     fprintf(stderr, "sportello: %s\n", result.error.c_str());
     return 1;
   }
-  return 0;
+  return result.exit_status >= 0 ? result.exit_status : 0;
 }

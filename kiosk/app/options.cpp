@@ -33,6 +33,11 @@ const char* usage() {
       "  --content-mirror URL a plain HTTP(S) mirror serving the release files as URL/<sha256>\n"
       "  --desk ID            this desk's id in the pack: its mediator days are mediator_days.ID\n"
       "  --mediator-days Tu,Th  weekly mediator days at this desk when the pack lists none\n"
+      "  --staff-pin-hash H   Argon2id hash of the staff PIN (print one with --hash-pin); without it\n"
+      "                       the staff view cannot be opened\n"
+      "  --staff-lock-file F  where wrong PINs and the lockout are kept (default: beside the outbox\n"
+      "                       database, else beside the state directory)\n"
+      "  --hash-pin           read a PIN (4 to 12 digits) on stdin and print its staff-pin-hash line\n"
       "  --frame-stats FILE   at exit, write to FILE a line per frame a finger or inertia caused: its\n"
       "                       time in ms and when it was presented (ms of CLOCK_MONOTONIC) (benchmarks)\n"
       "  --help               this text\n";
@@ -130,6 +135,11 @@ static std::string apply(Options& o, const std::string& key, const std::string& 
   } else if (key == "content-mirror") {
     if (value.rfind("https://", 0) != 0 && value.rfind("http://", 0) != 0) return bad("an http:// or https:// address");
     o.content_mirror = value;
+  } else if (key == "staff-pin-hash") {
+    if (!pin_hash_valid(value)) return where + ": invalid value (expected an Argon2id hash as printed by sportello --hash-pin)";
+    o.staff_pin_hash = value;
+  } else if (key == "staff-lock-file") {
+    o.staff_lock_file = value;
   } else if (key == "frame-stats") {
     o.frame_stats = value;
   } else if (key == "display-width-mm") {
@@ -142,7 +152,7 @@ static std::string apply(Options& o, const std::string& key, const std::string& 
   return {};
 }
 
-static bool takes_no_value(const std::string& key) { return key == "headless" || key == "help"; }
+static bool takes_no_value(const std::string& key) { return key == "headless" || key == "help" || key == "hash-pin"; }
 
 ParseResult parse_options(int argc, char** argv) {
   ParseResult r;
@@ -157,8 +167,8 @@ ParseResult parse_options(int argc, char** argv) {
       }
       for (const platform::ConfigEntry& e : file.entries) {
         std::string where = std::string(argv[i + 1]) + ":" + std::to_string(e.line) + ": " + e.key;
-        if (e.key == "headless") {
-          r.error = where + ": headless is a command-line flag only";
+        if (e.key == "headless" || e.key == "hash-pin") {
+          r.error = where + ": " + e.key + " is a command-line flag only";
           return r;
         }
         std::string err = apply(o, e.key, e.value, where);
@@ -194,6 +204,10 @@ ParseResult parse_options(int argc, char** argv) {
     }
     if (key == "help") {
       o.show_help = true;
+      continue;
+    }
+    if (key == "hash-pin") {
+      o.hash_pin = true;
       continue;
     }
     if (key == "release-key" && !keys_from_flags) {

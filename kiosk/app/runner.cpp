@@ -37,6 +37,7 @@ void Runner::draw(uint64_t now_ms) {
     missing_warned_ms_ = std::max<uint64_t>(now_ms, 1);
   }
   window_.end_frame();
+  platform::watchdog_kick();  // a frame presented: the loop (or the script player) runs
   if (record_frame_times_) window_.finish();  // llvmpipe draws lazily: time the drawing itself
   frames_++;
   // Benchmarks want the frames a finger or inertia caused, not start-up or idle redraws.

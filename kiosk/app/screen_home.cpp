@@ -46,18 +46,20 @@ void Kiosk::draw_home() {
 }
 
 // The staff view hides behind five quick taps on the top start corner (of the home screen, and of
-// the screens a kiosk without usable content shows, where staff need it most).
+// the screens a kiosk without usable content shows, where staff need it most), then a PIN. With
+// no PIN configured the gesture does nothing: anyone can tap a corner five times.
 void Kiosk::staff_corner() {
   const ui::Metrics& m = ui_.m();
   if (ui_.button("staff.corner", "", "it", {0, 0, m.min_target * 2, m.min_target * 2}, {ui::Variant::Quiet}, "hotspot")) {
     uint64_t now = platform::now_ms();
     corner_taps_.push_back(now);
     std::erase_if(corner_taps_, [now](uint64_t t) { return now - t > 3000; });
-    if (corner_taps_.size() >= 5) {
+    if (corner_taps_.size() >= 5 && !options_.staff_pin_hash.empty()) {
       corner_taps_.clear();
       session_.lang = "it";
-      go(Screen::Staff);
-      refresh_staff();
+      staff_pin_message_.clear();
+      wipe(staff_pin_);
+      go(Screen::StaffPin);
     }
   }
 }

@@ -1,5 +1,6 @@
 // [SECTION] Staff status: the desk operator's view of this kiosk (queue, errors, content).
-// Reached by five quick taps on the top corner of the home screen; shown in Italian.
+// Reached by five quick taps on the top corner of the home screen and the staff PIN; shown in
+// Italian. Its "Esci" is the only way out of the kiosk.
 #include "app.h"
 
 #include "outbox.h"
@@ -141,6 +142,30 @@ void Kiosk::draw_staff() {
   y += m.pad * 0.5f;
   y = draw_staff_content(x, y, cw);
   if (ui_.button("staff.refresh", "Aggiorna", lang, {x, y, m.px_per_mm * 70, m.button_h})) refresh_staff();
+  draw_staff_actions(x, y + m.button_h + m.pad);
+}
+
+// Restart (the service manager starts the kiosk again) and quit (it does not: exit status
+// kExitStaffQuit, which the unit lists in RestartPreventExitStatus=). Quitting asks twice.
+void Kiosk::draw_staff_actions(float x, float y) {
+  const ui::Metrics& m = ui_.m();
+  const std::string lang = "it";
+  float bw = m.px_per_mm * 70;
+  if (ui_.button("staff.restart", "Riavvia", lang, {x, y, bw, m.button_h})) {
+    platform::log(platform::LogLevel::Info, "staff", "restart asked from the staff view");
+    exit_status_ = 0;
+  }
+  if (!staff_exit_confirm_) {
+    if (ui_.button("staff.exit", "Esci", lang, {x + bw + m.pad, y, bw, m.button_h})) staff_exit_confirm_ = true;
+    return;
+  }
+  if (ui_.button("staff.exit.confirm", "Conferma: chiudi il chiosco", lang, {x + bw + m.pad, y, bw * 2, m.button_h},
+                 {ui::Variant::Primary})) {
+    platform::log(platform::LogLevel::Info, "staff", "quit asked from the staff view: the kiosk stays closed");
+    exit_status_ = kExitStaffQuit;
+  }
+  if (ui_.button("staff.exit.cancel", "Annulla", lang, {x + 3 * bw + 2 * m.pad, y, bw, m.button_h}))
+    staff_exit_confirm_ = false;
 }
 
 }  // namespace app

@@ -3,10 +3,13 @@
 #include "app.h"
 
 #include <nlohmann/json.hpp>
+#include <SDL.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <unistd.h>
 
 namespace app {
 
@@ -59,6 +62,51 @@ static void drag(Runner& r, float x1, float y1, float x2, float y2, int ms) {
   r.draw(platform::now_ms());
 }
 
+// Events go through SDL's queue and the interactive loop's dispatch, as a keyboard's would.
+static void pump(Runner& r) {
+  SDL_Event e;
+  while (SDL_PollEvent(&e)) app::dispatch_event(r.kiosk(), r.window(), e);
+  r.settle();
+}
+
+static void push(const SDL_Event& e) {
+  SDL_Event copy = e;
+  SDL_PushEvent(&copy);
+}
+
+// N fingers down together near (x, y), moved by (dx, dy) over ms, lifted: a multi-finger gesture.
+static void fingers(Runner& r, int n, float x, float y, float dx, float dy, int ms) {
+  float w = (float)r.window().width(), h = (float)r.window().height();
+  auto finger = [&](Uint32 type, int i, float fx, float fy) {
+    SDL_Event e{};
+    e.type = type;
+    e.tfinger.touchId = 1;
+    e.tfinger.fingerId = i;
+    e.tfinger.x = std::clamp((fx + i * 40.0f) / w, 0.0f, 1.0f);
+    e.tfinger.y = std::clamp(fy / h, 0.0f, 1.0f);
+    e.tfinger.pressure = 1;
+    push(e);
+  };
+  for (int i = 0; i < n; i++) finger(SDL_FINGERDOWN, i, x, y);
+  pump(r);
+  int steps = std::max(1, ms / 16);
+  for (int s = 1; s <= steps; s++) {
+    platform::clock_advance((uint64_t)ms / steps);
+    for (int i = 0; i < n; i++) finger(SDL_FINGERMOTION, i, x + dx * s / steps, y + dy * s / steps);
+    SDL_Event g{};
+    g.type = SDL_MULTIGESTURE;
+    g.mgesture.touchId = 1;
+    g.mgesture.numFingers = (Uint16)n;
+    g.mgesture.dDist = 0.01f;
+    push(g);
+    SDL_Event ev;
+    while (SDL_PollEvent(&ev)) app::dispatch_event(r.kiosk(), r.window(), ev);
+    r.draw(platform::now_ms());
+  }
+  for (int i = 0; i < n; i++) finger(SDL_FINGERUP, i, x + dx, y + dy);
+  pump(r);
+}
+
 // Written beside and renamed into place: a reader (or a kill -9) never sees half a file.
 static bool write_file(const std::string& path, const std::string& data) {
   std::string part = path + ".part";
@@ -96,10 +144,27 @@ static std::string step(Runner& r, const std::string& cmd, std::istringstream& a
     r.kiosk().ui().type_text(rest);
     r.settle();
   } else if (cmd == "key") {
-    std::string name;
-    if (!(args >> name)) return "key needs a NAME";
-    r.kiosk().ui().key(name);
-    r.settle();
+    std::string combo, error;
+    SDL_Event down, up;
+    if (!(args >> combo)) return "key needs a NAME or a combination such as ctrl+alt+f1";
+    if (!key_combo_events(combo, &down, &up, &error)) return error;
+    push(down);
+    push(up);
+    pump(r);
+  } else if (cmd == "quit") {
+    SDL_Event e{};
+    e.type = SDL_QUIT;
+    push(e);
+    pump(r);
+  } else if (cmd == "fingers") {
+    int n, ms;
+    float x, y, dx, dy;
+    if (!(args >> n >> x >> y >> dx >> dy >> ms) || n < 1 || n > 10 || ms < 0) return "fingers needs N X Y DX DY MS";
+    fingers(r, n, x, y, dx, dy, ms);
+  } else if (cmd == "hang") {
+    // A loop that stops going round, for the watchdog test: scripts exist only with --headless.
+    platform::log(platform::LogLevel::Warn, "app", "script step hang: the loop stops here");
+    for (;;) pause();
   } else if (cmd == "wait") {
     long ms;
     if (!(args >> ms) || ms < 0) return "wait needs milliseconds";
@@ -130,7 +195,8 @@ static std::string step(Runner& r, const std::string& cmd, std::istringstream& a
       return "cannot write " + out_dir + "/" + name + ".png";
     }
   } else {
-    return "unknown step \"" + cmd + "\" (expected tap, tap-at, drag, type, key, wait, drain, await-content, dump or shot)";
+    return "unknown step \"" + cmd +
+           "\" (expected tap, tap-at, drag, fingers, type, key, quit, wait, drain, await-content, dump, shot or hang)";
   }
   return {};
 }
@@ -143,6 +209,7 @@ ScriptResult run_script(Runner& r, const std::string& path, const std::string& o
     return result;
   }
   r.settle();
+  platform::notify_ready();  // the script player is the loop of a headless run
   std::string line;
   int number = 0;
   while (std::getline(in, line)) {
@@ -160,6 +227,11 @@ ScriptResult run_script(Runner& r, const std::string& path, const std::string& o
     if (!err.empty()) {
       result.error = path + ":" + std::to_string(number) + ": " + err;
       return result;
+    }
+    platform::watchdog_kick();
+    if (r.kiosk().exit_requested() >= 0) {  // "Riavvia" or "Esci": the rest of the script is not played
+      result.exit_status = r.kiosk().exit_requested();
+      break;
     }
   }
   result.ok = true;

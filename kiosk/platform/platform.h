@@ -55,10 +55,15 @@ ConfigFile read_config_file(const std::string& path);
 bool hub_url_allowed(const std::string& url, std::string* error);
 
 // [SECTION] Service manager -------------------------------------------------------------------
-// sd_notify(3) without libsystemd: READY=1 once the first frame is up, WATCHDOG=1 on every tick.
-// Both are no-ops when the process was not started by systemd (no NOTIFY_SOCKET).
-void notify_ready();
-void notify_watchdog();
+// sd_notify(3) through libsystemd; no-ops when the process was not started by systemd (no
+// NOTIFY_SOCKET). Main thread only.
+void notify_ready();                        // the first frame is up
+void notify_stopping();                     // on the way out
+// The watchdog proves that the frame loop runs: the loop calls watchdog_kick() each time it has
+// gone round, and a ping goes out when half the period has passed (real time, also under the
+// virtual clock). A loop stuck in a deadlock or an endless layout stops pinging and is killed.
+void watchdog_kick();
+uint64_t watchdog_due_ms();                 // real ms until the next ping is due; ~0 without a watchdog
 uint64_t watchdog_interval_ms();            // half of WATCHDOG_USEC, or 0 when there is none
 
 // [SECTION] Window, GL context and Dear ImGui (library sportello_platform) ------------------

@@ -69,6 +69,12 @@ std::unique_ptr<Window> Window::open(const WindowConfig& config) {
   SDL_SetHint(SDL_HINT_VIDEO_ALLOW_SCREENSAVER, "0");
   SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
   SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "0");  // the ui module reads finger events itself
+  // Nothing but the kiosk decides when it stops: SDL turns neither SIGTERM nor a closed window
+  // into SDL_QUIT (the app stops on SIGTERM itself), and the keyboard is grabbed while full
+  // screen, so shortcuts such as Alt+Tab reach the kiosk (which ignores them), not the desktop.
+  SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+  SDL_SetHint(SDL_HINT_QUIT_ON_LAST_WINDOW_CLOSE, "0");
+  SDL_SetHint(SDL_HINT_GRAB_KEYBOARD, "1");
   if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
     w->error_ = std::string("cannot start video: ") + SDL_GetError();
     return w;
@@ -112,6 +118,7 @@ std::unique_ptr<Window> Window::open(const WindowConfig& config) {
     return w;
   }
   if (!config.headless) SDL_ShowCursor(SDL_DISABLE);  // touch kiosk: no pointer on screen
+  if (!config.headless && (flags & SDL_WINDOW_FULLSCREEN_DESKTOP)) SDL_SetWindowKeyboardGrab(w->window_, SDL_TRUE);
 
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();

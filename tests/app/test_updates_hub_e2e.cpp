@@ -4,6 +4,7 @@
 #include "harness.h"
 
 #include <catch2/catch.hpp>
+#include <sodium.h>
 
 #include <chrono>
 #include <filesystem>
@@ -117,11 +118,18 @@ TEST_CASE("a first boot with no content waits, then takes the first release the 
   REQUIRE(fleet.publish(v1, "release-v1"));
   // It starts on the waiting screen (its own log says so; the screen itself is checked without a
   // hub in test_updates_e2e.cpp, where nothing can replace it), then the release replaces it.
+  // The staff view needs its PIN (2468); the test's hash is cheap to check.
+  REQUIRE(sodium_init() >= 0);
+  char pin_hash[crypto_pwhash_STRBYTES];
+  REQUIRE(crypto_pwhash_str(pin_hash, "2468", 4, crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN) == 0);
   std::string staff = "tap staff.corner\ntap staff.corner\ntap staff.corner\ntap staff.corner\ntap staff.corner\n"
+                      "tap key.2\ntap key.4\ntap key.6\ntap key.8\ntap key.done\n"
                       "tap staff.check_content\ntap staff.refresh\ndump staff\n";
+  std::vector<std::string> args = fleet.kiosk_args(fleet.dir + "/state");
+  args.insert(args.end(), {"--staff-pin-hash", pin_hash});
   harness::Run run = harness::run_kiosk("await-content 1 60000\ndump home\n" + staff + "tap nav.home\n" +
                                             open_procedure("proc"),
-                                        fleet.kiosk_args(fleet.dir + "/state"));
+                                        args);
   INFO(run.stderr_text);
   REQUIRE(run.exit_code == 0);
   CHECK(run.stderr_text.find("no content yet: waiting for the first release") != std::string::npos);
