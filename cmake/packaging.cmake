@@ -99,12 +99,12 @@ set(CPACK_DEBIAN_KIOSK_PACKAGE_NAME sportello-kiosk)
 set(CPACK_DEBIAN_KIOSK_PACKAGE_DEPENDS "cage, fonts-noto-core, fonts-noto-cjk, systemd")
 set(CPACK_DEBIAN_KIOSK_PACKAGE_SUGGESTS "sportello-demo-content")
 set(CPACK_DEBIAN_KIOSK_DESCRIPTION "information kiosk for the desks of Italian public offices
- Sportello shows procedures and services in 18 languages on a full-screen touch
- screen, under the cage Wayland compositor on the first seat, and sends the
- visitors' requests for a mediator to a Sportello hub. The package creates the
- user sportello, its state in /var/lib/sportello, and enables
- sportello-kiosk.service for the next boot. Until the hub delivers the first
- signed content release, the screen says that the kiosk is not provisioned.")
+Sportello shows procedures and services in 18 languages on a full-screen touch
+screen, under the cage Wayland compositor on the first seat, and sends the
+visitors' requests for a mediator to a Sportello hub. The package creates the
+user sportello, its state in /var/lib/sportello, and enables
+sportello-kiosk.service for the next boot. Until the hub delivers the first
+signed content release, the screen says that the kiosk is not provisioned.")
 set(CPACK_DEBIAN_KIOSK_PACKAGE_CONTROL_EXTRA
   "${SPORTELLO_PKG_BUILD}/sportello-kiosk/postinst;${SPORTELLO_PKG_BUILD}/sportello-kiosk/prerm;${SPORTELLO_PKG_BUILD}/sportello-kiosk/postrm;${SPORTELLO_PKG_BUILD}/sportello-kiosk/conffiles")
 
@@ -113,20 +113,20 @@ set(CPACK_DEBIAN_DEMO_PACKAGE_ARCHITECTURE all)
 set(CPACK_DEBIAN_DEMO_PACKAGE_SHLIBDEPS OFF)
 set(CPACK_DEBIAN_DEMO_PACKAGE_ENHANCES "sportello-kiosk")
 set(CPACK_DEBIAN_DEMO_DESCRIPTION "demo content for the Sportello kiosk (unchecked, for trials only)
- A content pack for trying the Sportello kiosk: procedures, services and UI
- strings from the project's demo content. Its facts are not checked; it must
- not serve the public. Point the kiosk's config at
- /usr/share/sportello/demo.pack to use it.")
+A content pack for trying the Sportello kiosk: procedures, services and UI
+strings from the project's demo content. Its facts are not checked; it must
+not serve the public. Point the kiosk's config at
+/usr/share/sportello/demo.pack to use it.")
 
 set(CPACK_DEBIAN_HUB_PACKAGE_NAME sportello-hub)
 set(CPACK_DEBIAN_HUB_PACKAGE_DEPENDS "systemd")
 set(CPACK_DEBIAN_HUB_PACKAGE_SUGGESTS "nginx")
 set(CPACK_DEBIAN_HUB_DESCRIPTION "hub server for Sportello kiosks
- The hub receives the kiosks' requests for a mediator, serves the mediator and
- admin consoles and the fleet status, and publishes signed content releases.
- The package contains sportello-hub, the admin tool sportello-admin, and
- sportello-hub.service (enabled; it starts once the hub is provisioned). An
- nginx site for running it behind nginx is in the examples.")
+The hub receives the kiosks' requests for a mediator, serves the mediator and
+admin consoles and the fleet status, and publishes signed content releases.
+The package contains sportello-hub, the admin tool sportello-admin, and
+sportello-hub.service (enabled; it starts once the hub is provisioned). An
+nginx site for running it behind nginx is in the examples.")
 set(CPACK_DEBIAN_HUB_PACKAGE_CONTROL_EXTRA
   "${SPORTELLO_PKG_BUILD}/sportello-hub/postinst;${SPORTELLO_PKG_BUILD}/sportello-hub/prerm;${SPORTELLO_PKG_BUILD}/sportello-hub/postrm")
 
