@@ -247,6 +247,11 @@ int main(int argc, char** argv) {
     services.waiting = true;  // a first boot: the first release installed is taken
     platform::log(platform::LogLevel::Info, "content", "no content yet: waiting for the first release from the hub");
   }
+  // As the package installs it, a kiosk has a state directory but no key yet: it shows that it
+  // waits for its content (with its id, for the operator) instead of refusing to start.
+  if (!o.state_dir.empty() && o.trust.keys.empty())
+    platform::log(platform::LogLevel::Warn, "content",
+                  "no release-key in the configuration: no release can be verified, so none is installed");
   if (!o.outbox_db.empty()) {
     int status = open_requests(o, services.content_version, pack_version, &box, &uploader);
     if (status != 0) return status;

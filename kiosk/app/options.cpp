@@ -228,10 +228,6 @@ ParseResult parse_options(int argc, char** argv) {
     r.error = "--hub-url needs --outbox-db, --kiosk-id, --hub-token-file and --hub-public-key";
     return r;
   }
-  if (!o.state_dir.empty() && o.trust.keys.empty()) {
-    r.error = "--state-dir needs --release-key: a kiosk that takes updates must trust at least one release key";
-    return r;
-  }
   if (!o.trust.keys.empty() && o.trust.threshold > (int)o.trust.keys.size()) {
     r.error = "--release-threshold " + std::to_string(o.trust.threshold) + " is more than the " +
               std::to_string(o.trust.keys.size()) + " release keys given";

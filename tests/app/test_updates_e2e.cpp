@@ -198,10 +198,16 @@ TEST_CASE("a release installed while a visitor reads a page replaces it only onc
   CHECK(title_of(harness::load_dump(run, "v2")) == "Rinnovo (versione due)");
 }
 
-TEST_CASE("a state directory needs a trusted release key, and the keys and threshold are checked", "[e2e][updates]") {
-  harness::Run no_key = harness::run_raw({"--state-dir", "/tmp/nowhere"});
-  CHECK(no_key.exit_code == 2);
-  CHECK(no_key.stderr_text.find("must trust at least one release key") != std::string::npos);
+TEST_CASE("release keys and threshold are checked; without a key the kiosk waits for its content", "[e2e][updates]") {
+  // As the package installs it: a state directory, no key yet. The kiosk starts, says it waits
+  // for its content, and says why in its log.
+  std::string unprovisioned = harness::temp_dir("updates-nokey");
+  harness::Run no_key = harness::run_kiosk("dump waiting\n", {"--state-dir", unprovisioned + "/state", "--kiosk-id", "GR-07"});
+  INFO(no_key.stderr_text);
+  REQUIRE(no_key.exit_code == 0);
+  nlohmann::json waiting = harness::load_dump(no_key, "waiting");
+  CHECK(waiting["screen"] == "waiting");
+  CHECK(no_key.stderr_text.find("no release-key in the configuration") != std::string::npos);
   harness::Run bad_key = harness::run_raw({"--state-dir", "/tmp/nowhere", "--release-key", "not-a-key"});
   CHECK(bad_key.exit_code == 2);
   CHECK(bad_key.stderr_text.find("--release-key") != std::string::npos);
