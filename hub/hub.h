@@ -301,7 +301,7 @@ private:
   bool exec(const char* sql);
   bool migrate();                       // columns added since the first schema
   bool migrate_privacy();               // unique references, prefixes, append-only audit
-  bool migrate_auth();                  // accounts' roles, disabled flags, session clocks (store_auth.cpp)
+  bool migrate_auth();                  // the login attempts table (store_auth.cpp)
   sqlite3* db_ = nullptr;
   std::string error_;
   std::mutex mutex_;   // one connection, serialized: simple and, with WAL, fast enough here

@@ -87,7 +87,7 @@ bool Store::exec(const char* sql) {
   return false;
 }
 
-// Hubs created before content releases lack these columns; adding them keeps their data.
+// Hubs created by earlier versions lack these columns; adding them keeps their data.
 bool Store::migrate() {
   struct Column {
     const char *table, *name, *definition;
@@ -102,6 +102,11 @@ bool Store::migrate() {
       {"requests", "expired_at", "expired_at INTEGER NOT NULL DEFAULT 0"},
       {"audit", "role", "role TEXT NOT NULL DEFAULT ''"},
       {"audit", "client", "client TEXT NOT NULL DEFAULT ''"},
+      {"mediators", "role", "role TEXT NOT NULL DEFAULT 'mediator'"},
+      {"mediators", "disabled", "disabled INTEGER NOT NULL DEFAULT 0"},
+      {"admins", "disabled", "disabled INTEGER NOT NULL DEFAULT 0"},
+      {"sessions", "created", "created INTEGER NOT NULL DEFAULT 0"},
+      {"sessions", "last_seen", "last_seen INTEGER NOT NULL DEFAULT 0"},
   };
   for (const Column& c : columns) {
     std::string info = std::string("SELECT count(*) FROM pragma_table_info('") + c.table + "') WHERE name = ?";

@@ -16,30 +16,10 @@ const char* roles_of(const std::string& realm) { return realm == "admin" ? "('ad
 }  // namespace
 
 bool Store::migrate_auth() {
-  if (!exec("CREATE TABLE IF NOT EXISTS login_attempts(id INTEGER PRIMARY KEY, realm TEXT NOT NULL,"
+  return exec("CREATE TABLE IF NOT EXISTS login_attempts(id INTEGER PRIMARY KEY, realm TEXT NOT NULL,"
             " user TEXT NOT NULL, address TEXT NOT NULL, at INTEGER NOT NULL);"
             "CREATE INDEX IF NOT EXISTS login_attempts_user ON login_attempts(realm, user, at);"
-            "CREATE INDEX IF NOT EXISTS login_attempts_address ON login_attempts(address, at);"))
-    return false;
-  struct Column {
-    const char *table, *name, *definition;
-  };
-  static const Column columns[] = {
-      {"mediators", "role", "role TEXT NOT NULL DEFAULT 'mediator'"},
-      {"mediators", "disabled", "disabled INTEGER NOT NULL DEFAULT 0"},
-      {"admins", "disabled", "disabled INTEGER NOT NULL DEFAULT 0"},
-      {"sessions", "created", "created INTEGER NOT NULL DEFAULT 0"},
-      {"sessions", "last_seen", "last_seen INTEGER NOT NULL DEFAULT 0"},
-  };
-  for (const Column& c : columns) {
-    std::string info = std::string("SELECT count(*) FROM pragma_table_info('") + c.table + "') WHERE name = ?";
-    Stmt q(db_, info.c_str());
-    if (q.bind(1, std::string(c.name)).step() != SQLITE_ROW) return false;
-    if (q.num(0) > 0) continue;
-    std::string alter = std::string("ALTER TABLE ") + c.table + " ADD COLUMN " + c.definition;
-    if (!exec(alter.c_str())) return false;
-  }
-  return true;
+            "CREATE INDEX IF NOT EXISTS login_attempts_address ON login_attempts(address, at);");
 }
 
 // [SECTION] Login throttling ---------------------------------------------------------------------
