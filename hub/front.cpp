@@ -7,8 +7,8 @@
 // Index
 //   [SECTION] Connections: plain or TLS, non-blocking reads and writes
 //   [SECTION] The stream httplib reads and writes through (workers)
-//   [SECTION] Request heads: limits, refusals before any body byte is read
-//   [SECTION] The poll loop and the workers
+//   (request heads are parsed in front_head.cpp)
+//   [SECTION] The event loop: epoll, deadlines in a heap, and the workers
 #include "server_internal.h"
 
 #include <arpa/inet.h>
@@ -19,6 +19,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -27,15 +28,15 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <queue>
 #include <thread>
+#include <unordered_map>
 
 namespace hub {
 
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kHeadMax = 16 * 1024;     // request line and headers together: beyond, 431
-constexpr size_t kRequestLineMax = 8 * 1024;  // beyond, 414
-constexpr int kHeadersMax = 64;            // header lines: beyond, 431
 constexpr int kLargeSlots = 4;             // uploads read by workers at once: beyond, 503
 constexpr int kRequestsPerConnection = 1000;
 constexpr int kIdleSeconds = 30;           // an idle keep-alive connection is closed after this
@@ -58,9 +59,16 @@ struct Conn {
   uint64_t body_len = 0;
   bool large = false, started = false;
   int requests = 0;
+  // The loop's bookkeeping: what epoll watches for it (0: not registered, e.g. while a worker has
+  // it), the deadline its timer entry was pushed for, its serial (an fd is reused once closed).
+  uint32_t events = 0;
+  Clock::time_point armed;
+  uint64_t serial = 0;
+  std::atomic<int>* open = nullptr;  // the count of open connections, wherever this one is
   ~Conn() {
     if (ssl) SSL_free(ssl);
     if (fd >= 0) ::close(fd);
+    if (open) (*open)--;
   }
 };
 using ConnPtr = std::unique_ptr<Conn>;
@@ -159,97 +167,39 @@ private:
   uint64_t consumed_ = 0;
 };
 
-// [SECTION] Heads ---------------------------------------------------------------------------------
-struct Head {
-  std::string method, path;
-  bool has_length = false, chunked = false, encoded = false, expect = false;
-  uint64_t length = 0;
-  std::string forwarded;                 // rightmost X-Forwarded-For entry
-  size_t expect_at = std::string::npos;  // where the Expect header's name starts in the buffer
+// [SECTION] Loop ----------------------------------------------------------------------------------
+// The loop's work per wake-up follows the connections that are ready, not all the open ones (idle
+// keep-alive and slowloris connections cost nothing until they send or time out): each connection
+// is registered with epoll once, its interest changed only when it changes, and deadlines wait in
+// a min-heap looked at only once its earliest entry has passed.
+struct Timer {
+  Clock::time_point at;
+  int fd;
+  uint64_t serial;
+  bool operator>(const Timer& o) const { return at > o.at; }
 };
 
-static std::string lower(std::string s) {
-  for (char& ch : s) ch = (char)tolower((unsigned char)ch);
-  return s;
-}
-
-static std::string trim(const std::string& s) {
-  size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t");
-  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
-}
-
-// Parses the head in buf[0, len): "" or the status and error code of the refusal.
-static std::pair<int, const char*> parse_head(const std::string& buf, size_t len, Head* h) {
-  size_t eol = buf.find("\r\n");
-  if (eol > kRequestLineMax) return {414, "uri_too_long"};
-  std::string line = buf.substr(0, eol);
-  size_t sp1 = line.find(' '), sp2 = line.rfind(' ');
-  if (sp1 == std::string::npos || sp2 == sp1) return {400, "bad_request"};
-  h->method = line.substr(0, sp1);
-  std::string target = line.substr(sp1 + 1, sp2 - sp1 - 1), version = line.substr(sp2 + 1);
-  if (version != "HTTP/1.1" && version != "HTTP/1.0") return {505, "http_version"};
-  static const char* const kMethods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
-  if (std::none_of(std::begin(kMethods), std::end(kMethods), [&](const char* m) { return h->method == m; }))
-    return {405, "method_not_allowed"};
-  h->path = target.substr(0, target.find('?'));
-  int count = 0;
-  for (size_t at = eol + 2; at < len - 2;) {
-    size_t end = buf.find("\r\n", at);
-    std::string header = buf.substr(at, end - at);
-    if (++count > kHeadersMax) return {431, "too_many_headers"};
-    size_t colon = header.find(':');
-    if (colon == std::string::npos || colon == 0 || header[0] == ' ' || header[0] == '\t') return {400, "bad_header"};
-    std::string name = lower(header.substr(0, colon)), value = trim(header.substr(colon + 1));
-    if (name == "content-length") {
-      if (h->has_length || value.empty() || value.size() > 19 || value.find_first_not_of("0123456789") != std::string::npos)
-        return {400, "bad_content_length"};
-      h->has_length = true;
-      h->length = std::strtoull(value.c_str(), nullptr, 10);
-    } else if (name == "transfer-encoding") {
-      h->chunked = true;
-    } else if (name == "content-encoding") {
-      if (lower(value) != "identity") h->encoded = true;
-    } else if (name == "expect") {
-      h->expect = lower(value) == "100-continue";
-      h->expect_at = at;
-    } else if (name == "x-forwarded-for") {
-      size_t comma = value.rfind(',');
-      h->forwarded = trim(comma == std::string::npos ? value : value.substr(comma + 1));
-    }
-    at = end + 2;
-  }
-  bool body_method = h->method == "POST" || h->method == "PUT" || h->method == "PATCH" || h->method == "DELETE";
-  // A body must announce its length, and only the methods httplib reads a body for may have one:
-  // any other body would be parsed as the next request.
-  if (h->chunked) return {411, "length_required"};
-  if (h->encoded) return {415, "content_encoding_refused"};
-  if (body_method && !h->has_length) return {411, "length_required"};
-  if (!body_method && h->length > 0) return {400, "unexpected_body"};
-  return {0, ""};
-}
-
-static bool valid_ip(const std::string& s) {
-  unsigned char out[sizeof(in6_addr)];
-  return inet_pton(AF_INET, s.c_str(), out) == 1 || inet_pton(AF_INET6, s.c_str(), out) == 1;
-}
-
-// [SECTION] Loop ----------------------------------------------------------------------------------
 class Front {
 public:
   Front(Server& s, Routes& routes) : s(s), routes(routes) {}
   ~Front() {
     if (listen_fd >= 0) ::close(listen_fd);
     if (wake_fd >= 0) ::close(wake_fd);
+    if (ep >= 0) ::close(ep);
   }
   Server& s;
   Routes& routes;
-  int listen_fd = -1, wake_fd = -1, port = 0;
+  int listen_fd = -1, wake_fd = -1, ep = -1, port = 0;
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> tls{nullptr, SSL_CTX_free};
-  std::vector<ConnPtr> conns;               // owned by the loop thread
+  std::atomic<int> open{0}, inflight{0}, large{0};  // before the connections: they count themselves in `open`
+  // Owned by the loop thread: the connections it watches, by fd, and their deadlines. A timer
+  // entry whose connection is gone or whose deadline moved is stale and skipped.
+  std::unordered_map<int, ConnPtr> conns;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
+  uint64_t serials = 0;
   std::mutex mu;
   std::condition_variable cv;
   std::deque<ConnPtr> jobs, returned;       // loop -> workers -> loop, under mu
-  std::atomic<int> open{0}, inflight{0}, large{0};
   bool stopping = false;                    // under mu
   std::chrono::seconds request_time{10};
 };
@@ -308,8 +258,11 @@ static void refuse(Front& f, Conn& c, int status, const char* code) {
   start_drain(c);
 }
 
-// Gives a request to the workers: its head (and small body) are in c.buf.
+// Gives a request to the workers: its head (and small body) are in c.buf. The worker waits on the
+// socket itself, so the loop stops watching it until it comes back.
 static void hand(Front& f, ConnPtr c, bool large, Clock::time_point deadline) {
+  if (c->events) epoll_ctl(f.ep, EPOLL_CTL_DEL, c->fd, nullptr);
+  c->events = 0;
   c->state = Conn::Busy;
   c->large = large;
   c->deadline = deadline;
@@ -351,6 +304,7 @@ static ConnPtr examine(Front& f, ConnPtr c) {
       c->buf[h.expect_at] = 'X';
       const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
       conn_write(*c, cont, sizeof cont - 1);
+      c->want_write = false;  // small, written or not: what we wait for next is the body
     }
     c->state = Conn::Body;
   }
@@ -398,6 +352,31 @@ static ConnPtr progress(Front& f, ConnPtr c) {
   return examine(f, std::move(c));
 }
 
+// Brings epoll and the timers up to date with a connection the loop keeps: called after every
+// change to it. Draining only reads; otherwise TLS may need the socket writable to go on.
+static void watch(Front& f, Conn& c) {
+  uint32_t want = c.state != Conn::Drain && c.want_write ? EPOLLOUT : EPOLLIN;
+  if (c.events != want) {
+    epoll_event ev{};
+    ev.events = want;
+    ev.data.fd = c.fd;
+    epoll_ctl(f.ep, c.events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c.fd, &ev);
+    c.events = want;
+  }
+  if (c.armed != c.deadline) {
+    f.timers.push({c.deadline, c.fd, c.serial});
+    c.armed = c.deadline;
+  }
+}
+
+// Keeps a connection in the loop, or lets it go (closed, or handed to a worker) when null.
+static void keep(Front& f, ConnPtr c) {
+  if (!c) return;
+  watch(f, *c);
+  int fd = c->fd;
+  f.conns[fd] = std::move(c);
+}
+
 static void accept_all(Front& f) {
   for (;;) {
     sockaddr_storage sa{};
@@ -420,6 +399,8 @@ static void accept_all(Front& f) {
     c->reject = f.open >= f.s.config.max_connections;
     c->started = true;
     c->deadline = Clock::now() + f.request_time;
+    c->serial = ++f.serials;
+    c->open = &f.open;
     f.open++;
     if (f.tls) {
       c->ssl = SSL_new(f.tls.get());
@@ -429,7 +410,7 @@ static void accept_all(Front& f) {
     } else if (c->reject) {
       refuse(f, *c, 503, "busy");
     }
-    f.conns.push_back(std::move(c));
+    keep(f, std::move(c));
   }
 }
 
@@ -457,6 +438,7 @@ static void work(Front& f) {
     bool keep = ok && !closed && !close && !t_close_after && all_read;
     if (keep) {
       c->state = Conn::Head;
+      c->want_write = false;  // left over from writing the response: next, the loop reads
       c->started = false;
       c->head_len = 0;
       c->body_len = 0;
@@ -471,54 +453,80 @@ static void work(Front& f) {
   }
 }
 
+// Reads a ready connection and acts on it.
+static void step(Front& f, int fd) {
+  auto it = f.conns.find(fd);
+  if (it == f.conns.end()) return;
+  ConnPtr c = progress(f, std::move(it->second));  // touches no other connection: `it` stays valid
+  if (!c) return (void)f.conns.erase(it);
+  watch(f, *c);
+  it->second = std::move(c);
+}
+
+// Ends or answers the connections whose deadline has passed: only the heap's expired entries are
+// looked at. Too slow: a partly sent request is told so; an idle or draining connection just ends.
+static void expire(Front& f, Clock::time_point now) {
+  while (!f.timers.empty() && f.timers.top().at <= now) {
+    Timer t = f.timers.top();
+    f.timers.pop();
+    auto it = f.conns.find(t.fd);
+    if (it == f.conns.end() || it->second->serial != t.serial || it->second->deadline != t.at) continue;
+    Conn& c = *it->second;
+    if ((c.state == Conn::Head && c.started && !c.buf.empty()) || c.state == Conn::Body) {
+      refuse(f, c, 408, "request_timeout");
+      watch(f, c);
+    } else {
+      f.conns.erase(it);
+    }
+  }
+  // Stale entries wait for their time; past a bound, the heap is rebuilt from the live deadlines.
+  if (f.timers.size() > 2 * f.conns.size() + 1024) {
+    f.timers = {};
+    for (auto& [fd, c] : f.conns) f.timers.push({c->deadline, fd, c->serial}), c->armed = c->deadline;
+  }
+}
+
+// Takes back the connections the workers are done with.
+static void take_back(Front& f) {
+  uint64_t n;
+  (void)!::read(f.wake_fd, &n, sizeof n);
+  std::deque<ConnPtr> back;
+  {
+    std::lock_guard<std::mutex> lock(f.mu);
+    back.swap(f.returned);
+  }
+  for (ConnPtr& c : back) {
+    // A pipelined request may already be buffered: look at it now, not on the next wake-up.
+    if (c->state == Conn::Head && (!c->buf.empty() || (c->ssl && SSL_pending(c->ssl) > 0))) c = progress(f, std::move(c));
+    keep(f, std::move(c));
+  }
+}
+
+// How long the loop may sleep: until the earliest deadline, at most a second.
+static int wait_ms(const Front& f) {
+  Clock::time_point now = Clock::now(), next = now + std::chrono::seconds(1);
+  if (!f.timers.empty()) next = std::min(next, f.timers.top().at);
+  return (int)std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count()) + 1;
+}
+
 void front_run(Front& f) {
   std::vector<std::thread> workers;
   for (int i = 0; i < f.s.config.workers; i++) workers.emplace_back(work, std::ref(f));
-  std::vector<pollfd> fds;
+  epoll_event ready[256];
   while (!g_stop) {
-    Clock::time_point now = Clock::now(), next = now + std::chrono::seconds(1);
-    fds.clear();
-    fds.push_back({f.listen_fd, POLLIN, 0});
-    fds.push_back({f.wake_fd, POLLIN, 0});
-    for (const ConnPtr& c : f.conns) {
-      fds.push_back({c->fd, (short)(c->want_write ? POLLOUT : POLLIN), 0});
-      next = std::min(next, c->deadline);
+    int n = epoll_wait(f.ep, ready, 256, wait_ms(f));
+    if (n < 0 && errno != EINTR) break;
+    Clock::time_point now = Clock::now();
+    bool accept = false, wake = false;
+    for (int i = 0; i < n; i++) {
+      int fd = ready[i].data.fd;
+      if (fd == f.listen_fd) accept = true;
+      else if (fd == f.wake_fd) wake = true;
+      else step(f, fd);
     }
-    int wait_ms = (int)std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count());
-    if (::poll(fds.data(), fds.size(), wait_ms + 1) < 0 && errno != EINTR) break;
-    std::vector<ConnPtr> kept;
-    kept.reserve(f.conns.size());
-    now = Clock::now();
-    for (size_t i = 0; i < f.conns.size(); i++) {
-      ConnPtr c = std::move(f.conns[i]);
-      if (fds[i + 2].revents) c = progress(f, std::move(c));
-      if (c && now >= c->deadline) {
-        // Too slow: a partly sent request is told so; an idle or draining connection just ends.
-        if ((c->state == Conn::Head && c->started && !c->buf.empty()) || c->state == Conn::Body)
-          refuse(f, *c, 408, "request_timeout");
-        else
-          c.reset();
-      }
-      if (c) kept.push_back(std::move(c));
-      else f.open--;
-    }
-    f.conns = std::move(kept);
-    if (fds[0].revents) accept_all(f);
-    if (fds[1].revents) {
-      uint64_t n;
-      (void)!::read(f.wake_fd, &n, sizeof n);
-      std::deque<ConnPtr> back;
-      {
-        std::lock_guard<std::mutex> lock(f.mu);
-        back.swap(f.returned);
-      }
-      for (ConnPtr& c : back) {
-        // A pipelined request may already be buffered: look at it now, not on the next poll.
-        if (c->state == Conn::Head && (!c->buf.empty() || (c->ssl && SSL_pending(c->ssl) > 0))) c = progress(f, std::move(c));
-        if (c) f.conns.push_back(std::move(c));
-        else f.open--;
-      }
-    }
+    expire(f, now);
+    if (accept) accept_all(f);
+    if (wake) take_back(f);
   }
   f.routes.set_listening(INVALID_SOCKET);  // responses still streaming stop
   {
@@ -587,6 +595,17 @@ FrontPtr front_open(Server& s, Routes& routes, std::string* error) {
   if (!s.config.tls_cert.empty() && !make_tls(*f, s.config, error)) return nullptr;
   if (!listen_on(*f, s.config.host, s.config.port, error)) return nullptr;
   f->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  f->ep = epoll_create1(EPOLL_CLOEXEC);
+  if (f->wake_fd < 0 || f->ep < 0) {
+    *error = std::string("cannot create the event loop: ") + strerror(errno);
+    return nullptr;
+  }
+  for (int fd : {f->listen_fd, f->wake_fd}) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    epoll_ctl(f->ep, EPOLL_CTL_ADD, fd, &ev);
+  }
   routes.set_listening(f->listen_fd);
   g_wake_fd = f->wake_fd;
   g_stop = false;

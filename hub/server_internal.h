@@ -127,6 +127,18 @@ public:
   // which socket is ours (INVALID_SOCKET when stopping).
   void set_listening(socket_t fd) { svr_sock_ = fd; }
 };
+// A request head, as far as the front looks at it (front_head.cpp).
+struct Head {
+  std::string method, path;
+  bool has_length = false, chunked = false, encoded = false, expect = false;
+  uint64_t length = 0;
+  std::string forwarded;                 // rightmost X-Forwarded-For entry
+  size_t expect_at = std::string::npos;  // where the Expect header's name starts in the buffer
+};
+// Parses the head in buf[0, len) (it ends with its empty line): {0, ""} or the status and error
+// code of the refusal.
+std::pair<int, const char*> parse_head(const std::string& buf, size_t len, Head* h);
+bool valid_ip(const std::string& s);  // a literal IPv4 or IPv6 address
 class Front;
 struct FrontDeleter {
   void operator()(Front* f) const;
