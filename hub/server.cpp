@@ -46,7 +46,14 @@ static httplib::Server::HandlerResponse pre_route(Server& s, const httplib::Requ
       error_reply(res, 413, "too_large");
     }
   }
-  if (s.tls) res.set_header("Strict-Transport-Security", kHsts);
+  if (s.tls || s.config.tls_proxy) res.set_header("Strict-Transport-Security", kHsts);
+  if (req.path.rfind("/api/", 0) == 0) {
+    // JSON answers are never to be sniffed as something else, nor kept by a cache: they carry
+    // tokens' verdicts, request states and fleet data. The content routes have their own rules
+    // (a manifest is revalidated with its ETag; a target is named by its hash).
+    res.set_header("X-Content-Type-Options", "nosniff");
+    if (req.path.rfind("/api/v1/content/", 0) != 0) res.set_header("Cache-Control", "no-store");
+  }
   if (res.status < 0 && req.path.rfind("/api/v1/admin/", 0) == 0) authenticate_admin(s, req, res);
   if (res.status < 0) return httplib::Server::HandlerResponse::Unhandled;
   res.set_header("Connection", "close");

@@ -362,6 +362,14 @@ TEST_CASE("TLS: 1.2 at least, ECDHE with AEAD only, HSTS on every answer", "[e2e
   std::string headers = harness::capture({"curl", "-s", "-D", "-", "-o", "/dev/null", "--cacert", dir + "/cert.pem",
                                           hub.url("/console/login")});
   CHECK(headers.find("Strict-Transport-Security: max-age=31536000") != std::string::npos);
+  size_t first = headers.find("Strict-Transport-Security");
+  CHECK(headers.find("Strict-Transport-Security", first + 1) == std::string::npos);   // once, not twice
+  // The kiosk API's answers: never sniffed, never cached.
+  std::string api = harness::capture({"curl", "-s", "-D", "-", "-o", "/dev/null", "--cacert", dir + "/cert.pem",
+                                      hub.url("/api/v1/requests/status?ref=GR1-2345")});
+  CHECK(api.find("X-Content-Type-Options: nosniff") != std::string::npos);
+  CHECK(api.find("Cache-Control: no-store") != std::string::npos);
+  CHECK(api.find("Strict-Transport-Security: max-age=31536000") != std::string::npos);
 }
 
 TEST_CASE("the cheap test hash needs SPORTELLO_TEST_CHEAP_HASH=1, and the hub leaves no core dump", "[e2e][hub][defence]") {
