@@ -55,6 +55,7 @@ struct Options {
   std::string staff_pin_hash;       // --staff-pin-hash; empty = no staff view
   std::string staff_lock_file;      // --staff-lock-file: failed attempts and lockout, kept across restarts
   bool hash_pin = false;            // --hash-pin: read a PIN on stdin, print its config line, exit
+  bool trace_startup = false;       // --trace-startup: a stderr line per start-up phase, in ms
   // The kiosk takes releases: somewhere to install them, a hub, and a key to verify them with.
   bool updates() const { return !state_dir.empty() && !hub_url.empty() && !trust.keys.empty(); }
   bool show_help = false;
