@@ -55,6 +55,7 @@ struct Options {
   std::string staff_pin_hash;       // --staff-pin-hash; empty = no staff view
   std::string staff_lock_file;      // --staff-lock-file: failed attempts and lockout, kept across restarts
   bool hash_pin = false;            // --hash-pin: read a PIN on stdin, print its config line, exit
+  bool trace_startup = false;       // --trace-startup: a stderr line per start-up phase, in ms
   // The kiosk takes releases: somewhere to install them, a hub, and a key to verify them with.
   bool updates() const { return !state_dir.empty() && !hub_url.empty() && !trust.keys.empty(); }
   bool show_help = false;
@@ -68,7 +69,7 @@ ParseResult parse_options(int argc, char** argv);
 const char* usage();
 
 // [SECTION] Screens
-enum class Screen : uint8_t { Home, Languages, Welcome, Topics, Topic, Procedure, Search, Services, Mediator, Check, StaffPin, Staff, OutOfService, Waiting };
+enum class Screen : uint8_t { Home, Languages, Welcome, Topics, Topic, Procedure, Search, Services, Mediator, Check, StaffPin, Staff, StaffTouch, OutOfService, Waiting };
 const char* screen_id(Screen s);
 
 struct SearchState {
@@ -138,6 +139,23 @@ struct StaffView {
   std::string last_error;
   bool has_update = false;               // the network process reported its updater's status
   update::Status update;
+};
+
+// The staff's touch test: where fingers are or were last pressed, and which calibration targets
+// (four corners and the centre) a touch has reached. Drawn only when input arrives.
+struct TouchMark {
+  bool used = false, down = false, fresh = false;  // fresh: moved since the last frame looked
+  int64_t finger = 0;                    // SDL finger id; kPointerFinger for the mouse or a script
+  float x = 0, y = 0;                    // screen pixels from the top-left
+  uint64_t serial = 0;                   // order of the presses: the oldest free slot is reused
+};
+struct TouchTest {
+  static constexpr int kMarks = 10;
+  static constexpr int64_t kPointerFinger = -1;
+  TouchMark marks[kMarks];
+  bool targets[5] = {};                  // tl, tr, bl, br, c
+  uint64_t presses = 0;
+  int last = -1;                         // the mark pressed or moved last
 };
 
 class Kiosk {
@@ -216,6 +234,9 @@ private:
   void refresh_staff();
   void draw_staff();
   void draw_staff_actions(float x, float y);
+  bool touch_event(const union SDL_Event& event, int w, int h);  // true when the touch test changed
+  void touch_press(int64_t finger, float x, float y, bool down);
+  void draw_touch_test();
   void draw_staff_pin();
   void submit_staff_pin();
   void load_staff_lock();
@@ -231,6 +252,7 @@ private:
   Session session_;
   uint64_t session_serial_ = 0;       // bumps on every reset: late task results are dropped
   StaffView staff_;
+  TouchTest touch_;
   // What the content screens show, read from the pack when the visitor navigates (not per frame).
   std::vector<content::ProcedureSummary> topic_list_;
   std::shared_ptr<content::Procedure> procedure_;

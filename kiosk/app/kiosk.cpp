@@ -22,6 +22,7 @@ const char* screen_id(Screen s) {
     case Screen::Check: return "check";
     case Screen::StaffPin: return "staff-pin";
     case Screen::Staff: return "staff";
+    case Screen::StaffTouch: return "staff-touch";
     case Screen::OutOfService: return "out-of-service";
     case Screen::Waiting: return "waiting";
   }
@@ -178,6 +179,7 @@ void Kiosk::frame(int width, int height, float px_per_mm, uint64_t now) {
     case Screen::Check: draw_check(); break;
     case Screen::StaffPin: draw_staff_pin(); break;
     case Screen::Staff: draw_staff(); break;
+    case Screen::StaffTouch: draw_touch_test(); break;
     case Screen::OutOfService: draw_out_of_service(); break;
     case Screen::Waiting: draw_waiting(); break;
   }

@@ -148,6 +148,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (o.hash_pin) return app::hash_pin_command();
+  platform::trace_enable(o.trace_startup);
+  platform::trace("options parsed");
   // Before any thread starts, so all of them leave the stop signals to the one that waits for them.
   // Headless runs keep the default: a signal ends a script at once.
   if (!o.headless) app::install_stop_signals();
@@ -175,6 +177,7 @@ int main(int argc, char** argv) {
     text::EngineConfig text_config;
     text_config.font_dir = o.font_dir;
     engine = text::Engine::create(text_config);
+    platform::trace("loader: text engine created (font files found)");
     // The newest installed release that opens comes first (one that fails is rolled back here);
     // else the operator's pack. With a pack, its compiled UI strings are the kiosk's strings. A
     // pack that cannot be used puts the kiosk out of service, with the strings of the locales
@@ -188,8 +191,10 @@ int main(int argc, char** argv) {
         release_version = r.version;
       }
     }
+    if (release_version) platform::trace("loader: installed release opened");
     if (!release_version && !o.content_pack.empty()) {
       pack_state = pack.open(o.content_pack);
+      platform::trace("loader: pack opened");
       if (pack_state.ok) {
         pack_version = pack.content_version();
         for (const std::string& lang : pack.ui_languages()) strings.add(pack.ui_catalog(lang));
@@ -197,7 +202,9 @@ int main(int argc, char** argv) {
       }
     }
     strings_ok = strings.has_language("it") || (strings.load_dir(o.locales_dir) && strings.has_language("it"));
+    platform::trace("loader: UI strings loaded");
     if (engine->ok() && strings_ok) app::warm_up(*engine, strings, o);
+    platform::trace("loader: first screen's fonts opened and shaped");
   });
   platform::WindowConfig window_config;
   window_config.width = o.width;
@@ -206,6 +213,7 @@ int main(int argc, char** argv) {
   window_config.display_width_mm = o.display_width_mm;
   std::unique_ptr<platform::Window> window = platform::Window::open(window_config);
   loader.join();
+  platform::trace("window and loader ready");
   if (!engine->ok()) {
     fprintf(stderr, "sportello: %s\n", engine->error().c_str());
     return 3;

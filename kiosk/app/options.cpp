@@ -40,6 +40,8 @@ const char* usage() {
       "  --hash-pin           read a PIN (4 to 12 digits) on stdin and print its staff-pin-hash line\n"
       "  --frame-stats FILE   at exit, write to FILE a line per frame a finger or inertia caused: its\n"
       "                       time in ms and when it was presented (ms of CLOCK_MONOTONIC) (benchmarks)\n"
+      "  --trace-startup      print to stderr a line per start-up phase with the milliseconds since\n"
+      "                       the process started (monotonic clock) (benchmarks)\n"
       "  --help               this text\n";
 }
 
@@ -152,7 +154,9 @@ static std::string apply(Options& o, const std::string& key, const std::string& 
   return {};
 }
 
-static bool takes_no_value(const std::string& key) { return key == "headless" || key == "help" || key == "hash-pin"; }
+static bool takes_no_value(const std::string& key) {
+  return key == "headless" || key == "help" || key == "hash-pin" || key == "trace-startup";
+}
 
 ParseResult parse_options(int argc, char** argv) {
   ParseResult r;
@@ -167,7 +171,7 @@ ParseResult parse_options(int argc, char** argv) {
       }
       for (const platform::ConfigEntry& e : file.entries) {
         std::string where = std::string(argv[i + 1]) + ":" + std::to_string(e.line) + ": " + e.key;
-        if (e.key == "headless" || e.key == "hash-pin") {
+        if (e.key == "headless" || e.key == "hash-pin" || e.key == "trace-startup") {
           r.error = where + ": " + e.key + " is a command-line flag only";
           return r;
         }
@@ -208,6 +212,10 @@ ParseResult parse_options(int argc, char** argv) {
     }
     if (key == "hash-pin") {
       o.hash_pin = true;
+      continue;
+    }
+    if (key == "trace-startup") {
+      o.trace_startup = true;
       continue;
     }
     if (key == "release-key" && !keys_from_flags) {

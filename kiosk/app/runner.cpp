@@ -27,6 +27,7 @@ void Runner::draw(uint64_t now_ms) {
     window_.begin_frame(std::max(dt, 0.001f));
     kiosk_.ui().set_atlas(atlas_.imgui_id());
     kiosk_.frame(window_.width(), window_.height(), window_.px_per_mm(), now_ms);
+    if (frames_ == 0 && attempt == 0) platform::trace("first layout");
     if (!engine_.needs_redraw() || (attempt > 0 && !grew) || attempt == 3) break;
     window_.discard_frame();
   }
@@ -37,6 +38,7 @@ void Runner::draw(uint64_t now_ms) {
     missing_warned_ms_ = std::max<uint64_t>(now_ms, 1);
   }
   window_.end_frame();
+  if (frames_ == 0) platform::trace("first frame presented");
   platform::watchdog_kick();  // a frame presented: the loop (or the script player) runs
   if (record_frame_times_) window_.finish();  // llvmpipe draws lazily: time the drawing itself
   frames_++;

@@ -142,6 +142,10 @@ void Kiosk::draw_staff() {
   y += m.pad * 0.5f;
   y = draw_staff_content(x, y, cw);
   if (ui_.button("staff.refresh", "Aggiorna", lang, {x, y, m.px_per_mm * 70, m.button_h})) refresh_staff();
+  if (ui_.button("staff.touch", "Prova tocco", lang, {x + m.px_per_mm * 70 + m.pad, y, m.px_per_mm * 70, m.button_h})) {
+    touch_ = TouchTest{};
+    go(Screen::StaffTouch);
+  }
   draw_staff_actions(x, y + m.button_h + m.pad);
 }
 

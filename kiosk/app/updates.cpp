@@ -84,7 +84,8 @@ void Kiosk::content_changed() {
 bool Kiosk::handle_event(const SDL_Event& event, int w, int h) {
   ui_.input_time(platform::now_ms());
   if (event.type == SDL_USEREVENT) return true;  // a task finished or content arrived: draw it
-  return ui_.handle_event(event, w, h);
+  bool touched = screen_ == Screen::StaffTouch && touch_event(event, w, h);
+  return ui_.handle_event(event, w, h) || touched;
 }
 
 void Kiosk::poll_content() {

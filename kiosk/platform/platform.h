@@ -36,6 +36,10 @@ void clock_advance(uint64_t ms);            // virtual clock only
 bool clock_is_virtual();
 int64_t wall_clock_unix_ms();               // real time of day (for dates shown and stored)
 void clock_set_virtual_wall(int64_t unix_ms);  // what wall_clock_unix_ms() says at virtual 0
+// Start-up trace (--trace-startup): one stderr line per phase, "sportello[startup] 12.3 ms  phase",
+// in real monotonic milliseconds since the process started. Any thread; no-op unless enabled.
+void trace_enable(bool on);
+void trace(const char* phase);
 
 // [SECTION] Configuration files --------------------------------------------------------------
 // `key = value` lines, `#` comments, blank lines ignored. Values are kept as text; the caller

@@ -79,6 +79,7 @@ std::unique_ptr<Window> Window::open(const WindowConfig& config) {
     w->error_ = std::string("cannot start video: ") + SDL_GetError();
     return w;
   }
+  trace("window: SDL video started");
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 3);  // 3.3: texture swizzle (the glyph atlas)
@@ -112,6 +113,7 @@ std::unique_ptr<Window> Window::open(const WindowConfig& config) {
     return w;
   }
   SDL_GL_MakeCurrent(w->window_, (SDL_GLContext)w->gl_context_);
+  trace("window: window and GL context created");
   SDL_GL_SetSwapInterval(config.headless ? 0 : (config.vsync ? 1 : 0));
   if (!gl::load_all()) {
     w->error_ = "the OpenGL driver lacks a basic entry point";
@@ -131,6 +133,7 @@ std::unique_ptr<Window> Window::open(const WindowConfig& config) {
     w->error_ = "cannot start the Dear ImGui backends";
     return w;
   }
+  trace("window: Dear ImGui backends started");
   w->refresh_size();
   float ddpi = 0, hdpi = 0, vdpi = 0;
   if (config.display_width_mm > 0)
@@ -157,7 +160,12 @@ const char* Window::video_driver() const {
 void Window::refresh_size() { SDL_GL_GetDrawableSize(window_, &width_, &height_); }
 
 void Window::begin_frame(float dt_seconds) {
-  ImGui_ImplOpenGL3_NewFrame();
+  static bool shaders_traced = false;
+  ImGui_ImplOpenGL3_NewFrame();  // the first call compiles and links the backend's shaders
+  if (!shaders_traced) {
+    shaders_traced = true;
+    trace("window: shaders compiled");
+  }
   // The backend has uploaded ImGui's own font texture by now; Sportello draws no ImGui text, only
   // its white pixel, so the CPU copies of that texture are never needed again.
   ImGui::GetIO().Fonts->ClearTexData();

@@ -263,7 +263,7 @@ text::Style Context::style(const std::string& lang, float size, bool bold) const
 }
 
 void Context::record(const std::string& id, const char* role, const std::string& text_utf8,
-                     const std::string& lang, Rect logical) {
+                     const std::string& lang, Rect logical, bool selected) {
   Rect s = to_screen(logical);
   if (!visible(s)) return;
   if (!scroll_stack_.empty()) {  // what is visible of it: taps land on the visible part
@@ -272,7 +272,7 @@ void Context::record(const std::string& id, const char* role, const std::string&
     s.y = y0;
     s.h = y1 - y0;
   }
-  elements_.push_back(Element{id, role, text_utf8, lang, is_rtl_language(lang), false, s});
+  elements_.push_back(Element{id, role, text_utf8, lang, is_rtl_language(lang), selected, s});
 }
 
 void Context::fill(Rect logical, ImU32 color, float rounding) {

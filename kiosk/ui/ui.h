@@ -103,6 +103,8 @@ public:
   void type_text(const std::string& utf8);    // committed text for the focused field
   void key(const std::string& name);          // "backspace", "return", "escape", "f12", ...
   bool pointer_is_down() const { return down_; }
+  float pointer_x() const { return px_; }     // where the pointer is while it is down (screen px)
+  float pointer_y() const { return py_; }
   uint64_t last_input_ms() const { return last_input_ms_; }
 
   // Frame ---------------------------------------------------------------------------------
@@ -141,7 +143,8 @@ public:
   void fill(Rect logical, ImU32 color, float rounding = 0);
   void outline(Rect logical, ImU32 color, float rounding = 0, float thickness = 2);
   // An arbitrary image drawn with ImGui (e.g. a QR code), recorded as an element.
-  void record(const std::string& id, const char* role, const std::string& text, const std::string& lang, Rect logical);
+  void record(const std::string& id, const char* role, const std::string& text, const std::string& lang, Rect logical,
+              bool selected = false);
 
   // Scroll area: content is laid out from y = 0 inside; begin returns the y offset to add.
   float begin_scroll(const std::string& id, Rect logical);

@@ -217,3 +217,42 @@ TEST_CASE("a topic tile leads to the mediator form with that topic chosen", "[e2
   CHECK(element(form, "mediator.by_phone")["selected"] == true);
   CHECK(element(form, "mediator.title")["lang"] == "ur");
 }
+
+// The phases --trace-startup reports, in the order each thread passes them; never their times.
+TEST_CASE("--trace-startup prints each start-up phase once, in order", "[e2e][startup]") {
+  harness::Run traced = harness::run_kiosk("dump a\n", {"--trace-startup"});
+  INFO(traced.stderr_text);
+  REQUIRE(traced.exit_code == 0);
+  auto at = [&](const std::string& phase) {
+    std::string needle = "ms  " + phase + "\n";
+    size_t pos = traced.stderr_text.find(needle);
+    CHECK(pos != std::string::npos);
+    if (pos != std::string::npos) CHECK(traced.stderr_text.find(needle, pos + 1) == std::string::npos);
+    return pos;
+  };
+  size_t options = at("options parsed");
+  // The loader thread and the window start side by side: each in its own order.
+  size_t engine = at("loader: text engine created (font files found)"), strings = at("loader: UI strings loaded"),
+         fonts = at("loader: first screen's fonts opened and shaped");
+  size_t sdl = at("window: SDL video started"), gl = at("window: window and GL context created"),
+         imgui = at("window: Dear ImGui backends started");
+  size_t ready = at("window and loader ready"), shaders = at("window: shaders compiled"), layout = at("first layout"),
+         presented = at("first frame presented");
+  CHECK(options < engine);
+  CHECK(engine < strings);
+  CHECK(strings < fonts);
+  CHECK(options < sdl);
+  CHECK(sdl < gl);
+  CHECK(gl < imgui);
+  CHECK(fonts < ready);
+  CHECK(imgui < ready);
+  CHECK(ready < shaders);
+  CHECK(shaders < layout);
+  CHECK(layout < presented);
+  // Every trace line has the same shape: "sportello[startup] <ms> ms  <phase>".
+  CHECK(traced.stderr_text.find("sportello[startup] ") != std::string::npos);
+
+  harness::Run quiet = harness::run_kiosk("dump a\n");
+  REQUIRE(quiet.exit_code == 0);
+  CHECK(quiet.stderr_text.find("sportello[startup]") == std::string::npos);
+}

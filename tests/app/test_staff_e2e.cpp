@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <sodium.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <sys/wait.h>
@@ -167,4 +168,68 @@ TEST_CASE("a hardware keyboard types digits into the PIN field only, and its sho
   REQUIRE(typed["screen"] == "staff-pin");
   CHECK(element(typed, "staff.pin.field")["text"] == "••");
   CHECK(element(harness::load_dump(run, "deleted"), "staff.pin.field")["text"] == "•");
+}
+
+// The rectangle's centre, for markers drawn around the point they mark.
+static void check_centre(const nlohmann::json& e, float x, float y) {
+  REQUIRE(e.is_object());
+  const nlohmann::json& r = e["rect"];
+  CHECK(std::abs(r[0].get<float>() + r[2].get<float>() * 0.5f - x) <= 2);
+  CHECK(std::abs(r[1].get<float>() + r[3].get<float>() * 0.5f - y) <= 2);
+}
+
+TEST_CASE("the touch test marks each touch and turns the corner and centre targets green; idle draws nothing",
+          "[e2e][staff]") {
+  std::string dir = harness::temp_dir("staff-touch");
+  harness::Run run = harness::run_kiosk_in(
+      dir, five_taps() + enter(kPin) + "tap staff.touch\ndump fresh\n"
+           "tap-at 6 6\ntap-at 1913 8\ndump two\ntap-at 7 1072\ntap-at 1914 1074\ntap-at 960 540\ndump all\n"
+           "wait 30000\ndump idle\nwait 1\ndump idle2\nfingers 3 400 600 100 0 160\ndump fingers\ntap touch.back\ndump back\n",
+      staff_args(dir));
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+  const char* targets[] = {"touch.target.tl", "touch.target.tr", "touch.target.bl", "touch.target.br", "touch.target.c"};
+  nlohmann::json fresh = harness::load_dump(run, "fresh");
+  REQUIRE(fresh["screen"] == "staff-touch");
+  for (const char* id : targets) {
+    INFO(id);
+    REQUIRE(element(fresh, id).is_object());
+    CHECK(element(fresh, id)["selected"] == false);
+  }
+  CHECK_FALSE(element(fresh, "touch.mark.0").is_object());
+  CHECK(element(fresh, "touch.last")["text"] == "Nessun tocco ancora");
+
+  nlohmann::json two = harness::load_dump(run, "two");
+  CHECK(element(two, "touch.target.tl")["selected"] == true);
+  CHECK(element(two, "touch.target.tr")["selected"] == true);
+  CHECK(element(two, "touch.target.bl")["selected"] == false);
+  CHECK(element(two, "touch.target.c")["selected"] == false);
+  check_centre(element(two, "touch.mark.0"), 1913, 8);
+
+  nlohmann::json all = harness::load_dump(run, "all");
+  for (const char* id : targets) {
+    INFO(id);
+    CHECK(element(all, id)["selected"] == true);
+  }
+  nlohmann::json mark = element(all, "touch.mark.0");
+  check_centre(mark, 960, 540);
+  CHECK(mark["selected"] == false);  // lifted: the cross-hair stays where the finger was
+  // 1920 px across the headless display's width: the millimetres follow from its density.
+  CHECK(mark["text"].get<std::string>().rfind("960 × 540 px · ", 0) == 0);
+  CHECK(element(all, "touch.last")["text"].get<std::string>().find("960 × 540 px") != std::string::npos);
+
+  // Thirty seconds untouched draw no more frames than one millisecond does.
+  int64_t a = all["frames"], b = harness::load_dump(run, "idle")["frames"], c = harness::load_dump(run, "idle2")["frames"];
+  CHECK(b - a == c - b);
+
+  // Three fingers at once (SDL touch events, as a panel sends them) get a cross-hair each, left
+  // where they were lifted; the mouse's mark stays.
+  nlohmann::json fingers = harness::load_dump(run, "fingers");
+  check_centre(element(fingers, "touch.mark.0"), 960, 540);
+  for (int i = 0; i < 3; i++) {
+    INFO(i);
+    check_centre(element(fingers, "touch.mark." + std::to_string(i + 1)), 500.0f + 40 * i, 600);
+  }
+  CHECK_FALSE(element(fingers, "touch.mark.4").is_object());
+  CHECK(harness::load_dump(run, "back")["screen"] == "staff");
 }

@@ -32,9 +32,10 @@ static double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-// Reads stderr until a line contains `needle` or the deadline passes.
-static bool wait_for(int fd, const char* needle, double timeout_ms) {
-  std::string seen;
+// Reads stderr until a line contains `needle` or the deadline passes; what was read goes to `out`.
+static bool wait_for(int fd, const char* needle, double timeout_ms, std::string* out = nullptr) {
+  std::string local;
+  std::string& seen = out ? *out : local;
   auto t0 = Clock::now();
   char buf[4096];
   while (ms_since(t0) < timeout_ms) {
@@ -50,6 +51,15 @@ static bool wait_for(int fd, const char* needle, double timeout_ms) {
     }
   }
   return false;
+}
+
+// The kiosk's --trace-startup lines (ms since its process started, per phase), indented.
+static void print_trace(const std::string& stderr_text, const char* title) {
+  printf("  start-up trace, %s:\n", title);
+  std::istringstream in(stderr_text);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("sportello[startup] ", 0) == 0) printf("    %s\n", line.c_str() + strlen("sportello[startup] "));
 }
 
 // A field of /proc/PID/FILE in kB ("VmRSS:" of status, "Pss:" of smaps_rollup), -1 if absent.
@@ -104,12 +114,13 @@ int main(int argc, char** argv) {
   while (access("/tmp/.X11-unix/X93", F_OK) != 0 && ms_since(t_x) < 10000) usleep(20000);
   if (access("/tmp/.X11-unix/X93", F_OK) == 0) {
     std::vector<std::string> args = base;
-    args.insert(args.end(), {"--windowed", "1920x1080"});
+    args.insert(args.end(), {"--windowed", "1920x1080", "--trace-startup"});
     args.insert(args.end(), deployed.begin(), deployed.end());
     int fd = -1;
     auto t0 = Clock::now();
     pid_t pid = spawn(args, &fd, display);
-    if (wait_for(fd, "first frame presented", 20000)) {
+    std::string trace;
+    if (wait_for(fd, "first frame presented (", 20000, &trace)) {
       double start_ms = ms_since(t0);
       usleep(2000 * 1000);  // let start-up work finish before measuring idle
       long rss = proc_kb(pid, "status", "VmRSS:");
@@ -125,6 +136,7 @@ int main(int argc, char** argv) {
       double cpu = (cpu_seconds(pid) - c0) / (ms_since(i0) / 1000.0) * 100.0;
       double up_cpu = uploader > 0 ? (cpu_seconds(uploader) - u0) / (ms_since(i0) / 1000.0) * 100.0 : 0;
       printf("  start to first frame (X11/Xvfb, 1920x1080)   %8.0f ms   (goal <= 300)\n", start_ms);
+      print_trace(trace, "X11/Xvfb");
       // /proc counts kB of 1024 bytes: MiB, with SI megabytes beside them.
       printf("  resident memory after start (RSS)           %8.1f MiB  (%.1f MB; goal <= 120)\n", rss / 1024.0, rss * 1.024 / 1000.0);
       printf("  proportional set size after start (PSS)     %8.1f MiB  (%.1f MB)\n", pss / 1024.0, pss * 1.024 / 1000.0);
@@ -147,10 +159,12 @@ int main(int argc, char** argv) {
   // measure what that costs, for the README's table of drivers.
   {
     std::vector<std::string> args = base;
-    args.insert(args.end(), {"--windowed", "1920x1080"});
+    args.insert(args.end(), {"--windowed", "1920x1080", "--trace-startup"});
     int fd = -1;
     pid_t pid = spawn(args, &fd, nullptr, "offscreen");
-    if (wait_for(fd, "first frame presented", 20000)) {
+    std::string trace;
+    if (wait_for(fd, "first frame presented (", 20000, &trace)) {
+      print_trace(trace, "offscreen driver");
       usleep(1000 * 1000);
       double c0 = cpu_seconds(pid);
       auto i0 = Clock::now();
