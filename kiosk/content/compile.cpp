@@ -1,4 +1,4 @@
-// The compiler: validated sources + locales -> one SQLite content pack (issue #3, part 2).
+// The compiler: validated sources + locales -> one SQLite content pack.
 // Determinism: rows go in a fixed order, nothing comes from the clock, the pack is built in
 // memory with a fixed page size and written by VACUUM INTO, so the same sources give the same
 // bytes. The file appears under its name only through rename() after everything succeeded.

@@ -1,5 +1,5 @@
 // Content module: the pack the kiosk reads (procedures, offices, UI strings, search index),
-// the compiler that builds it from content/ + locales/ (issue #3), OSM opening hours evaluated in
+// the compiler that builds it from content/ + locales/, OSM opening hours evaluated in
 // Europe/Rome, search folding and ICU collation. SQLite + ICU, no ImGui, no SDL.
 // Errors are values (ok + error text); nothing here throws across the module border.
 //

@@ -1,4 +1,4 @@
-// The pack reader the kiosk uses (issue #3, part 3). Opened read-only; statements are
+// The pack reader the kiosk uses. Opened read-only; statements are
 // prepared once at open() so a procedure page costs one query for the text and one for the
 // procedure row. Every failure is a value: a broken pack must lead to the out-of-service
 // screen, never to a crash.

@@ -1,4 +1,4 @@
-// Search folding, FTS5 query building and collation (issue #3, "Search" and "Collation").
+// Search folding, FTS5 query building and collation.
 // Folding runs on both the indexed text and the visitor's query, so whatever it loses
 // (accents, case, Arabic short vowels) is lost on both sides and matches again.
 #include "content_internal.h"

@@ -1,5 +1,5 @@
 // Sportello outbox: the kiosk's durable, sealed queue of mediator requests and the uploader
-// thread that delivers them to the hub exactly once (issue #4, kiosk side; DESIGN.md rules 3 and 4).
+// thread that delivers them to the hub exactly once (DESIGN.md rules 3 and 4).
 //
 // Index
 //   [SECTION] Configuration

@@ -1,5 +1,5 @@
 // The uploader: one thread with its own database connection and its own curl handle that sends
-// the oldest queued request until the hub acknowledges it, then the next (issue #4, part 3).
+// the oldest queued request until the hub acknowledges it, then the next.
 //
 // Index
 //   [SECTION] State

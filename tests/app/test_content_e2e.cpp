@@ -1,4 +1,4 @@
-// The kiosk on a content pack built from the real demo sources (issue #3's screens).
+// The kiosk on a content pack built from the real demo sources.
 #include "harness.h"
 
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-// The kiosk shell end to end: the real binary, headless, driven by scripts (issue #2).
+// The kiosk shell end to end: the real binary, headless, driven by scripts.
 #include "harness.h"
 
 #include <catch2/catch.hpp>

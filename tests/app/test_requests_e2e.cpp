@@ -1,4 +1,4 @@
-// Mediator requests end to end on loopback (issue #4): the real kiosk binary, headless, submits a
+// Mediator requests end to end on loopback: the real kiosk binary, headless, submits a
 // request; the real hub stores it once; the visitor's reference code finds it; nothing personal
 // is left in a kiosk file.
 #include "harness.h"

@@ -1,4 +1,4 @@
-// bench-kiosk: the figures of issue #2, printed, never asserted.
+// bench-kiosk: start-up, idle CPU, memory and frame-time figures, printed, never asserted.
 //   start     process start to first frame presented (X11 on Xvfb, Mesa llvmpipe)
 //   idle      CPU of the idle home screen over 30 s (X11 on Xvfb) and over 5 s (offscreen)
 //   rss       resident memory after start, of the kiosk and of its uploader process (the kiosk
@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
       double start_ms = ms_since(t0);
       usleep(2000 * 1000);  // let start-up work finish before measuring idle
       long rss = proc_kb(pid, "status", "VmRSS:");
-      // PSS shares each page among the processes mapping it (the issue compares Chromium's PSS);
+      // PSS shares each page among the processes mapping it (Chromium's is often quoted as PSS);
       // here the X server maps the same Mesa and LLVM libraries for its own GLX.
       long pss = proc_kb(pid, "smaps_rollup", "Pss:");
       pid_t uploader = first_child(pid);

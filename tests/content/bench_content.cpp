@@ -1,4 +1,4 @@
-// bench-content: figures for issue #3. Prints, never asserts.
+// bench-content: search, page and build figures. Prints, never asserts.
 //   - pack build time for the demo content/ + locales/
 //   - search latency per keystroke (queries typed letter by letter in several languages)
 //   - procedure page read time on a cold pack (fresh open, first read) and warm

@@ -1,4 +1,4 @@
-// bench-outbox: figures of issue #4. Prints
+// bench-outbox: enqueue and drain figures. Prints
 //   - enqueue latency p50/p99/max with synchronous=FULL (an fsync per request), on this disk;
 //   - the time to drain 10,000 queued requests to the real sportello-hub on loopback over HTTP.
 // Usage: bench-outbox [enqueues=1000] [drain=10000]

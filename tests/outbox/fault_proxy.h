@@ -1,4 +1,4 @@
-// A TCP fault proxy on 127.0.0.1 between the kiosk and the hub (issue #4 fault tests).
+// A TCP fault proxy on 127.0.0.1 between the kiosk and the hub (fault tests).
 // Its mode is switched in process by the test; every switch drops the connections already open,
 // so a kept-alive connection cannot carry traffic past a fault.
 #pragma once

@@ -1,4 +1,4 @@
-// Crash test (issue #4): the real kiosk binary, headless and scripted, takes one to four visitors'
+// Crash test: the real kiosk binary, headless and scripted, takes one to four visitors'
 // requests while its uploader sends them to the real hub on loopback, and is killed with SIGKILL
 // at a seeded moment: during start-up, an enqueue's fsync, an upload, or between them.
 // After each round the outbox passes PRAGMA integrity_check and holds every request whose

@@ -1,4 +1,4 @@
-// End-to-end fault tests (issue #4): between the kiosk's uploader and the real sportello-hub sits
+// End-to-end fault tests: between the kiosk's uploader and the real sportello-hub sits
 // a real TCP fault proxy on loopback. For each fault: requests enqueued while it lasts must not be
 // acknowledged (none before it is real), and after recovery each reaches the hub exactly once.
 #include "fault_proxy.h"

@@ -1,4 +1,4 @@
-// Privacy test (issue #4): a canary name and phone number, enqueued through the real
+// Privacy test: a canary name and phone number, enqueued through the real
 // outbox-tool and delivered to the real hub, are found in no kiosk file: database, WAL, shared
 // memory, log. Searched as UTF-8 in three cases, as UTF-16 (both byte orders), and the phone
 // also as bare digits.
