@@ -219,7 +219,7 @@ TEST_CASE("a topic tile leads to the mediator form with that topic chosen", "[e2
 }
 
 // The phases --trace-startup reports, in the order each thread passes them; never their times.
-TEST_CASE("--trace-startup prints each start-up phase once, in order", "[e2e][startup]") {
+TEST_CASE("the start-up trace (--trace-startup) prints each start-up phase once, in order", "[e2e][startup]") {
   harness::Run traced = harness::run_kiosk("dump a\n", {"--trace-startup"});
   INFO(traced.stderr_text);
   REQUIRE(traced.exit_code == 0);
