@@ -1,0 +1,165 @@
+// Sportello offline map: vector tiles made by our tilemaker profile (MBTiles, gzipped Mapbox
+// Vector Tiles), decoded and triangulated on a worker thread, drawn through an ImDrawList with
+// labels laid out by the text engine (never ImGui's font).
+//
+// Halves:
+//   - data (no ImGui, no GL): projection, the MBTiles reader, gzip, the MVT decoder (protozero),
+//     the polygon triangulator, line strips, the style table, tile meshes and their bounded cache
+//     with its worker thread. Tools and fuzz targets link this half alone (sportello_map_data).
+//   - drawing (map_draw.cpp, ImGui): draw the visible tiles of a camera into a rectangle,
+//     substituting the nearest loaded ancestor (scaled) for a tile not ready yet, and place
+//     labels with collision boxes that stay stable while panning (sportello_map).
+//
+// Coordinates: "world" is Web Mercator scaled to [0,1] x [0,1], x east, y south, so the tile
+// (z, x, y) in the XYZ scheme covers [x, x+1] / 2^z by [y, y+1] / 2^z. MBTiles stores rows in the
+// TMS scheme (row 0 in the south); the reader flips, callers only ever see XYZ.
+// Threading: TileCache is used from the UI thread; its worker owns decoding and triangulation.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct ImDrawList;
+namespace text { class Engine; }
+
+namespace map {
+
+// [SECTION] Geography -------------------------------------------------------------------------
+struct LonLat { double lon = 0, lat = 0; };
+struct World { double x = 0, y = 0; };
+
+World project(LonLat p);                        // clamps latitude to Web Mercator's +-85.0511
+LonLat unproject(World w);
+double distance_m(LonLat a, LonLat b);          // great-circle (haversine, mean Earth radius)
+
+struct TileId {
+  int z = 0, x = 0, y = 0;                      // XYZ scheme
+  bool operator==(const TileId&) const = default;
+};
+TileId parent(TileId t);                        // z-1; the root is its own parent
+
+// What the screen looks at: the world point at the centre of the view and a fractional zoom
+// (at zoom z a tile is tile_px() pixels wide). Pure functions so the screen and tests agree.
+struct Camera {
+  World center;
+  double zoom = 15;
+};
+double tile_px();                               // 256
+double world_px(double zoom);                   // tile_px() * 2^zoom
+// Screen <-> world for a view rectangle of size (w, h) whose top-left is (x0, y0).
+void world_to_screen(const Camera& c, float x0, float y0, float w, float h, World p, float* sx, float* sy);
+World screen_to_world(const Camera& c, float x0, float y0, float w, float h, float sx, float sy);
+// Zoom by `factor` keeping the world point under (sx, sy) fixed on screen (pinch, double tap, +/-).
+void zoom_around(Camera* c, float x0, float y0, float w, float h, float sx, float sy, double factor);
+
+// [SECTION] Tile file (MBTiles 1.3 in SQLite) ---------------------------------------------------
+struct TileSetInfo {
+  int min_zoom = 0, max_zoom = 0;
+  double west = 0, south = 0, east = 0, north = 0;    // "bounds" metadata
+  std::string name, format, attribution;
+};
+
+class TileFile {
+public:
+  // Opens read-only and checks the metadata (format pbf, zoom range, bounds). nullptr + *error on failure.
+  static std::unique_ptr<TileFile> open(const std::string& path, std::string* error);
+  ~TileFile();
+  const TileSetInfo& info() const;
+  // The tile's MVT bytes, gunzipped when stored gzipped. Returns false with *error for a read or
+  // gzip failure; true with an empty *out when the file has no tile there (open sea, outside).
+  bool read(TileId id, std::string* out, std::string* error);
+private:
+  TileFile();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Inflate gzip or zlib data, refusing output beyond max_out (a decompression bomb).
+bool gunzip(std::string_view in, std::string* out, size_t max_out, std::string* error);
+
+// [SECTION] Vector tiles (MVT 2.1) ----------------------------------------------------------------
+struct Point { int32_t x = 0, y = 0; };         // tile units, 0..extent (may overshoot in the buffer)
+enum class GeomType : uint8_t { Unknown, Point, Line, Polygon };
+
+struct Feature {
+  GeomType type = GeomType::Unknown;
+  std::vector<std::pair<std::string, std::string>> tags;   // values rendered as strings
+  std::vector<std::vector<Point>> parts;    // points: one part; lines: one part each; polygons:
+                                            // rings in file order (exterior, its holes, next exterior)
+  const std::string* tag(std::string_view key) const;
+};
+struct Layer {
+  std::string name;
+  uint32_t extent = 4096;
+  std::vector<Feature> features;
+};
+struct DecodedTile { std::vector<Layer> layers; };
+
+// Decodes one tile. Every bound is checked: a malformed tile gives false and *error, never a crash.
+bool decode_mvt(std::string_view bytes, DecodedTile* out, std::string* error);
+
+// [SECTION] Geometry -------------------------------------------------------------------------------
+struct Vec2 { float x = 0, y = 0; };
+// Triangulates a polygon given as rings (the first is the exterior, the rest holes). Appends
+// indices into `points` (the rings' points concatenated in order) to *triangles. False for a
+// degenerate polygon (fewer than 3 distinct points) or one that cannot be triangulated.
+bool triangulate(const std::vector<std::vector<Vec2>>& rings, std::vector<Vec2>* points,
+                 std::vector<uint32_t>* triangles);
+
+// [SECTION] Meshes and the tile cache -----------------------------------------------------------
+struct Vertex { float x, y; uint32_t rgba; };   // x, y in [0,1] across the tile; rgba as IM_COL32
+struct Label {
+  std::string text;          // name:<lang> when the tile has it, else name
+  std::string lang;          // the language of `text` (BCP 47) so the engine picks its font
+  float x = 0, y = 0;        // anchor in [0,1] across the tile
+  int priority = 0;          // higher wins a collision (cities > suburbs > main roads > streets)
+  float size = 0;            // em size in px
+  uint32_t rgba = 0;
+};
+struct TileMesh {
+  TileId id;
+  std::vector<Vertex> vertices;     // triangles, drawn in style order
+  std::vector<uint32_t> indices;
+  std::vector<Label> labels;
+  size_t bytes() const;
+};
+// Builds a tile's mesh: styled fills, widened roads with joins, labels in `lang` (-> name).
+TileMesh build_mesh(TileId id, const DecodedTile& tile, const std::string& lang);
+
+class TileCache {
+public:
+  // `wake` is called from the worker when a tile finished (the app posts an SDL event so the
+  // loop draws one frame; nothing polls). Memory bound for ready meshes in bytes.
+  TileCache(std::unique_ptr<TileFile> file, std::function<void()> wake, size_t max_bytes = 24u << 20);
+  ~TileCache();
+  const TileSetInfo& info() const;
+  // The mesh if ready; otherwise queues it (newest requests first) and returns nullptr.
+  const TileMesh* get(TileId id, const std::string& lang);
+  // Drops requests not asked for since the last call (tiles panned away) and evicts least recently
+  // used meshes above the bound. Call once per drawn frame.
+  void end_frame();
+  bool busy() const;                // requests queued or decoding
+  std::string last_error() const;   // a tile that failed to read or decode (for the staff view)
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// [SECTION] Drawing (sportello_map: needs ImGui) ------------------------------------------------
+struct DrawStats {
+  int tiles_visible = 0;        // tiles the view needs at its zoom
+  int tiles_own = 0;            // drawn from their own mesh (complete when == tiles_visible)
+  int tiles_substituted = 0;    // drawn from an ancestor, scaled, while theirs is not ready
+  int labels_drawn = 0;
+};
+// Draws the camera's view into the screen rectangle (x0, y0, w, h), clipped to it: background,
+// tile meshes, then labels (placed greedily by priority; a label kept in the previous frame is
+// placed first so panning does not make labels jump). `atlas` is the text engine's texture.
+DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cache, const Camera& camera,
+               float x0, float y0, float w, float h, const std::string& lang);
+
+}  // namespace map
