@@ -7,6 +7,8 @@
 //    that edge's endpoint, or to a reflex vertex inside the triangle (M, hit, endpoint) at the
 //    smallest angle to the ray, which is then the visible one. The bridge is walked both ways
 //    (two copies of its ends), so the result is one weakly simple ring.
+//    A ring passing twice through one point is first cut there into simple loops; a loop turning
+//    against its ring is a hole of it (or an island in a hole), assigned to the exterior holding it.
 // 3. Ears are clipped: a convex vertex whose triangle holds no reflex vertex of the ring. Vertices
 //    on a straight line or on top of their neighbour are dropped without a triangle (zero area).
 //    When a full turn finds no ear (self-touching input), a convex vertex is clipped anyway so the
@@ -16,6 +18,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <unordered_map>
 
 namespace map {
 
@@ -129,55 +133,54 @@ bool is_ear(const std::vector<Node>& n, int ear) {
 
 }  // namespace
 
-bool triangulate(const std::vector<std::vector<Vec2>>& rings, std::vector<Vec2>* points,
-                 std::vector<uint32_t>* triangles) {
-    std::vector<Node> n;
-    std::vector<int> holes;   // a node of each hole ring
-    int outer = -1;
-    size_t total = 0;
-    for (const auto& r : rings) total += r.size();
-    n.reserve(total + 2 * rings.size());
-    for (size_t ri = 0; ri < rings.size(); ri++) {
-        const auto& ring = rings[ri];
-        const uint32_t base = (uint32_t)points->size();
-        points->insert(points->end(), ring.begin(), ring.end());
-        std::vector<int> ids;
-        for (size_t k = 0; k < ring.size(); k++) {
-            Node node{base + (uint32_t)k, ring[k].x, ring[k].y, -1, -1};
-            if (!ids.empty() && same(n[ids.back()], node)) continue;
-            ids.push_back((int)n.size());
-            n.push_back(node);
-        }
-        while (ids.size() > 1 && same(n[ids.front()], n[ids.back()])) ids.pop_back();
-        double area = 0;
-        for (size_t k = 0; k < ids.size(); k++) {
-            const Node &p = n[ids[k]], &q = n[ids[(k + 1) % ids.size()]];
-            area += p.x * q.y - q.x * p.y;
-        }
-        if (ids.size() < 3 || area == 0) {
-            if (ri == 0) return false;
-            continue;   // a degenerate hole covers nothing
-        }
-        const bool want_ccw = ri == 0;
-        if ((area > 0) != want_ccw) std::reverse(ids.begin(), ids.end());
-        for (size_t k = 0; k < ids.size(); k++) {
-            n[ids[k]].next = ids[(k + 1) % ids.size()];
-            n[ids[k]].prev = ids[(k + ids.size() - 1) % ids.size()];
-        }
-        if (ri == 0) {
-            outer = ids[0];
-        } else {
-            int right = ids[0];
-            for (int id : ids)
-                if (n[id].x > n[right].x || (n[id].x == n[right].x && n[id].y < n[right].y)) right = id;
-            holes.push_back(right);
-        }
+namespace {
+
+double loop_area(const std::vector<Node>& n, const std::vector<int>& ids) {
+    double area = 0;
+    for (size_t k = 0; k < ids.size(); k++) {
+        const Node &p = n[ids[k]], &q = n[ids[(k + 1) % ids.size()]];
+        area += p.x * q.y - q.x * p.y;
     }
-    if (outer < 0) return false;
+    return area;
+}
+
+// A ring that passes twice through one point is cut there into simple loops: walking the ring, a
+// point seen before closes the loop since then. Tile writers round to the grid, which makes such
+// rings (a hole pinched against its exterior and written as part of it, for one).
+std::vector<std::vector<int>> simple_loops(std::vector<Node>& n, const std::vector<int>& ids) {
+    std::vector<std::vector<int>> loops;
+    std::vector<int> path;
+    std::unordered_map<uint64_t, size_t> at;   // position -> index in path
+    auto key = [&](int id) {
+        uint64_t k;
+        const float xy[2] = {(float)n[id].x, (float)n[id].y};
+        std::memcpy(&k, xy, sizeof k);
+        return k;
+    };
+    for (int id : ids) {
+        auto it = at.find(key(id));
+        if (it == at.end()) {
+            at.emplace(key(id), path.size());
+            path.push_back(id);
+            continue;
+        }
+        const size_t k = it->second;
+        std::vector<int> loop(path.begin() + (long)k, path.end());
+        loop[0] = (int)n.size();   // its own copy of the shared point (links are per loop)
+        n.push_back(n[path[k]]);
+        for (size_t j = k + 1; j < path.size(); j++) at.erase(key(path[j]));
+        path.resize(k + 1);
+        loops.push_back(std::move(loop));
+    }
+    loops.push_back(std::move(path));
+    return loops;
+}
+
+// Ear clipping of one exterior (a linked ring) with its holes.
+bool cut(std::vector<Node>& n, int outer, std::vector<int> holes, std::vector<uint32_t>* triangles) {
     std::sort(holes.begin(), holes.end(), [&](int a, int b) { return n[a].x > n[b].x; });
     for (int h : holes)
         if (!bridge(n, outer, h)) return false;
-
     int remaining = 0;
     for (int p = outer;;) {
         remaining++;
@@ -185,7 +188,6 @@ bool triangulate(const std::vector<std::vector<Vec2>>& rings, std::vector<Vec2>*
         if (p == outer) break;
     }
     int node = outer, stop = outer;
-    bool ok = true;
     while (remaining > 3) {
         const int prev = n[node].prev, next = n[node].next;
         if (same(n[node], n[next]) || cross(n[prev], n[node], n[next]) == 0) {
@@ -210,7 +212,7 @@ bool triangulate(const std::vector<std::vector<Vec2>>& rings, std::vector<Vec2>*
                 if (cross(n[n[p].prev], n[p], n[n[p].next]) > 0) { forced = p; break; }
                 p = n[p].next;
             } while (p != node);
-            if (forced < 0) { ok = false; break; }
+            if (forced < 0) return false;
             triangles->insert(triangles->end(), {n[n[forced].prev].index, n[forced].index, n[n[forced].next].index});
             const int nx = n[forced].next;
             unlink(n, forced);
@@ -218,8 +220,87 @@ bool triangulate(const std::vector<std::vector<Vec2>>& rings, std::vector<Vec2>*
             node = stop = nx;
         }
     }
-    if (ok && remaining == 3 && cross(n[n[node].prev], n[node], n[n[node].next]) > 0)
+    if (remaining == 3 && cross(n[n[node].prev], n[node], n[n[node].next]) > 0)
         triangles->insert(triangles->end(), {n[n[node].prev].index, n[node].index, n[n[node].next].index});
+    return true;
+}
+
+// Crossing-number test of a point against a linked ring (points on the boundary count as either).
+bool inside(const std::vector<Node>& n, int ring, double x, double y) {
+    bool in = false;
+    int p = ring;
+    do {
+        const Node &a = n[p], &b = n[a.next];
+        if ((a.y > y) != (b.y > y) && x < a.x + (y - a.y) * (b.x - a.x) / (b.y - a.y)) in = !in;
+        p = a.next;
+    } while (p != ring);
+    return in;
+}
+
+}  // namespace
+
+bool triangulate(const std::vector<std::vector<Vec2>>& rings, std::vector<Vec2>* points,
+                 std::vector<uint32_t>* triangles) {
+    std::vector<Node> n;
+    std::vector<int> outers, holes;   // a node of each loop (holes: their rightmost)
+    size_t total = 0;
+    for (const auto& r : rings) total += r.size();
+    n.reserve(total + 2 * rings.size() + 16);
+    for (size_t ri = 0; ri < rings.size(); ri++) {
+        const auto& ring = rings[ri];
+        const uint32_t base = (uint32_t)points->size();
+        points->insert(points->end(), ring.begin(), ring.end());
+        std::vector<int> ids;
+        for (size_t k = 0; k < ring.size(); k++) {
+            Node node{base + (uint32_t)k, ring[k].x, ring[k].y, -1, -1};
+            if (!ids.empty() && same(n[ids.back()], node)) continue;
+            ids.push_back((int)n.size());
+            n.push_back(node);
+        }
+        while (ids.size() > 1 && same(n[ids.front()], n[ids.back()])) ids.pop_back();
+        const double area = loop_area(n, ids);
+        if (ids.size() < 3 || area == 0) {
+            if (ri == 0) return false;
+            continue;   // a degenerate hole covers nothing
+        }
+        // Exterior counter-clockwise, holes clockwise; then a loop of a ring that turns the other
+        // way than its ring is the opposite kind (a hole pinched off an exterior, an island in a hole).
+        if ((area > 0) != (ri == 0)) std::reverse(ids.begin(), ids.end());
+        for (std::vector<int>& loop : simple_loops(n, ids)) {
+            const double a = loop_area(n, loop);
+            if (loop.size() < 3 || a == 0) continue;
+            for (size_t k = 0; k < loop.size(); k++) {
+                n[loop[k]].next = loop[(k + 1) % loop.size()];
+                n[loop[k]].prev = loop[(k + loop.size() - 1) % loop.size()];
+            }
+            if (a > 0) {
+                outers.push_back(loop[0]);
+            } else {
+                int right = loop[0];
+                for (int id : loop)
+                    if (n[id].x > n[right].x || (n[id].x == n[right].x && n[id].y < n[right].y)) right = id;
+                holes.push_back(right);
+            }
+        }
+    }
+    if (outers.empty()) return false;
+    // Each hole goes to the exterior holding most of its points.
+    std::vector<std::vector<int>> holes_of(outers.size());
+    for (int h : holes) {
+        size_t best = 0;
+        int best_count = -1;
+        for (size_t o = 0; o < outers.size() && outers.size() > 1; o++) {
+            int count = 0, p = h;
+            do {
+                count += inside(n, outers[o], n[p].x, n[p].y);
+                p = n[p].next;
+            } while (p != h);
+            if (count > best_count) best_count = count, best = o;
+        }
+        holes_of[best].push_back(h);
+    }
+    bool ok = true;
+    for (size_t o = 0; o < outers.size(); o++) ok = cut(n, outers[o], holes_of[o], triangles) && ok;
     return ok;
 }
 
