@@ -59,12 +59,13 @@ void unlink(std::vector<Node>& n, int i) {
 }
 
 // Hole ring starting at m (its rightmost vertex) joined to the outer ring through `outer`.
-bool bridge(std::vector<Node>& n, int outer, int m) {
+bool bridge(std::vector<Node>& n, int outer, int m, size_t* work) {
     const double mx = n[m].x, my = n[m].y;
     double best_x = INFINITY;
     int target = -1;
     int p = outer;
     do {
+        ++*work;
         const Node &P = n[p], &Q = n[P.next];
         if ((P.y <= my && Q.y >= my) || (P.y >= my && Q.y <= my)) {
             if (P.y == Q.y) {   // an edge along the ray: its nearer end
@@ -93,6 +94,7 @@ bool bridge(std::vector<Node>& n, int outer, int m) {
         double best_tan = INFINITY, best_d = INFINITY;
         int q = outer;
         do {
+            ++*work;
             const Node& Q = n[q];
             if (q != target && Q.x >= mx && !same(Q, target_node) && in_triangle(M, I, T, Q) && Q.x != mx) {
                 const double tan = std::fabs(my - Q.y) / (Q.x - mx);
@@ -117,12 +119,19 @@ bool bridge(std::vector<Node>& n, int outer, int m) {
     return true;
 }
 
-bool is_ear(const std::vector<Node>& n, int ear) {
+// Work allowed for one polygon, in vertices visited by the ear test: ear clipping is quadratic,
+// and a hostile tile may hold one ring of a hundred thousand points. Beyond it the polygon is left
+// with the triangles cut so far (the worker stays responsive; a real tile's largest polygons need
+// a small fraction of this).
+constexpr size_t kWorkBudget = 200u << 20;
+
+bool is_ear(const std::vector<Node>& n, int ear, size_t* work) {
     const Node &a = n[n[ear].prev], &b = n[ear], &c = n[b.next];
     if (cross(a, b, c) <= 0) return false;
     const double minx = std::min({a.x, b.x, c.x}), maxx = std::max({a.x, b.x, c.x});
     const double miny = std::min({a.y, b.y, c.y}), maxy = std::max({a.y, b.y, c.y});
     for (int p = c.next; p != b.prev; p = n[p].next) {
+        ++*work;
         const Node& P = n[p];
         if (P.x < minx || P.x > maxx || P.y < miny || P.y > maxy) continue;
         if (same(P, a) || same(P, b) || same(P, c)) continue;
@@ -177,10 +186,10 @@ std::vector<std::vector<int>> simple_loops(std::vector<Node>& n, const std::vect
 }
 
 // Ear clipping of one exterior (a linked ring) with its holes.
-bool cut(std::vector<Node>& n, int outer, std::vector<int> holes, std::vector<uint32_t>* triangles) {
+bool cut(std::vector<Node>& n, int outer, std::vector<int> holes, std::vector<uint32_t>* triangles, size_t* work) {
     std::sort(holes.begin(), holes.end(), [&](int a, int b) { return n[a].x > n[b].x; });
     for (int h : holes)
-        if (!bridge(n, outer, h)) return false;
+        if (*work > kWorkBudget || !bridge(n, outer, h, work)) return false;
     int remaining = 0;
     for (int p = outer;;) {
         remaining++;
@@ -189,6 +198,7 @@ bool cut(std::vector<Node>& n, int outer, std::vector<int> holes, std::vector<ui
     }
     int node = outer, stop = outer;
     while (remaining > 3) {
+        if (*work > kWorkBudget) return false;
         const int prev = n[node].prev, next = n[node].next;
         if (same(n[node], n[next]) || cross(n[prev], n[node], n[next]) == 0) {
             unlink(n, node);   // no area: drop it
@@ -196,7 +206,7 @@ bool cut(std::vector<Node>& n, int outer, std::vector<int> holes, std::vector<ui
             node = stop = next;
             continue;
         }
-        if (is_ear(n, node)) {
+        if (is_ear(n, node, work)) {
             triangles->insert(triangles->end(), {n[prev].index, n[node].index, n[next].index});
             unlink(n, node);
             remaining--;
@@ -226,10 +236,11 @@ bool cut(std::vector<Node>& n, int outer, std::vector<int> holes, std::vector<ui
 }
 
 // Crossing-number test of a point against a linked ring (points on the boundary count as either).
-bool inside(const std::vector<Node>& n, int ring, double x, double y) {
+bool inside(const std::vector<Node>& n, int ring, double x, double y, size_t* work) {
     bool in = false;
     int p = ring;
     do {
+        ++*work;
         const Node &a = n[p], &b = n[a.next];
         if ((a.y > y) != (b.y > y) && x < a.x + (y - a.y) * (b.x - a.x) / (b.y - a.y)) in = !in;
         p = a.next;
@@ -286,13 +297,14 @@ bool triangulate(const std::vector<std::vector<Vec2>>& rings, std::vector<Vec2>*
     if (outers.empty()) return false;
     // Each hole goes to the exterior holding most of its points.
     std::vector<std::vector<int>> holes_of(outers.size());
+    size_t work = 0;
     for (int h : holes) {
         size_t best = 0;
         int best_count = -1;
-        for (size_t o = 0; o < outers.size() && outers.size() > 1; o++) {
+        for (size_t o = 0; o < outers.size() && outers.size() > 1 && work <= kWorkBudget; o++) {
             int count = 0, p = h;
             do {
-                count += inside(n, outers[o], n[p].x, n[p].y);
+                count += inside(n, outers[o], n[p].x, n[p].y, &work);
                 p = n[p].next;
             } while (p != h);
             if (count > best_count) best_count = count, best = o;
@@ -300,7 +312,7 @@ bool triangulate(const std::vector<std::vector<Vec2>>& rings, std::vector<Vec2>*
         holes_of[best].push_back(h);
     }
     bool ok = true;
-    for (size_t o = 0; o < outers.size(); o++) ok = cut(n, outers[o], holes_of[o], triangles) && ok;
+    for (size_t o = 0; o < outers.size(); o++) ok = cut(n, outers[o], holes_of[o], triangles, &work) && ok;
     return ok;
 }
 

@@ -111,6 +111,24 @@ TEST_CASE("triangulate: a ring passing twice through a point (a pinched-off hole
     CHECK(eight.triangles == 200.0);
 }
 
+TEST_CASE("triangulate: a huge ring ends within the work bound", "[map][triangulate]") {
+    // A comb of 60,000 teeth: ear clipping is quadratic in it; the work bound stops it, keeping what
+    // it cut, instead of holding the worker for minutes.
+    std::vector<Vec2> comb;
+    const int teeth = 60000;
+    for (int k = 0; k < teeth; k++) {
+        comb.push_back(Vec2{(float)(2 * k), 0});
+        comb.push_back(Vec2{(float)(2 * k + 1), 1000});
+    }
+    comb.push_back(Vec2{(float)(2 * teeth), -10});
+    comb.push_back(Vec2{0, -10});
+    std::vector<Vec2> pts;
+    std::vector<uint32_t> tris;
+    triangulate({comb}, &pts, &tris);   // ok or cut short: either way it returns
+    CHECK(pts.size() == comb.size());
+    for (uint32_t t : tris) REQUIRE(t < pts.size());
+}
+
 TEST_CASE("triangulate: degenerate input is refused or covers nothing", "[map][triangulate]") {
     CHECK_FALSE(cover({ring({{0, 0}, {10, 0}})}).ok);
     CHECK_FALSE(cover({ring({{0, 0}, {10, 0}, {20, 0}})}).ok);   // collinear: no area
