@@ -113,8 +113,9 @@ TEST_CASE("draw: labels shown last frame stay while panning", "[map][draw]") {
     TileCache cache(TileFile::open(path, &error), waker.callback());
     Camera cam;
     cam.center = World{0.5, 0.5};
-    cam.zoom = 2;
+    cam.zoom = 2;   // 1024 px of world in an 800x600 view: labels sit 128 + 256 k px from the tiles' edges
     const DrawStats s = draw_until_complete(cache, waker, cam);
+    REQUIRE(s.tiles_own == s.tiles_visible);
     REQUIRE(s.labels_drawn > 0);
     const auto kept = cache.label_memory().kept;
     for (int step = 0; step < 20; step++) {
@@ -122,6 +123,7 @@ TEST_CASE("draw: labels shown last frame stay while panning", "[map][draw]") {
         DrawList d;
         draw(&d.list, engine(), nullptr, cache, cam, 0, 0, 800, 600, "en");
         cache.end_frame();
+        INFO("step " << step << ", " << kept.size() << " labels kept before, " << cache.label_memory().kept.size() << " now");
         CHECK(cache.label_memory().kept == kept);
     }
 }
