@@ -1,6 +1,6 @@
 // build_mesh(): one decoded tile into triangles in tile-local [0,1] coordinates, drawn in the
 // style table's order: polygons filled (rings grouped into polygons by the sign of their area),
-// lines widened into strips with bevel joins, markers as small octagons; and the tile's labels.
+// lines widened into strips with miter joins (bevels where sharp), markers as small octagons; and the tile's labels.
 #include "map/map.h"
 #include "map/map_internal.h"
 
@@ -72,8 +72,10 @@ void fill(const Feature& f, float inv_extent, uint32_t color, Bucket* b) {
     flush();
 }
 
-// A polyline as a strip of quads of width w (tile-local units) with a bevel on both sides of
-// every joint (the inner one is covered by the quads anyway and costs less than asking which).
+// A polyline as one strip of width w (tile-local units): two vertices per point, on the miter
+// line of its joint, so consecutive quads share them. A joint turning sharper than about 120
+// degrees (the miter would reach past twice the half-width) gets a bevel instead: the quads end
+// square and two triangles fill the wedges on both sides.
 void stroke(const std::vector<Point>& part, float inv_extent, float w, uint32_t color, Bucket* b) {
     std::vector<Vec2> p;
     p.reserve(part.size());
@@ -84,27 +86,41 @@ void stroke(const std::vector<Point>& part, float inv_extent, float w, uint32_t 
     if (p.size() < 2) return;
     b->begin_piece();
     const float h = w * 0.5f;
-    Vec2 prev_n{};
+    std::vector<Vec2> normal(p.size() - 1);   // unit normal of each segment
     for (size_t k = 0; k + 1 < p.size(); k++) {
         const float dx = p[k + 1].x - p[k].x, dy = p[k + 1].y - p[k].y;
         const float len = std::sqrt(dx * dx + dy * dy);
-        const Vec2 n{-dy / len * h, dx / len * h};
-        const uint32_t base = (uint32_t)b->v.size();
-        b->v.push_back({p[k].x + n.x, p[k].y + n.y, color});
-        b->v.push_back({p[k].x - n.x, p[k].y - n.y, color});
-        b->v.push_back({p[k + 1].x - n.x, p[k + 1].y - n.y, color});
-        b->v.push_back({p[k + 1].x + n.x, p[k + 1].y + n.y, color});
-        b->i.insert(b->i.end(), {base, base + 1, base + 2, base, base + 2, base + 3});
-        if (k > 0) {   // joint at p[k]: fill the wedges between the previous quad and this one
-            const uint32_t j = (uint32_t)b->v.size();
-            b->v.push_back({p[k].x, p[k].y, color});
-            b->v.push_back({p[k].x + prev_n.x, p[k].y + prev_n.y, color});
-            b->v.push_back({p[k].x + n.x, p[k].y + n.y, color});
-            b->v.push_back({p[k].x - prev_n.x, p[k].y - prev_n.y, color});
-            b->v.push_back({p[k].x - n.x, p[k].y - n.y, color});
-            b->i.insert(b->i.end(), {j, j + 1, j + 2, j, j + 3, j + 4});
+        normal[k] = Vec2{-dy / len, dx / len};
+    }
+    auto pair = [&](Vec2 at, Vec2 off) {   // left and right vertex; returns the left's index
+        const uint32_t i = (uint32_t)b->v.size();
+        b->v.push_back({at.x + off.x, at.y + off.y, color});
+        b->v.push_back({at.x - off.x, at.y - off.y, color});
+        return i;
+    };
+    uint32_t start = pair(p[0], Vec2{normal[0].x * h, normal[0].y * h});
+    for (size_t k = 1; k < p.size(); k++) {
+        const Vec2 n1 = normal[k - 1];
+        uint32_t end, next_start;
+        if (k + 1 == p.size()) {
+            end = pair(p[k], Vec2{n1.x * h, n1.y * h});
+            next_start = end;
+        } else {
+            const Vec2 n2 = normal[k];
+            const float d = n1.x * n2.x + n1.y * n2.y;
+            if (1 + d >= 0.5f) {
+                const float s = h / (1 + d);
+                end = next_start = pair(p[k], Vec2{(n1.x + n2.x) * s, (n1.y + n2.y) * s});
+            } else {
+                end = pair(p[k], Vec2{n1.x * h, n1.y * h});
+                next_start = pair(p[k], Vec2{n2.x * h, n2.y * h});
+                const uint32_t c = (uint32_t)b->v.size();
+                b->v.push_back({p[k].x, p[k].y, color});
+                b->i.insert(b->i.end(), {c, end, next_start, c, end + 1, next_start + 1});
+            }
         }
-        prev_n = n;
+        b->i.insert(b->i.end(), {start, start + 1, end + 1, start, end + 1, end});
+        start = next_start;
     }
 }
 
