@@ -1,6 +1,7 @@
 // The style table: the one place that says how the map looks. Layer and class names are those
-// of the kiosk's tilemaker profile (water, landuse, park, building, transportation with
-// class motorway..path and rail, transportation_name, place, poi). Colours follow the usual
+// of the kiosk's tilemaker profile (assets/map: water, waterway, landuse, park, building,
+// transportation with class motorway..path and rail, transportation_name, place, transit; and
+// poi, as tests/map's small profile has it). Colours follow the usual
 // OpenStreetMap palette, muted so the kiosk's own widgets stand out over the map.
 #include "map/map_internal.h"
 
@@ -19,9 +20,16 @@ const StyleRule kRules[] = {
     {"landuse",        "grass",        Paint::Fill,  rgba(211, 235, 196),    0,     0, kAny,  11},
     {"landuse",        "forest",       Paint::Fill,  rgba(190, 222, 180),    0,     0, kAny,  11},
     {"landuse",        "cemetery",     Paint::Fill,  rgba(205, 225, 200),    0,     0, kAny,  11},
+    {"landuse",        "commercial",   Paint::Fill,  rgba(240, 226, 226),    0,     0, kAny,  10},
+    {"landuse",        "retail",       Paint::Fill,  rgba(240, 222, 222),    0,     0, kAny,  10},
+    {"landuse",        "industrial",   Paint::Fill,  rgba(232, 224, 232),    0,     0, kAny,  10},
+    {"landuse",        "railway",      Paint::Fill,  rgba(228, 224, 226),    0,     0, kAny,  10},
     {"landuse",        nullptr,        Paint::Fill,  rgba(234, 230, 222),    0,     0, kAny,  10},
     {"park",           nullptr,        Paint::Fill,  rgba(200, 232, 188),    0,     0, kAny,  12},
     {"water",          nullptr,        Paint::Fill,  rgba(170, 211, 223),    0,     0, kAny,  13},
+    {"waterway",       "river",        Paint::Line,  rgba(170, 211, 223),    4.0f, 10, kAny,  13},
+    {"waterway",       "canal",        Paint::Line,  rgba(170, 211, 223),    3.0f, 12, kAny,  13},
+    {"waterway",       nullptr,        Paint::Line,  rgba(170, 211, 223),    1.5f, 14, kAny,  13},
     {"building",       nullptr,        Paint::Fill,  rgba(217, 208, 201),    0,    13, kAny,  14},
     // casings under the fills of the larger roads
     {"transportation", "motorway",     Paint::Line,  rgba(214, 120,  70),    9.0f,  0, kAny,  20},
@@ -43,6 +51,8 @@ const StyleRule kRules[] = {
     {"poi",            "bus_stop",     Paint::Marker, rgba(40, 90, 180),     6.0f, 15, kAny,  40},
     {"poi",            "station",      Paint::Marker, rgba(40, 90, 180),     9.0f, 13, kAny,  40},
     {"transit",        "station",      Paint::Marker, rgba(40, 90, 180),     9.0f, 13, kAny,  40},
+    {"transit",        "bus_stop",     Paint::Marker, rgba(40, 90, 180),     6.0f, 15, kAny,  40},
+    {"transit",        "tram_stop",    Paint::Marker, rgba(40, 90, 180),     6.0f, 15, kAny,  40},
 };
 
 const LabelRule kLabels[] = {
@@ -54,6 +64,7 @@ const LabelRule kLabels[] = {
     {"place",               "quarter",         65,     16.0f, rgba(60, 60, 60),    13},
     {"place",               "neighbourhood",   60,     15.0f, rgba(70, 70, 70),    14},
     {"place",               nullptr,           50,     14.0f, rgba(70, 70, 70),    14},
+    {"transit",             "station",         45,     14.0f, rgba(30, 70, 150),   14},
     {"transportation_name", "motorway",        40,     14.0f, rgba(70, 60, 50),    12},
     {"transportation_name", "trunk",           40,     14.0f, rgba(70, 60, 50),    12},
     {"transportation_name", "primary",         40,     14.0f, rgba(70, 60, 50),    13},
