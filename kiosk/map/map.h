@@ -119,6 +119,7 @@ struct Label {
   int priority = 0;          // higher wins a collision (cities > suburbs > main roads > streets)
   float size = 0;            // em size in px
   uint32_t rgba = 0;
+  float min_zoom = 0;        // camera zoom from which it is shown (street names only close up)
 };
 struct TileMesh {
   TileId id;

@@ -142,6 +142,7 @@ DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cac
     std::vector<TileId> drawn_ancestors;
     auto add_labels = [&](const TileMesh& mesh, Square sq) {
         for (const Label& l : mesh.labels) {
+            if (camera.zoom + 0.5 < l.min_zoom) continue;
             const float lx = sq.x + l.x * sq.size, ly = sq.y + l.y * sq.size;
             if (lx >= x0 && ly >= y0 && lx < x0 + w && ly < y0 + h) cands.push_back(Candidate{&l, lx, ly, false});
         }

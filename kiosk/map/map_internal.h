@@ -40,12 +40,12 @@ struct LabelRule {
     int priority;             // higher wins a collision
     float size_px;
     uint32_t rgba;
-    int min_zoom;
+    int min_zoom;             // camera zoom (draw() hides it below: tiles stop at their max zoom)
 };
 // Rules for a feature; unknown layers and classes match nothing (the feature is skipped).
 void match_styles(std::string_view layer, std::string_view cls, GeomType type, int zoom,
                   std::vector<const StyleRule*>* out);
-const LabelRule* match_label(std::string_view layer, std::string_view cls, int zoom);
+const LabelRule* match_label(std::string_view layer, std::string_view cls);
 float line_width_px(const StyleRule& r, int zoom);
 
 }  // namespace map

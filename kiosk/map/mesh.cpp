@@ -162,9 +162,9 @@ bool line_anchor(const Feature& f, float inv_extent, float* x, float* y) {
     return false;
 }
 
-void add_label(const Feature& f, const Layer& layer, std::string_view cls, int zoom, float inv_extent,
+void add_label(const Feature& f, const Layer& layer, std::string_view cls, float inv_extent,
                const std::string& lang, TileMesh* mesh) {
-    const LabelRule* rule = match_label(layer.name, cls, zoom);
+    const LabelRule* rule = match_label(layer.name, cls);
     if (!rule) return;
     Label l;
     const std::string* text = lang.empty() ? nullptr : f.tag("name:" + lang);
@@ -185,7 +185,7 @@ void add_label(const Feature& f, const Layer& layer, std::string_view cls, int z
         return;
     }
     if (l.x < 0 || l.x >= 1 || l.y < 0 || l.y >= 1) return;   // its own tile places it
-    l.priority = rule->priority, l.size = rule->size_px, l.rgba = rule->rgba;
+    l.priority = rule->priority, l.size = rule->size_px, l.rgba = rule->rgba, l.min_zoom = (float)rule->min_zoom;
     mesh->labels.push_back(std::move(l));
 }
 
@@ -202,7 +202,7 @@ TileMesh build_mesh(TileId id, const DecodedTile& tile, const std::string& lang)
         for (const Feature& f : layer.features) {
             const std::string* cls_tag = f.tag("class");
             const std::string& cls = cls_tag ? *cls_tag : kNone;
-            add_label(f, layer, cls, id.z, inv_extent, lang, &mesh);
+            add_label(f, layer, cls, inv_extent, lang, &mesh);
             match_styles(layer.name, cls, f.type, id.z, &rules);
             for (const StyleRule* r : rules) {
                 Bucket& b = buckets[r->order];

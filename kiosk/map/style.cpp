@@ -94,9 +94,9 @@ void match_styles(std::string_view layer, std::string_view cls, GeomType type, i
     }
 }
 
-const LabelRule* match_label(std::string_view layer, std::string_view cls, int zoom) {
+const LabelRule* match_label(std::string_view layer, std::string_view cls) {
     for (const LabelRule& r : kLabels)
-        if (layer == r.layer && class_matches(r.cls, cls)) return zoom >= r.min_zoom ? &r : nullptr;
+        if (layer == r.layer && class_matches(r.cls, cls)) return &r;
     return nullptr;
 }
 

@@ -87,9 +87,9 @@ int main() {
     std::vector<double> frame_ms;
     size_t vtx = 0;
     int labels = 0;
+    ImDrawListSharedData shared;
+    ImDrawList dl(&shared);   // reused across frames, as ImGui reuses its lists' buffers
     for (int f = 0; f < 600; f++) {
-        ImDrawListSharedData shared;
-        ImDrawList dl(&shared);
         dl._ResetForNewFrame();
         dl.PushClipRect(ImVec2(0, 0), ImVec2(1920, 1080));
         engine->begin_frame();
