@@ -4,8 +4,8 @@
 // max_zoom the max-zoom tiles are drawn scaled). Each tile's mesh is written straight into the
 // draw list (PrimReserve, one pass over its vertices), clipped to the tile's square so the
 // buffer geometry MVT tiles carry past their edges never paints over a neighbour. A tile not ready
-// yet gets the nearest ready ancestor, scaled and clipped to the same square; the request for the
-// tile itself stays queued. Nothing here waits for the worker.
+// yet gets the nearest ready ancestor, scaled and clipped to the same square (or, zooming out,
+// its ready children); the request for the tile itself stays queued. Nothing here waits for the worker.
 //
 // Labels: candidates from every drawn mesh, placed greedily; the ones shown last frame first (so
 // a label does not jump or blink while panning), then by priority. A placed label reserves its
@@ -161,6 +161,7 @@ DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cac
                     stats.tiles_own++;
                     continue;
                 }
+                bool covered = false;
                 for (TileId a = parent(id); a.z >= info.min_zoom; a = parent(a)) {
                     if (const TileMesh* mesh = cache.peek(a, lang)) {
                         const int an = 1 << a.z;
@@ -173,9 +174,23 @@ DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cac
                             add_labels(*mesh, asq);
                         }
                         stats.tiles_substituted++;
+                        covered = true;
                         break;
                     }
                     if (a.z == 0) break;
+                }
+                // Zooming out: the children drawn a moment ago are still there to stand in.
+                if (!covered && z < info.max_zoom) {
+                    int found = 0;
+                    for (int c = 0; c < 4; c++) {
+                        const TileId child{z + 1, 2 * tx + (c & 1), 2 * ty + (c >> 1)};
+                        if (const TileMesh* mesh = cache.peek(child, lang)) {
+                            const Square csq{sq.x + (c & 1) * size * 0.5f, sq.y + (c >> 1) * size * 0.5f, size * 0.5f};
+                            draw_mesh(dl, *mesh, csq, ImVec2(csq.x, csq.y), ImVec2(csq.x + csq.size, csq.y + csq.size));
+                            found++;
+                        }
+                    }
+                    stats.tiles_substituted += found > 0;
                 }
             }
         }

@@ -103,6 +103,33 @@ TEST_CASE("draw: ancestors stand in for tiles not ready, then each tile draws it
     CHECK(s.tiles_own == s.tiles_visible);
 }
 
+TEST_CASE("draw: zooming out, the children stand in while their parent is not ready", "[map][draw]") {
+    REQUIRE(engine().ok());
+    const std::string path = temp_path("zoom-out.mbtiles");
+    std::vector<StoredTile> tiles;
+    for (int z = 2; z <= 3; z++)
+        for (int x = 0; x < (1 << z); x++)
+            for (int y = 0; y < (1 << z); y++) tiles.push_back({z, x, y, labelled_tile("Z" + std::to_string(z))});
+    write_mbtiles(path, good_metadata(2, 3), tiles);
+    std::string error;
+    Waker waker;
+    TileCache cache(TileFile::open(path, &error), waker.callback());
+    Camera cam;
+    cam.center = World{0.5, 0.5};
+    cam.zoom = 3.0;
+    DrawStats s = draw_until_complete(cache, waker, cam);
+    REQUIRE(s.tiles_own == s.tiles_visible);
+    cam.zoom = 2.0;   // no z2 tile decoded yet, no ancestor in the file
+    DrawList d;       // a smaller view: the z2 tiles whose children the z3 view loaded
+    s = draw(&d.list, engine(), nullptr, cache, cam, 0, 0, 400, 300, "en");
+    CHECK(s.tiles_visible == 4);
+    CHECK(s.tiles_own == 0);
+    CHECK(s.tiles_substituted == s.tiles_visible);
+    cache.end_frame();
+    s = draw_until_complete(cache, waker, cam);
+    CHECK(s.tiles_own == s.tiles_visible);
+}
+
 TEST_CASE("draw: labels shown last frame stay while panning", "[map][draw]") {
     REQUIRE(engine().ok());
     const std::string path = temp_path("labels.mbtiles");
