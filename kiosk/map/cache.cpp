@@ -101,7 +101,8 @@ struct TileCache::Impl {
             }
             std::unique_ptr<TileMesh> mesh;
             error.clear();
-            if (file->read(req.id, &bytes, &error) && decode_mvt(bytes, &tile, &error))
+            if (!file) error = "no tile file";
+            else if (file->read(req.id, &bytes, &error) && decode_mvt(bytes, &tile, &error))
                 mesh = std::make_unique<TileMesh>(build_mesh(req.id, tile, req.lang));
             {
                 std::lock_guard<std::mutex> lock(mu);
@@ -117,7 +118,7 @@ struct TileCache::Impl {
 TileCache::TileCache(std::unique_ptr<TileFile> file, std::function<void()> wake, size_t max_bytes)
     : impl_(std::make_unique<Impl>()) {
     impl_->file = std::move(file);
-    impl_->info = impl_->file->info();
+    if (impl_->file) impl_->info = impl_->file->info();   // none: an inert cache, every tile fails
     impl_->wake = std::move(wake);
     impl_->max_bytes = max_bytes;
     impl_->worker = std::thread([this] { impl_->run(); });

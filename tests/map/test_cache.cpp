@@ -131,3 +131,11 @@ TEST_CASE("cache: ready meshes are evicted least recently used first above the b
     CHECK(cache.peek(ids[1], "en") == nullptr);
     CHECK(cache.peek(ids[3], "en") != nullptr);
 }
+
+TEST_CASE("cache: without a tile file every tile fails, nothing crashes", "[map][cache]") {
+    Waker waker;
+    TileCache cache(nullptr, waker.callback());
+    CHECK(cache.get(TileId{0, 0, 0}, "en") == nullptr);
+    REQUIRE(waker.wait_for([&] { return !cache.last_error().empty(); }));
+    CHECK(cache.last_error() == "no tile file");
+}
