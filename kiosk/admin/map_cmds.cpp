@@ -421,8 +421,8 @@ int admin_map(int argc, char** argv) {
   std::printf("%s: box %s (%.1f km margin%s)\n", o.out.c_str(), box_text(box).c_str(), o.margin_km,
               offices.empty() ? "" : (", " + std::to_string(offices.size()) + " offices inside").c_str());
   if (sea.any)
-    std::printf("  sea: %d coastline pieces closed along the box, %d closed rings (islands), %d dropped\n",
-                sea.closed.cut, sea.closed.islands, sea.closed.dropped);
+    std::printf("  sea: %d coastline pieces closed along the box, %d rings closed in the data (islands)\n",
+                sea.closed.cut, sea.closed.islands);
   else
     std::printf("  sea: no coastline in the box\n");
   std::printf("  zooms %d-%d:", c.min_zoom, c.max_zoom);

@@ -260,8 +260,8 @@ Closed close_coastline(const std::vector<Way>& ways, Box box) {
         cur = next;
       }
     }
-    if (closed) out.rings.push_back(std::move(ring));
-    else out.dropped++;
+    if (!closed) ring.push_back(ring.front());   // unreachable: `first` is always a candidate
+    out.rings.push_back(std::move(ring));
   }
   return out;
 }

@@ -34,7 +34,6 @@ struct Closed {
   std::vector<std::vector<Pt>> rings;   // closed (first == last), land on the left
   int islands = 0;          // coastline already closed in the data
   int cut = 0;              // pieces of open coastline inside the box, closed along its edge
-  int dropped = 0;          // open pieces that could not be joined into a ring (broken data)
 };
 
 // Joins ways sharing end nodes into chains; keeps closed chains as they are; clips open chains
