@@ -1,6 +1,7 @@
 // [SECTION] Options: a `key = value` config file (--config) and flags; flags win.
 #include "app.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -38,6 +39,11 @@ const char* usage() {
       "  --staff-lock-file F  where wrong PINs and the lockout are kept (default: beside the outbox\n"
       "                       database, else beside the state directory)\n"
       "  --hash-pin           read a PIN (4 to 12 digits) on stdin and print its staff-pin-hash line\n"
+      "  --map FILE           offline map for the map screen: vector tiles in an MBTiles file (made by\n"
+      "                       tilemaker); without it, or when it cannot be read, the screen shows a\n"
+      "                       schematic map and the staff view says why\n"
+      "  --position LAT,LON   where this kiosk stands (WGS84 degrees, e.g. 42.7606,11.1135): the map's\n"
+      "                       \"you are here\" and each office's straight-line distance\n"
       "  --frame-stats FILE   at exit, write to FILE a line per frame a finger or inertia caused: its\n"
       "                       time in ms and when it was presented (ms of CLOCK_MONOTONIC) (benchmarks)\n"
       "  --trace-startup      print to stderr a line per start-up phase with the milliseconds since\n"
@@ -142,6 +148,18 @@ static std::string apply(Options& o, const std::string& key, const std::string& 
     o.staff_pin_hash = value;
   } else if (key == "staff-lock-file") {
     o.staff_lock_file = value;
+  } else if (key == "map") {
+    if (value.empty()) return bad("the path of an MBTiles file");
+    o.map_file = value;
+  } else if (key == "position") {
+    double lat = 0, lon = 0;
+    char comma = 0, rest = 0;
+    if (sscanf(value.c_str(), "%lf %c %lf %c", &lat, &comma, &lon, &rest) != 3 || comma != ',' || !std::isfinite(lat) ||
+        !std::isfinite(lon) || lat < -85 || lat > 85 || lon < -180 || lon > 180)
+      return bad("LAT,LON in degrees, e.g. 42.7606,11.1135");
+    o.has_position = true;
+    o.position_lat = lat;
+    o.position_lon = lon;
   } else if (key == "frame-stats") {
     o.frame_stats = value;
   } else if (key == "display-width-mm") {
