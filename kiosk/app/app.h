@@ -331,18 +331,20 @@ private:
   // query SQLite and ICU 20 times a frame).
   struct OfficeCard {
     content::Service svc;
-    content::HoursResult hours;
+    content::HoursTable hours;        // the intervals the compiler evaluated
     int64_t minute = -1;              // the wall-clock minute open_line was computed for
     std::string open_line;
     std::string open_lang;            // the language open_line is in (a fallback may be English)
     bool open = false;
+    bool known = false;               // false: outside the pack's window, or hours neither open nor closed
+    std::string note;                 // the hours' comment for now ("su appuntamento"), Italian
   };
   std::map<std::string, OfficeCard> office_cards_;  // by office id, in office_cards_lang_
   std::string office_cards_lang_;
   std::vector<content::Service> map_offices_;     // every office with coordinates, in map_offices_lang_
   std::string map_offices_lang_;
   bool map_covered_ = false;          // the tile file's bounds hold the kiosk or an office
-  std::vector<std::string> extra_holidays_;       // the pack's extra public holidays, read at start
+  std::vector<std::string> extra_holidays_;       // the pack's extra public holidays, read at start (mediator desk days)
   int64_t hours_minute_ = -1;         // the wall-clock minute the office hours on screen were drawn for
   std::vector<uint64_t> corner_taps_; // five quick taps on home's corner open the PIN screen
   std::string staff_pin_;             // digits typed on the PIN screen; wiped when it is left
