@@ -25,12 +25,13 @@ size_t read_message(char* buf, size_t size, size_t n, void* user) {
   return chunk;
 }
 
-// libcurl hands the server's replies to the debug callback as CURLINFO_HEADER_IN: keep the last line.
+// libcurl hands the server's replies to the debug callback as CURLINFO_HEADER_IN: keep the last
+// line, except the reply to QUIT (221), so that what stays is the answer to the message itself.
 int on_debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
   if (type != CURLINFO_HEADER_IN) return 0;
   std::string line(data, size);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-  if (!line.empty()) *static_cast<std::string*>(user) = line.substr(0, 300);
+  if (!line.empty() && line.rfind("221", 0) != 0) *static_cast<std::string*>(user) = line.substr(0, 300);
   return 0;
 }
 
@@ -74,6 +75,10 @@ SmtpResult smtp_send(const NotifyConfig& config, const std::string& to, const st
   // Bounds: connecting, and the whole transaction (a relay that stalls is given up and retried).
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)std::min(config.smtp_timeout_s, 30));
   curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)config.smtp_timeout_s);
+  // And each reply of the server: libcurl 7.88 waits for the reply to the message's final "."
+  // under this bound only (default 120 s), not under CURLOPT_TIMEOUT (seen with a relay that
+  // never answers DATA: `curl --max-time 3` returned after 2 minutes, "server response timeout").
+  curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)config.smtp_timeout_s);
   // Threads: no signals for timeouts (the hub has other threads and its own signal handlers).
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   // A fresh connection per mail: mails are rare, and a relay's idle timeout never bites.
