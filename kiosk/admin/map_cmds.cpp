@@ -47,12 +47,15 @@ struct ToolResult {
   std::string summary;   // why it failed: the exit status and the last lines of its stderr
 };
 
+// A file's text, at most `max` bytes of it ("" when unreadable).
 std::string read_text(const std::string& path, size_t max = 64u << 20) {
+  std::error_code ec;
+  uintmax_t size = fs::file_size(path, ec);
   std::ifstream f(path, std::ios::binary);
   std::string s;
-  if (!f) return s;
-  s.resize(max);
-  f.read(s.data(), (std::streamsize)max);
+  if (ec || !f) return s;
+  s.resize((size_t)std::min<uintmax_t>(size, max));
+  f.read(s.data(), (std::streamsize)s.size());
   s.resize((size_t)f.gcount());
   return s;
 }
@@ -199,6 +202,9 @@ bool make_sea(const std::string& area, const mapcoast::Box& box, const std::stri
                   work + "/coast.opl", work + "/coast.osm.pbf"}, work, work, "osmium-locations");
   if (!r.ok) return *error = r.summary, false;
   std::vector<mapcoast::Way> ways;
+  std::error_code ec;
+  if (fs::file_size(work + "/coast.opl", ec) > (1u << 30) || ec)
+    return *error = "the coastline of the box is over 1 GiB of OPL (or unreadable): cut a smaller box", false;
   if (!mapcoast::parse_opl_ways(read_text(work + "/coast.opl", 1u << 30), &ways, error)) return false;
   if (ways.empty()) return true;   // inland: no sea
   sea->closed = mapcoast::close_coastline(ways, box);
@@ -210,7 +216,6 @@ bool make_sea(const std::string& area, const mapcoast::Box& box, const std::stri
   // osmcoastline exits 1 when it only warned (it fixed something) and 2 for errors it worked
   // around; the polygons it wrote are what counts.
   sea->shapefile = work + "/coastline/water_polygons.shp";
-  std::error_code ec;
   if (!fs::exists(sea->shapefile, ec) || fs::file_size(sea->shapefile, ec) <= 100) {
     *error = r.ok ? "osmcoastline made no sea polygons" : r.summary;
     return false;
