@@ -63,6 +63,7 @@ struct Options {
   std::string map_file;             // --map FILE; empty = the schematic map only
   bool has_position = false;        // --position LAT,LON: "you are here" and distances
   double position_lat = 0, position_lon = 0;
+  std::string log_target;           // --log-target auto|journal|stderr|export; "" = auto
   // The kiosk takes releases: somewhere to install them, a hub, and a key to verify them with.
   bool updates() const { return !state_dir.empty() && !hub_url.empty() && !trust.keys.empty(); }
   bool show_help = false;
@@ -165,6 +166,7 @@ struct StaffLock {
 constexpr int kStaffPinAttempts = 5;               // wrong PINs before a lockout
 constexpr int64_t kStaffFirstLockoutMs = 5 * 60 * 1000;   // then 10, 20, ... minutes
 constexpr int64_t kStaffMaxLockoutMs = 24 * 3600 * 1000;
+constexpr uint64_t kStaffRefreshMs = 5000;         // the staff view's figures, while it is open
 constexpr int kExitStaffQuit = 10;     // exit status of the staff's "Esci": the unit must not restart
 bool pin_hash_valid(const std::string& hash);          // an Argon2id crypto_pwhash_str string
 int hash_pin_command();                                 // sportello --hash-pin
@@ -177,6 +179,12 @@ struct StaffView {
   bool busy = false, ok = false;
   int64_t queue_depth = 0, oldest_unsent_age_s = 0, permanent_errors = 0, sent_total = 0;
   std::string last_error;
+  bool refreshed = false;                // a refresh has come back at least once
+  std::string network;                   // the interfaces up with an address, "" = none
+  bool hub_checked = false, hub_ok = false;
+  std::string hub_error;                 // why the hub did not answer (curl's words)
+  std::vector<std::string> recent;       // the last warnings and errors of the log (no personal data)
+  bool sync_asked = false;               // "Invia ora" was tapped since the view opened
   bool has_update = false;               // the network process reported its updater's status
   update::Status update;
 };
@@ -299,6 +307,8 @@ private:
   void refresh_staff();
   void draw_staff();
   void draw_staff_actions(float x, float y);
+  float draw_staff_health(float x, float y, float cw);
+  void draw_staff_recent(float x, float y, float cw);
   bool touch_event(const union SDL_Event& event, int w, int h);  // true when the touch test changed
   void touch_press(int64_t finger, float x, float y, bool down);
   void draw_touch_test();
@@ -331,18 +341,20 @@ private:
   // query SQLite and ICU 20 times a frame).
   struct OfficeCard {
     content::Service svc;
-    content::HoursResult hours;
+    content::HoursTable hours;        // the intervals the compiler evaluated
     int64_t minute = -1;              // the wall-clock minute open_line was computed for
     std::string open_line;
     std::string open_lang;            // the language open_line is in (a fallback may be English)
     bool open = false;
+    bool known = false;               // false: outside the pack's window, or hours neither open nor closed
+    std::string note;                 // the hours' comment for now ("su appuntamento"), Italian
   };
   std::map<std::string, OfficeCard> office_cards_;  // by office id, in office_cards_lang_
   std::string office_cards_lang_;
   std::vector<content::Service> map_offices_;     // every office with coordinates, in map_offices_lang_
   std::string map_offices_lang_;
   bool map_covered_ = false;          // the tile file's bounds hold the kiosk or an office
-  std::vector<std::string> extra_holidays_;       // the pack's extra public holidays, read at start
+  std::vector<std::string> extra_holidays_;       // the pack's extra public holidays, read at start (mediator desk days)
   int64_t hours_minute_ = -1;         // the wall-clock minute the office hours on screen were drawn for
   std::vector<uint64_t> corner_taps_; // five quick taps on home's corner open the PIN screen
   std::string staff_pin_;             // digits typed on the PIN screen; wiped when it is left
@@ -352,6 +364,7 @@ private:
   std::string staff_pin_message_;     // what the PIN screen says under the field (Italian)
   bool staff_pin_checking_ = false, staff_exit_confirm_ = false;
   int64_t staff_lock_shown_min_ = 0;  // minutes of lockout the PIN screen last showed
+  uint64_t staff_next_refresh_ = 0;   // the staff view refreshes its figures while it is open
   int exit_status_ = -1;
   // Content updates: the version on screen, and a release opened and waiting for the home screen.
   int64_t running_version_ = 0;

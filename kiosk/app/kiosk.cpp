@@ -119,6 +119,11 @@ bool Kiosk::update_timers(uint64_t now) {
     staff_lock_shown_min_ = shown;
   }
   if (screen_ == Screen::Home || screen_ == Screen::OutOfService || screen_ == Screen::Waiting) return false;
+  // The staff view keeps its figures (queue, hub, errors) current while someone looks at it.
+  if (screen_ == Screen::Staff && now >= staff_next_refresh_) {
+    staff_next_refresh_ = now + kStaffRefreshMs;
+    refresh_staff();
+  }
   // Office hours on screen are drawn again when the wall-clock minute turns: "open now" becomes
   // "closed" at the closing minute even while the visitor reads without touching.
   bool minute_turned = false;
@@ -156,6 +161,7 @@ uint64_t Kiosk::next_deadline_ms(uint64_t now) const {
   uint64_t deadline = ui_.last_input_ms() + (uint64_t)options_.idle_timeout_s * 1000;
   if (shows_office_hours())  // the next wall-clock minute: one wake a minute, and only here
     deadline = std::min(deadline, now + (uint64_t)(60000 - platform::wall_clock_unix_ms() % 60000));
+  if (screen_ == Screen::Staff) deadline = std::min(deadline, std::max(now, staff_next_refresh_));
   int64_t locked_left = staff_lock_.locked_until_unix_ms - platform::wall_clock_unix_ms();
   if (screen_ == Screen::StaffPin && locked_left > 0)  // when the minutes shown change
     deadline = std::min(deadline, now + (uint64_t)((locked_left - 1) % 60000) + 1);

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <malloc.h>
 #include <fstream>
@@ -37,7 +38,7 @@ int run_interactive(app::Runner& runner, app::Kiosk& kiosk, platform::Window& wi
   bool ready = false;
   for (;;) {
     if (app::stop_requested()) {
-      platform::log(platform::LogLevel::Info, "app", "stopping (signal)");
+      platform::log_event(platform::LogLevel::Info, "app", "stopping", "", "stopping (signal)");
       return 0;
     }
     if (kiosk.exit_requested() >= 0) return kiosk.exit_requested();
@@ -64,7 +65,7 @@ int run_interactive(app::Runner& runner, app::Kiosk& kiosk, platform::Window& wi
         // Start-up (font discovery, shader compilation) leaves freed heap behind: give it back.
         malloc_trim(0);
         platform::notify_ready();
-        platform::log(platform::LogLevel::Info, "app", "first frame presented (%s driver)", window.video_driver());
+        platform::log_event(platform::LogLevel::Info, "app", "first_frame", "", "first frame presented (%s driver)", window.video_driver());
         ready = true;
         after_first_frame();
       }
@@ -149,6 +150,14 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (o.hash_pin) return app::hash_pin_command();
+  // Before any thread or child starts: the uploader process inherits the target with the
+  // environment, so both processes log the same way.
+  if (!o.log_target.empty()) {
+    setenv("SPORTELLO_LOG_TARGET", o.log_target.c_str(), 1);
+    platform::LogTarget target;
+    if (platform::log_target_from_name(o.log_target, &target)) platform::log_set_target(target);
+  }
+  platform::log_set_kiosk_id(o.kiosk_id);
   platform::trace_enable(o.trace_startup);
   platform::trace("options parsed");
   // Before any thread starts, so all of them leave the stop signals to the one that waits for them.

@@ -420,7 +420,7 @@ void Kiosk::draw_map() {
     to_screen(project(s.lat, s.lon), &sx, &sy);
     if (sx < -side || sy < top - side || sx > W + side || sy > top + H + side) continue;
     const OfficeCard* card = office_card(s.id, &s);
-    ImU32 colour = !card || !card->hours.ok ? IM_COL32(110, 118, 124, 255) : card->open ? ui_.theme().ok : ui_.theme().danger;
+    ImU32 colour = !card || !card->known ? IM_COL32(110, 118, 124, 255) : card->open ? ui_.theme().ok : ui_.theme().danger;
     bool selected = v.selected == s.id;
     float r = side * (selected ? 0.42f : 0.34f);
     ImVec2 c{sx, sy};

@@ -21,15 +21,23 @@ const Kiosk::OfficeCard* Kiosk::office_card(const std::string& id, const content
     OfficeCard card;
     if (known) card.svc = *known;
     else if (!services_.pack->service(id, session_.lang, &card.svc)) return nullptr;  // a read error: try next frame
-    card.hours = content::parse_hours(card.svc.hours);
+    card.hours = services_.pack->office_hours(id);
     it = office_cards_.emplace(id, std::move(card)).first;
   }
   OfficeCard& card = it->second;
   int64_t now = platform::wall_clock_unix_ms(), minute = now / 60000;
-  if (card.hours.ok && card.minute != minute) {
-    content::OpenState st = content::open_state(card.hours.hours, (double)now, extra_holidays_);
-    const char* key = st.open && !st.always ? "office.open_now" : st.change_known ? "office.opens_at" : "office.closed";
-    if (st.open && !st.always)
+  if (card.minute != minute) {
+    content::OpenState st = content::open_state(card.hours, (double)now);
+    // Outside the pack's window (a pack too old) the card says it does not know, never guesses.
+    const char* key = !st.known || st.unknown          ? "office.hours_unknown"
+                      : st.open && !st.always         ? "office.open_now"
+                      : st.change_known && !st.open   ? "office.opens_at"
+                                                      : "office.closed";
+    card.known = st.known && !st.unknown;
+    card.note = st.known ? st.comment : std::string();
+    if (!card.known)
+      card.open_line = t(key);
+    else if (st.open && !st.always)
       card.open_line = fill(t(key), {{"time", content::format_time(st.change_at, session_.lang)}});
     else if (st.open)
       card.open_line = "24/7";
@@ -72,9 +80,10 @@ float Kiosk::draw_office(const std::string& id, float x, float y, float w, const
     // The number is isolated left-to-right (LRI ... PDI): in an Arabic line its groups keep their order.
     cy += ui_.text("office." + id + ".phone", t("office.phone") + ": \u2066" + svc.phone + "\u2069", t_lang("office.phone"),
                    {x + pad, cy, iw, 0}, m.small, ui_.theme().ink);
-  if (card->hours.ok)
-    cy += ui_.text("office." + id + ".open", card->open_line, card->open_lang, {x + pad, cy, iw, 0}, m.small,
-                   card->open ? ui_.theme().ok : ui_.theme().danger, true);
+  cy += ui_.text("office." + id + ".open", card->open_line, card->open_lang, {x + pad, cy, iw, 0}, m.small,
+                 !card->known ? ui_.theme().muted : card->open ? ui_.theme().ok : ui_.theme().danger, true);
+  if (!card->note.empty())  // the hours' own comment, as the office wrote it (Italian)
+    cy += ui_.text("office." + id + ".hours_note", card->note, "it", {x + pad, cy, iw, 0}, m.small, ui_.theme().ink);
   std::string distance = distance_line(svc);
   if (!distance.empty())
     cy += ui_.text("office." + id + ".distance", distance, t_lang("map.distance"), {x + pad, cy, iw, 0}, m.small,

@@ -6,9 +6,11 @@
 #include <SDL.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <unistd.h>
 
 namespace app {
@@ -234,6 +236,27 @@ static std::string step(Runner& r, const std::string& cmd, std::istringstream& a
     if (!arrived)
       return "no content release " + std::to_string(version) + " or later installed after " + std::to_string(ms) +
              " ms (running " + std::to_string(r.kiosk().content_running()) + ")";
+  } else if (cmd == "await") {
+    // await MS ID TEXT: in real time, at most MS, until element ID is on screen with TEXT in its
+    // text. The virtual clock follows real time meanwhile, so the screen's timers (the staff
+    // view's refresh) run as they would.
+    long ms;
+    std::string id;
+    if (!(args >> ms >> id) || ms < 0) return "await needs MS ID TEXT";
+    std::string want;
+    std::getline(args, want);
+    want.erase(0, std::min(want.size(), want.find_first_not_of(' ')));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    for (;;) {
+      const ui::Element* e = r.kiosk().ui().find(id);
+      if (e && e->text.find(want) != std::string::npos) break;
+      if (std::chrono::steady_clock::now() >= deadline)
+        return "no element " + id + " with \"" + want + "\" after " + std::to_string(ms) + " ms" +
+               (e ? " (it says \"" + e->text + "\")" : " (not on screen " + std::string(screen_id(r.kiosk().screen())) + ")");
+      auto t0 = std::chrono::steady_clock::now();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      r.advance((uint64_t)std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
+    }
   } else if (cmd == "dump" || cmd == "shot") {
     std::string name;
     if (!(args >> name) || name.find('/') != std::string::npos) return cmd + " needs a NAME without /";
@@ -245,7 +268,7 @@ static std::string step(Runner& r, const std::string& cmd, std::istringstream& a
     }
   } else {
     return "unknown step \"" + cmd +
-           "\" (expected tap, tap-at, double-tap, drag, pinch, fingers, type, key, quit, wait, drain, await-content, dump, shot or hang)";
+           "\" (expected tap, tap-at, double-tap, drag, pinch, fingers, type, key, quit, wait, drain, await-content, await, dump, shot or hang)";
   }
   return {};
 }

@@ -132,7 +132,8 @@ void Kiosk::swap_content() {
   running_version_ = next->version;
   reset_content_caches();
   home_and_forget();
-  platform::log(platform::LogLevel::Info, "content", "now showing content release %lld", (long long)running_version_);
+  platform::log_event(platform::LogLevel::Info, "content", "content_shown", "", "now showing content release %lld",
+                      (long long)running_version_);
   if (services_.uploader && services_.tasks) {  // the heartbeat says what the screen runs
     outbox::UploaderProcess* up = services_.uploader;
     int64_t version = running_version_;
