@@ -8,9 +8,7 @@
 #include "outbox.h"
 #include "text.h"
 #include "update/update.h"
-#ifdef SPORTELLO_MAP_TILES
 #include "map/map.h"
-#endif
 
 #include <SDL.h>
 
@@ -185,10 +183,8 @@ int main(int argc, char** argv) {
   int64_t release_version = 0, pack_version = 0;
   std::vector<std::string> content_log;
   if (o.locales_dir.empty()) o.locales_dir = default_locales_dir();
-#ifdef SPORTELLO_MAP_TILES
   std::unique_ptr<map::TileFile> map_file;
   std::string map_error;
-#endif
   std::thread loader([&] {
     text::EngineConfig text_config;
     text_config.font_dir = o.font_dir;
@@ -217,10 +213,8 @@ int main(int argc, char** argv) {
         pack.release_cache();
       }
     }
-#ifdef SPORTELLO_MAP_TILES
     // The tile file is opened and checked here, off the frame; a bad one leaves the schematic.
     if (!o.map_file.empty()) map_file = map::TileFile::open(o.map_file, &map_error);
-#endif
     strings_ok = strings.has_language("it") || (strings.load_dir(o.locales_dir) && strings.has_language("it"));
     platform::trace("loader: UI strings loaded");
     if (engine->ok() && strings_ok) app::warm_up(*engine, strings, o);
@@ -288,13 +282,10 @@ int main(int argc, char** argv) {
   }
 
   // The map's tiles. Without them the map screen draws its schematic and the staff view says why.
-#ifdef SPORTELLO_MAP_TILES
   std::unique_ptr<map::TileCache> map_tiles;   // before the kiosk: its worker stops after the screen is gone
-#endif
   if (o.map_file.empty()) {
     services.map_state = "nessun file di mappa configurato (opzione map): mappa schematica";
   } else {
-#ifdef SPORTELLO_MAP_TILES
     if (map_file) {
       const map::TileSetInfo& info = map_file->info();
       char what[256];
@@ -313,10 +304,6 @@ int main(int argc, char** argv) {
       services.map_state = o.map_file + ": " + map_error + "; mappa schematica";
       platform::log(platform::LogLevel::Error, "map", "%s", services.map_state.c_str());
     }
-#else
-    services.map_state = o.map_file + ": questa versione non disegna le tile; mappa schematica";
-    platform::log(platform::LogLevel::Warn, "map", "%s", services.map_state.c_str());
-#endif
   }
   app::Kiosk kiosk(o, *engine, strings, services);
   app::Runner runner(*window, *engine, kiosk);

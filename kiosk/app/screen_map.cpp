@@ -12,9 +12,7 @@
 
 #include "mediator.h"
 
-#ifdef SPORTELLO_MAP_TILES
 #include "map/map.h"
-#endif
 
 #include <SDL.h>
 
@@ -30,24 +28,12 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kMinZoom = 3, kMaxZoom = 19;
-constexpr double kEarthRadiusM = 6371008.8;   // mean Earth radius (IUGG)
 
-struct WorldPoint { double x = 0, y = 0; };
-
-// Web Mercator scaled to [0,1] x [0,1], x east, y south: the tiles' own projection.
-WorldPoint project(double lat, double lon) {
-  lat = std::clamp(lat, -85.05112878, 85.05112878);
-  double s = std::sin(lat * kPi / 180);
-  return {(lon + 180) / 360, 0.5 - std::log((1 + s) / (1 - s)) / (4 * kPi)};
-}
-
-double world_px(double zoom) { return 256.0 * std::exp2(zoom); }
-
-double distance_m(double lat1, double lon1, double lat2, double lon2) {
-  double p1 = lat1 * kPi / 180, p2 = lat2 * kPi / 180, dp = p2 - p1, dl = (lon2 - lon1) * kPi / 180;
-  double a = std::sin(dp / 2) * std::sin(dp / 2) + std::cos(p1) * std::cos(p2) * std::sin(dl / 2) * std::sin(dl / 2);
-  return 2 * kEarthRadiusM * std::asin(std::min(1.0, std::sqrt(a)));
-}
+// The tiles' projection (kiosk/map): Web Mercator in [0,1] x [0,1], x east, y south.
+using WorldPoint = map::World;
+WorldPoint project(double lat, double lon) { return map::project({lon, lat}); }
+double world_px(double zoom) { return map::world_px(zoom); }
+double distance_m(double lat1, double lon1, double lat2, double lon2) { return map::distance_m({lon1, lat1}, {lon2, lat2}); }
 
 bool has_coordinates(const content::Service& s) { return s.lat != 0 || s.lon != 0; }
 
@@ -106,11 +92,7 @@ void Kiosk::map_zoom(float sx, float sy, double factor) {
 }
 
 bool Kiosk::map_tiles_busy() const {
-#ifdef SPORTELLO_MAP_TILES
   return session_.map.tiles && services_.map_tiles && services_.map_tiles->busy();
-#else
-  return false;
-#endif
 }
 
 bool Kiosk::on_map_control(float x, float y) const {
@@ -334,7 +316,6 @@ void Kiosk::load_map_offices() {
     if (has_coordinates(s)) map_offices_.push_back(std::move(s));
   map_offices_lang_ = session_.lang;
   map_covered_ = false;
-#ifdef SPORTELLO_MAP_TILES
   // Tiles only where they help: a file that holds neither the kiosk nor any office (a map of
   // another town) would show streets that have nothing to do with the markers.
   if (services_.map_tiles) {
@@ -343,12 +324,10 @@ void Kiosk::load_map_offices() {
     map_covered_ = options_.has_position && inside(options_.position_lat, options_.position_lon);
     for (const content::Service& s : map_offices_) map_covered_ = map_covered_ || inside(s.lat, s.lon);
   }
-#endif
 }
 
 std::string Kiosk::map_staff_line() {
   std::string line = "Mappa: " + services_.map_state;
-#ifdef SPORTELLO_MAP_TILES
   if (services_.map_tiles) {
     load_map_offices();
     if (services_.pack && !map_covered_)
@@ -356,7 +335,6 @@ std::string Kiosk::map_staff_line() {
     std::string error = services_.map_tiles->last_error();
     if (!error.empty()) line += "; ultima tile illeggibile: " + error;
   }
-#endif
   return line;
 }
 
@@ -391,9 +369,9 @@ void Kiosk::draw_map() {
   ImDrawList* dl = ImGui::GetBackgroundDrawList();
   bool mirrored = ui_.set_mirroring(false);   // the map is drawn and recorded in screen pixels
   dl->PushClipRect({0, top}, {W, top + H}, true);
-  v.tiles = services_.map_tiles && map_covered_;
+  // Far below the file's lowest zoom the tiles would be specks: the schematic says more.
+  v.tiles = services_.map_tiles && map_covered_ && v.zoom >= services_.map_tiles->info().min_zoom - 1;
   if (v.tiles) {
-#ifdef SPORTELLO_MAP_TILES
     map::Camera cam;
     cam.center = {v.cx, v.cy};
     cam.zoom = v.zoom;
@@ -402,7 +380,6 @@ void Kiosk::draw_map() {
     v.tiles_visible = st.tiles_visible;
     v.tiles_own = st.tiles_own;
     if (v.first_complete_ms < 0 && st.tiles_own == st.tiles_visible) v.first_complete_ms = real_ms() - v.opened_real_ms;
-#endif
   } else {
     draw_map_schematic(0, top, W, H);
   }

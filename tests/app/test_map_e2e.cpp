@@ -28,9 +28,9 @@ struct Place {
 };
 
 // The demo offices' coordinates, read from the content sources (not from the kiosk).
-std::map<std::string, Place> demo_offices() {
+std::map<std::string, Place> demo_offices(const std::string& sources = SPORTELLO_SOURCE_DIR "/content") {
   std::map<std::string, Place> out;
-  for (const auto& f : std::filesystem::directory_iterator(SPORTELLO_SOURCE_DIR "/content/services")) {
+  for (const auto& f : std::filesystem::directory_iterator(sources + "/services")) {
     if (f.path().extension() != ".txt") continue;
     std::ifstream in(f.path());
     std::string line;
@@ -108,6 +108,32 @@ std::string to_map(const std::string& lang) {
 std::string demo_pack() {
   static std::string pack = harness::build_demo_pack(harness::temp_dir("map-pack"), 1);
   return pack;
+}
+
+// Monaco as vector tiles, made once per build tree by tilemaker with the map module's test profile.
+std::string monaco_tiles() {
+  static std::string path = [] {
+    std::string out = std::string(SPORTELLO_BINARY_DIR) + "/test-output/map-e2e-monaco.mbtiles";
+    if (std::filesystem::exists(out)) return out;
+    std::string dir = harness::temp_dir("map-tiles"), tmp = dir + "/monaco.mbtiles";
+    std::string cmd = "cd '" + dir + "' && tilemaker --threads 1 --input " SPORTELLO_SOURCE_DIR
+                      "/tests/data/osm/monaco-latest.osm.pbf --output '" + tmp + "' --config " SPORTELLO_SOURCE_DIR
+                      "/tests/map/tiles_config.json --process " SPORTELLO_SOURCE_DIR "/tests/map/tiles_process.lua > '" +
+                      dir + "/tilemaker.log' 2>&1";
+    if (system(cmd.c_str()) != 0) return std::string();
+    std::filesystem::rename(tmp, out);
+    return out;
+  }();
+  return path;
+}
+
+// Replaces a line starting with `prefix` in a file.
+void set_line(const std::string& path, const std::string& prefix, const std::string& line) {
+  std::string text = harness::read_file(path);
+  size_t at = text.find("\n" + prefix);
+  REQUIRE(at != std::string::npos);
+  size_t end = text.find('\n', at + 1);
+  harness::write_file(path, text.replace(at + 1, end - at - 1, line));
 }
 
 // Lines zbarimg decodes from a PNG ("" when it finds nothing or is missing).
@@ -333,4 +359,40 @@ TEST_CASE("--map and --position are documented and validated, in flags and in th
   harness::Run conf = harness::run_raw({"--config", dir + "/kiosk.conf"});
   CHECK(conf.exit_code == 2);
   CHECK(conf.stderr_text.find(dir + "/kiosk.conf:2: position: invalid value") != std::string::npos);
+}
+
+TEST_CASE("with tiles that cover the offices the map draws them, every visible tile complete, markers on them",
+          "[e2e][map]") {
+  std::string tiles = monaco_tiles();
+  REQUIRE_FALSE(tiles.empty());
+  // The demo content with three offices moved into Monaco, where the test tiles are.
+  std::string dir = harness::temp_dir("map-monaco"), sources = dir + "/content";
+  std::filesystem::copy(SPORTELLO_SOURCE_DIR "/content", sources, std::filesystem::copy_options::recursive);
+  const std::pair<const char*, std::pair<const char*, const char*>> moved[] = {
+      {"questura-grosseto", {"43.7384", "7.4246"}}, {"comune-grosseto", {"43.7311", "7.4197"}},
+      {"asl-grosseto", {"43.7402", "7.4290"}}};
+  for (const auto& [office, at] : moved) {
+    set_line(sources + "/services/" + office + ".txt", "lat: ", std::string("lat: ") + at.first);
+    set_line(sources + "/services/" + office + ".txt", "lon: ", std::string("lon: ") + at.second);
+  }
+  std::string pack = dir + "/monaco.pack";
+  REQUIRE(harness::admin(dir, {"build", "--content", sources, "--locales", SPORTELLO_SOURCE_DIR "/locales", "--out", pack}) == 0);
+  auto offices = demo_offices(sources);
+  harness::Run run = harness::run_kiosk_in(
+      dir, to_map("it") + "tap map.back_to_me\ndump me\nshot me\npinch 960 600 300 200 300\ndump pinch\n"
+                          "drag 700 500 1100 650 400\nwait 2000\ndump moved\nshot moved\n",
+      {"--content", pack, "--map", tiles, "--position", "43.7350,7.4210"});
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+  for (const char* name : {"me", "pinch", "moved"}) {
+    INFO(name);
+    nlohmann::json d = harness::load_dump(run, name);
+    CHECK(d["map"]["tiles"] == true);
+    CHECK_FALSE(element(d, "map.schematic").is_object());
+    CHECK(d["map"]["tiles_visible"].get<int>() > 0);
+    CHECK(d["map"]["tiles_own"] == d["map"]["tiles_visible"]);   // the script waited for every tile
+    CHECK(check_markers(d, offices) >= 2);
+    CHECK(element(d, "map.attribution").is_object());
+  }
+  CHECK(harness::load_dump(run, "me")["map"]["first_complete_ms"].get<double>() >= 0);
 }

@@ -52,18 +52,18 @@ static std::string monaco_content(const std::string& dir) {
 
 static const char* kPosition = "43.7330,7.4190";
 
-// The Monaco tiles: the map profile of the repository when it has one, else tilemaker's own
-// OpenMapTiles example as Debian ships it.
+// The Monaco tiles: the kiosk's map profile (assets/map) when the tree has it, else the profile
+// the map module's tests use.
 static std::string monaco_tiles(const std::string& dir) {
   std::string out = dir + "/monaco.mbtiles";
   if (fs::exists(out)) return out;
-  std::string config = "/usr/share/doc/tilemaker/examples/config-openmaptiles.json",
-              process = "/usr/share/doc/tilemaker/examples/process-openmaptiles.lua";
+  std::string config = SPORTELLO_SOURCE_DIR "/tests/map/tiles_config.json",
+              process = SPORTELLO_SOURCE_DIR "/tests/map/tiles_process.lua";
   if (fs::exists(SPORTELLO_SOURCE_DIR "/assets/map/config.json")) {
     config = SPORTELLO_SOURCE_DIR "/assets/map/config.json";
     process = SPORTELLO_SOURCE_DIR "/assets/map/process.lua";
   }
-  std::string cmd = "cd '" + dir + "' && tilemaker --input " SPORTELLO_SOURCE_DIR "/tests/data/osm/monaco-latest.osm.pbf"
+  std::string cmd = "cd '" + dir + "' && tilemaker --threads 1 --input " SPORTELLO_SOURCE_DIR "/tests/data/osm/monaco-latest.osm.pbf"
                     " --output '" + out + "' --config '" + config + "' --process '" + process + "' > tilemaker.log 2>&1";
   if (system(cmd.c_str()) != 0) return "";
   return out;
