@@ -182,6 +182,8 @@ static bool intervals_of(const KOpeningHours::OpeningHours& oh, const QTimeZone&
     // A week of 15-minute slots for 60 weeks is far more than any real value produces; the bound
     // only guards against an evaluation that would not move forward.
     for (int n = 0; n < 400000; n++) {
+        // After a closed interval that runs to the end of time, KOpeningHours has no next one.
+        if (!iv.isValid() && n > 0) return true;
         if (!iv.isValid()) { *error = "cannot be evaluated over the pack's window"; return false; }
         int64_t b = iv.hasOpenBegin() ? from : seconds(iv.begin(), z);
         int64_t e = iv.hasOpenEnd() ? to : seconds(iv.end(), z);
