@@ -3,6 +3,7 @@
 //   sportello-admin build --content DIR --locales DIR --out PACK
 //   sportello-admin search --pack PACK --lang LANG WORDS...   (what a visitor would find)
 //   sportello-admin keygen | release | verify ...            (release_cmds.cpp)
+//   sportello-admin map --osm EXTRACT --out MAP.mbtiles       (map_cmds.cpp: the offline map's tiles)
 //
 // Exit codes: 0 done; 1 failure (for build: the sources have errors, each printed as
 // path:line: message, no pack written); 2 bad command line.
@@ -10,6 +11,7 @@
 #include "hours/hours.h"
 #include "release_cmds.h"
 #include "hub_cmds.h"
+#include "map_cmds.h"
 
 #include <chrono>
 #include <cstdio>
@@ -28,6 +30,7 @@ static const char* const kUsage =
     "       sportello-admin verify --release DIR --trust PUBFILE [--trust PUBFILE2 ...] [--threshold N]\n"
     "                              [--min-version N]\n"
     "       sportello-admin publish|revert|status --hub URL --admin-token FILE ...  (the hub's releases)\n"
+    "       sportello-admin map --osm EXTRACT.osm.pbf [--bbox W,S,E,N] [--pack PACK] --out MAP.mbtiles\n"
     "\n"
     "build validates the content sources (content/README.md) and the UI strings (locales/*.po) and\n"
     "writes one SQLite content pack. Offices' opening hours are evaluated (KOpeningHours, Italian\n"
@@ -120,5 +123,6 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[1], "publish")) return admin_publish(argc, argv);
     if (!std::strcmp(argv[1], "revert")) return admin_revert(argc, argv);
     if (!std::strcmp(argv[1], "status")) return admin_status(argc, argv);
+    if (!std::strcmp(argv[1], "map")) return admin_map(argc, argv);
     return usage((std::string("unknown command ") + argv[1]).c_str());
 }

@@ -60,9 +60,19 @@ float Kiosk::draw_office(const std::string& id, float x, float y, float w, const
   const content::Service& svc = card->svc;
   float pad = m.pad * 0.6f, cy = y + pad, iw = w - 2 * pad;
   std::string kind_key = "kind." + svc.kind;
+  // "Show on map" at the card's top end corner, beside the name (not on the map's own card).
+  float map_w = 0, map_h = 0;
+  if (screen_ != Screen::Map && (svc.lat != 0 || svc.lon != 0)) {
+    map_w = std::min(iw * 0.35f, m.px_per_mm * 60);
+    map_h = m.min_target * 1.3f;
+    if (ui_.button("office." + id + ".map", t("office.map"), t_lang("office.map"), {x + w - pad - map_w, cy, map_w, map_h},
+                   {ui::Variant::Surface, m.small}))
+      open_map(id, {id});
+  }
+  float top_line = cy;
   // Office names and addresses are Italian whatever the language: that is what is on the door.
-  cy += ui_.text("office." + id, svc.name, "it", {x + pad, cy, iw, 0}, m.body, ui_.theme().ink, true, text::Align::Start,
-                 "card");
+  cy += ui_.text("office." + id, svc.name, "it", {x + pad, cy, iw - (map_w > 0 ? map_w + pad : 0), 0}, m.body,
+                 ui_.theme().ink, true, text::Align::Start, "card");
   cy += ui_.text("office." + id + ".kind", t(kind_key.c_str()), t_lang(kind_key.c_str()), {x + pad, cy, iw, 0}, m.small,
                  ui_.theme().muted);
   cy += ui_.text("office." + id + ".address", svc.address, "it", {x + pad, cy, iw, 0}, m.small, ui_.theme().ink);
@@ -74,7 +84,11 @@ float Kiosk::draw_office(const std::string& id, float x, float y, float w, const
                  !card->known ? ui_.theme().muted : card->open ? ui_.theme().ok : ui_.theme().danger, true);
   if (!card->note.empty())  // the hours' own comment, as the office wrote it (Italian)
     cy += ui_.text("office." + id + ".hours_note", card->note, "it", {x + pad, cy, iw, 0}, m.small, ui_.theme().ink);
-  cy += pad;
+  std::string distance = distance_line(svc);
+  if (!distance.empty())
+    cy += ui_.text("office." + id + ".distance", distance, t_lang("map.distance"), {x + pad, cy, iw, 0}, m.small,
+                   ui_.theme().ink);
+  cy = std::max(cy, top_line + map_h) + pad;
   ui_.outline({x, y, w, cy - y}, ui_.theme().outline, 10, 2);
   return cy - y;
 }
@@ -158,8 +172,13 @@ void Kiosk::draw_procedure() {
     cy += std::max(left, right) + m.pad * 0.5f;
   }
   if (!p.offices.empty()) {
-    cy += ui_.text("proc.where", t("proc.where"), t_lang("proc.where"), {x, cy, cw, 0}, m.heading * 0.8f,
-                   ui_.theme().primary, true, text::Align::Start, "heading") + m.pad * 0.3f;
+    float bw = std::min(cw * 0.4f, m.px_per_mm * 60), bh = m.min_target * 1.3f;
+    float hh = ui_.text("proc.where", t("proc.where"), t_lang("proc.where"), {x, cy, cw - bw - m.pad, 0}, m.heading * 0.8f,
+                        ui_.theme().primary, true, text::Align::Start, "heading");
+    if (ui_.button("proc.where.map", t("office.map"), t_lang("office.map"), {x + cw - bw, cy, bw, bh},
+                   {ui::Variant::Surface, m.small}))
+      open_map("", p.offices);
+    cy += std::max(hh, bh) + m.pad * 0.3f;
     for (const std::string& office : p.offices) cy += draw_office(office, x, cy, cw) + m.pad * 0.5f;
   }
   if (!p.last_reviewed.empty())
