@@ -235,7 +235,7 @@ BuildResult build_pack(const BuildOptions& options);
 
 // [SECTION] Opening hours -------------------------------------------------------------------
 
-// Italian public holidays (national + Easter Monday) plus pack extras "MM-DD".
+// Italian public holidays (national + Easter Monday, 4 October from 2026) plus pack extras "MM-DD".
 bool is_public_holiday(int year, int month, int day, const std::vector<std::string>& extra);
 
 // Whether an office is open at a moment, and when that changes, as data for the UI.

@@ -35,6 +35,7 @@ bool is_public_holiday(int year, int month, int day, const std::vector<std::stri
     static const int fixed[][2] = {{1, 1}, {1, 6}, {4, 25}, {5, 1}, {6, 2}, {8, 15},
                                    {11, 1}, {12, 8}, {12, 25}, {12, 26}};
     for (auto& f : fixed) if (f[0] == month && f[1] == day) return true;
+    if (year >= 2026 && month == 10 && day == 4) return true;    // San Francesco, national again from 2026
     int em, ed;
     easter(year, &em, &ed);
     ed += 1;                                                  // Easter Monday

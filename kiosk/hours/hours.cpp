@@ -1,5 +1,6 @@
 // OSM opening_hours -> explicit intervals with KOpeningHours. Qt types stay inside this file.
 //
+// [SECTION] What we refuse beyond KOpeningHours
 // [SECTION] Time zones and dates
 // [SECTION] Intervals from KOpeningHours
 // [SECTION] Extra holidays
@@ -14,9 +15,102 @@
 #include <QTimeZone>
 
 #include <algorithm>
+#include <regex>
 #include <set>
 
 namespace hours {
+
+// [SECTION] What we refuse beyond KOpeningHours -------------------------------------------
+//
+// KOpeningHours accepts some values the reference implementation (opening_hours.js) refuses, and
+// reads a few constructs differently from it (tests/hours/ compares the two on every value of
+// the OSM extracts and on a list of categories). A kiosk must never show a wrong "open now", so
+// those constructs are refused at build with a sentence saying what to write instead.
+
+// The value without its quoted comments, so a comment never trips a rule below.
+static std::string outside_comments(const std::string& v) {
+    std::string out;
+    bool in = false;
+    for (char c : v) {
+        if (c == '"') { in = !in; continue; }
+        if (!in) out += c;
+    }
+    return out;
+}
+
+static std::vector<std::string> rules_of(const std::string& code) {
+    std::vector<std::string> out;
+    size_t at = 0;
+    for (;;) {
+        size_t semi = code.find(';', at);
+        std::string r = code.substr(at, semi == std::string::npos ? std::string::npos : semi - at);
+        while (!r.empty() && r.front() == ' ') r.erase(r.begin());
+        while (!r.empty() && r.back() == ' ') r.pop_back();
+        if (!r.empty()) out.push_back(r);
+        if (semi == std::string::npos) return out;
+        at = semi + 1;
+    }
+}
+
+static bool refused_construct(const std::string& value, std::string* error) {
+    const std::string code = outside_comments(value);
+    static const std::regex range(R"((\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2}))");
+    static const std::regex months(R"(\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s*-\s*(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b)");
+    static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const std::vector<std::string> rules = rules_of(code);
+    bool past_midnight = false;
+    for (auto it = std::sregex_iterator(code.begin(), code.end(), range); it != std::sregex_iterator(); ++it) {
+        int from = std::stoi((*it)[1]) * 60 + std::stoi((*it)[2]), to = std::stoi((*it)[3]) * 60 + std::stoi((*it)[4]);
+        if (from >= 24 * 60) {
+            *error = "a time range starts at " + (*it)[1].str() + ":" + (*it)[2].str() + ", outside its day (write 00:00 of the next day)";
+            return true;
+        }
+        if (to <= from || to > 24 * 60) past_midnight = true;
+    }
+    if (past_midnight && rules.size() > 1) {
+        *error = "a time range past midnight with other rules: whether a later rule for the next day ends it is read "
+                 "differently by the OSM reference and by KOpeningHours; write the hours after midnight on the next day "
+                 "(e.g. \"Fr 22:00-24:00; Sa 00:00-04:00,21:00-24:00\")";
+        return true;
+    }
+    if (std::regex_search(code, std::regex(R"(\bPH\s+(Mo|Tu|We|Th|Fr|Sa|Su)\b)"))) {
+        *error = "a public holiday narrowed to weekdays (\"PH Mo\") is read differently by the OSM reference and by "
+                 "KOpeningHours; write the holiday's hours as \"PH ...\" alone";
+        return true;
+    }
+    if (code.find("||") != std::string::npos) {
+        *error = "fallback rules (\"||\") are not supported; write the hours as rules separated by \";\"";
+        return true;
+    }
+    if (std::regex_search(code, std::regex(R"(\d\+)"))) {
+        *error = "open ends (\"17:00+\") are not supported: write the closing time, or a comment (\"su appuntamento\")";
+        return true;
+    }
+    for (auto it = std::sregex_iterator(code.begin(), code.end(), months); it != std::sregex_iterator(); ++it) {
+        int a = int(std::find(std::begin(kMonths), std::end(kMonths), (*it)[1].str()) - std::begin(kMonths));
+        int b = int(std::find(std::begin(kMonths), std::end(kMonths), (*it)[2].str()) - std::begin(kMonths));
+        if (a > b) {
+            *error = "a month range over the new year (\"" + (*it)[0].str() + "\") is not supported: write it as two ranges (e.g. \"" +
+                     (*it)[1].str() + "-Dec,Jan-" + (*it)[2].str() + "\")";
+            return true;
+        }
+    }
+    if (rules.size() > 1 && std::any_of(rules.begin(), rules.end(), [](const std::string& r) { return r.starts_with("24/7"); })) {
+        *error = "\"24/7\" with other rules is not supported: write \"Mo-Su 00:00-24:00; ...\"";
+        return true;
+    }
+    std::set<std::string> selectors;
+    for (const std::string& r : rules) {
+        std::smatch m;
+        std::string sel = std::regex_search(r, m, std::regex(R"(\d{1,2}:\d{2})")) ? r.substr(0, size_t(m.position(0))) : r;
+        if (!sel.empty() && !selectors.insert(sel).second) {
+            *error = "two rules for the same days (\"" + sel + "\"): the later one replaces the earlier in OSM, which "
+                     "KOpeningHours reads differently; write both ranges in one rule";
+            return true;
+        }
+    }
+    return false;
+}
 
 // [SECTION] Time zones and dates -------------------------------------------------------------
 
@@ -67,9 +161,18 @@ static void append(std::vector<content::OpenInterval>* out, content::OpenInterva
 
 // KOpeningHours gives the wall-clock time of a boundary as a QDateTime in the process's local
 // time rather than in the zone it was told; the wall clock is what it means, read in our zone.
+// A wall-clock time that happens twice (the hour repeated when DST ends) is its first
+// occurrence: "22:00-02:00" closes when the clocks first show 02:00, as the OSM reference reads it.
 static int64_t seconds(const QDateTime& t, const QTimeZone& z) {
     if (t.timeSpec() == Qt::TimeZone) return t.toSecsSinceEpoch();
-    return QDateTime(t.date(), t.time(), z).toSecsSinceEpoch();
+    int64_t best = QDateTime(t.date(), t.time(), z).toSecsSinceEpoch();
+    const int64_t wall = QDateTime(t.date(), t.time(), Qt::UTC).toSecsSinceEpoch();
+    const int standard = z.standardTimeOffset(QDateTime(t.date(), QTime(12, 0), z));
+    for (int off : {standard, standard + 3600}) {
+        QDateTime back = QDateTime::fromSecsSinceEpoch(wall - off, z);
+        if (back.date() == t.date() && back.time() == t.time()) best = std::min(best, wall - off);
+    }
+    return best;
 }
 
 static bool intervals_of(const KOpeningHours::OpeningHours& oh, const QTimeZone& z, int64_t from, int64_t to,
@@ -79,6 +182,8 @@ static bool intervals_of(const KOpeningHours::OpeningHours& oh, const QTimeZone&
     // A week of 15-minute slots for 60 weeks is far more than any real value produces; the bound
     // only guards against an evaluation that would not move forward.
     for (int n = 0; n < 400000; n++) {
+        // After a closed interval that runs to the end of time, KOpeningHours has no next one.
+        if (!iv.isValid() && n > 0) return true;
         if (!iv.isValid()) { *error = "cannot be evaluated over the pack's window"; return false; }
         int64_t b = iv.hasOpenBegin() ? from : seconds(iv.begin(), z);
         int64_t e = iv.hasOpenEnd() ? to : seconds(iv.end(), z);
@@ -129,29 +234,50 @@ static void cut(std::vector<content::OpenInterval>* iv, int64_t a, int64_t b) {
     *iv = std::move(out);
 }
 
-static bool apply_extra_holidays(const std::string& value, const QTimeZone& z, int64_t from, int64_t to,
-                                 const std::vector<std::string>& extra, std::vector<content::OpenInterval>* iv,
-                                 std::string* error) {
-    if (extra.empty() || value.find("PH") == std::string::npos) return true;
-    // The local days of the extra holidays in the window, as [start, end) seconds.
+// The local days [start, end) of the window that are public holidays by Sportello's list
+// (content::is_public_holiday: the national ones, 4 October from 2026, the pack's extras) but
+// not by KHolidays, which KOpeningHours asks. Debian 12's KHolidays predates San Francesco's
+// return as a national holiday (2026).
+static std::vector<std::pair<int64_t, int64_t>> missing_holidays(const QTimeZone& z, int64_t from, int64_t to,
+                                                                 const std::vector<std::string>& extra,
+                                                                 const std::vector<content::OpenInterval>& kholidays) {
     std::vector<std::pair<int64_t, int64_t>> days;
-    QDate first = QDateTime::fromSecsSinceEpoch(from, z).date(), last = QDateTime::fromSecsSinceEpoch(to, z).date();
-    for (int y = first.year(); y <= last.year(); y++)
-        for (const std::string& mmdd : extra) {
-            QDate d = QDate::fromString(QString::fromStdString(std::to_string(y) + "-" + mmdd), Qt::ISODate);
-            if (!d.isValid()) continue;
-            int64_t a = midnight(d, z), b = midnight(d.addDays(1), z);
-            if (a < to && from < b) days.emplace_back(a, b);
-        }
-    if (days.empty()) return true;
-    // The national public holidays of the window, from the same calendar the value used.
+    QDate d = QDateTime::fromSecsSinceEpoch(from, z).date(), last = QDateTime::fromSecsSinceEpoch(to, z).date();
+    for (; d <= last; d = d.addDays(1)) {
+        if (!content::is_public_holiday(d.year(), d.month(), d.day(), extra)) continue;
+        int64_t a = midnight(d, z), b = midnight(d.addDays(1), z);
+        if (a >= to || b <= from || overlaps(kholidays, a, b)) continue;
+        days.emplace_back(a, b);
+    }
+    return days;
+}
+
+// Holidays KHolidays lacks close an office closed on every public holiday of the window ("PH
+// off"); a value that opens on some public holiday is refused when the window holds such a day,
+// since what it says for a holiday cannot be asked of KOpeningHours for that date. KOpeningHours
+// names the holiday as the comment of a PH interval; the kiosk shows the office's own comments
+// only, so those names are dropped.
+static bool apply_holidays(const std::string& value, const QTimeZone& z, int64_t from, int64_t to,
+                           const std::vector<std::string>& extra, std::vector<content::OpenInterval>* iv,
+                           std::string* error) {
+    if (value.find("PH") == std::string::npos) return true;
     KOpeningHours::OpeningHours ph;
     std::vector<content::OpenInterval> ph_days;
     if (!parse("PH", z, &ph, error) || !intervals_of(ph, z, from, to, &ph_days, error)) return false;
+    std::set<std::string> names;
+    for (const content::OpenInterval& p : ph_days) names.insert(p.comment);
+    for (content::OpenInterval& x : *iv)
+        if (names.count(x.comment)) x.comment.clear();
+    std::vector<content::OpenInterval> merged;
+    for (content::OpenInterval& x : *iv) append(&merged, std::move(x));
+    *iv = std::move(merged);
+    std::vector<std::pair<int64_t, int64_t>> days = missing_holidays(z, from, to, extra, ph_days);
+    if (days.empty()) return true;
     for (const content::OpenInterval& p : ph_days)
         if (overlaps(*iv, p.from, p.to)) {
-            *error = "the pack's extra_holidays apply only to hours closed on every public holiday (\"PH off\"); "
-                     "write those dates into these hours instead (e.g. \"Aug 10 off\")";
+            *error = "hours that open on a public holiday cannot be evaluated for the holidays KOpeningHours does not "
+                     "know (4 October from 2026, the pack's extra_holidays); write those dates into these hours "
+                     "(e.g. \"Oct 04 off\") instead of PH";
             return false;
         }
     for (auto [a, b] : days) cut(iv, a, b);
@@ -165,12 +291,22 @@ bool evaluate(const std::string& value, int64_t from, int64_t to, const std::vec
     QTimeZone z = zone(tz);
     if (!z.isValid()) { *error = "unknown time zone " + std::string(tz); return false; }
     if (to <= from) { *error = "empty window"; return false; }
+    if (refused_construct(value, error)) return false;
     KOpeningHours::OpeningHours oh;
     content::HoursTable t;
     t.valid_from = from;
     t.valid_to = to;
-    if (!parse(value, z, &oh, error) || !intervals_of(oh, z, from, to, &t.intervals, error) ||
-        !apply_extra_holidays(value, z, from, to, extra, &t.intervals, error))
+    if (!parse(value, z, &oh, error)) return false;
+    // KOpeningHours repairs some malformed values ("09h00", a missing separator) that the OSM
+    // reference refuses; a value is taken only as KOpeningHours would write it back.
+    auto squash = [](std::string x) { x.erase(std::remove(x.begin(), x.end(), ' '), x.end()); return x; };
+    std::string normal = oh.normalizedExpression().toStdString();
+    if (squash(normal) != squash(value)) {
+        *error = "not in the normal form of the OSM syntax; KOpeningHours would read it as \"" + normal + "\"";
+        return false;
+    }
+    if (!intervals_of(oh, z, from, to, &t.intervals, error) ||
+        !apply_holidays(value, z, from, to, extra, &t.intervals, error))
         return false;
     *out = std::move(t);
     return true;

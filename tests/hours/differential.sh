@@ -16,7 +16,7 @@ from=2026-11-01 days=425
 command -v node > /dev/null || fail "node is not installed (Debian package nodejs)"
 command -v npm > /dev/null || fail "npm is not installed (Debian package npm)"
 command -v osmium > /dev/null || fail "osmium is not installed (Debian package osmium-tool)"
-cp "$here/package.json" "$here/package-lock.json" "$here/compare.js" "$tmp/"
+cp "$here/package.json" "$here/package-lock.json" "$here/compare.js" "$here/reference-bugs.txt" "$tmp/"
 (cd "$tmp" && npm ci --ignore-scripts --no-audit --no-fund > npm.log 2>&1) ||
   fail "npm ci could not install the reference (opening_hours.js) from the npm registry: $(tail -5 "$tmp/npm.log")"
 
