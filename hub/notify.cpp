@@ -149,7 +149,13 @@ bool Notifier::step() {
 
 // Each new request once: its on-duty mediators of that language and desk, else the coordinators.
 void Notifier::route_new(int64_t t) {
-  for (const Request& r : outbox::unrouted(*s_.store, routing_since_)) {
+  // received_at is the hub's real clock, taken a moment before the request's commit: a round that
+  // found every request routed has routed all those received more than 5 minutes earlier (a
+  // commit waits at most the store's 5 s busy timeout), so later rounds look from there on.
+  int64_t real = unix_now();
+  auto found = outbox::unrouted(*s_.store, std::max(routing_since_, scan_from_));
+  bool all_routed = found.size() < 100;
+  for (const Request& r : found) {
     std::vector<Profile> to;
     if (config_.enabled) {
       to = s_.store->matching_mediators(r.lang, r.kiosk);
@@ -157,10 +163,12 @@ void Notifier::route_new(int64_t t) {
     }
     if (!outbox::route(*s_.store, r, to, t)) {
       note("cannot route request " + r.id);
+      all_routed = false;
       continue;
     }
     if (config_.enabled && to.empty()) note("nobody to notify of request " + r.id + " (no coordinator with an address)");
   }
+  if (all_routed) scan_from_ = std::max(scan_from_, real - 300);
 }
 
 // A request unclaimed for escalation_hours of its desk's opening hours escalates once.

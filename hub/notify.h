@@ -137,6 +137,7 @@ private:
   NotifyConfig config_;
   std::string clock_file_, pause_;
   int64_t routing_since_ = 0;
+  int64_t scan_from_ = 0;               // requests received before this are all routed (see route_new)
   std::string message_domain_;
   std::mutex mutex_;
   std::condition_variable cv_;
