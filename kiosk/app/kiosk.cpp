@@ -25,6 +25,7 @@ const char* screen_id(Screen s) {
     case Screen::StaffTouch: return "staff-touch";
     case Screen::OutOfService: return "out-of-service";
     case Screen::Waiting: return "waiting";
+    case Screen::Map: return "map";
   }
   return "?";
 }
@@ -64,6 +65,10 @@ std::vector<content::Weekday> Kiosk::desk_days() const {
     if (!days.empty()) return days;
   }
   return options_.mediator_days;
+}
+
+bool Kiosk::busy() const {
+  return (services_.tasks && services_.tasks->busy()) || (screen_ == Screen::Map && map_tiles_busy());
 }
 
 std::string Kiosk::content_version() const {
@@ -114,6 +119,11 @@ bool Kiosk::update_timers(uint64_t now) {
     staff_lock_shown_min_ = shown;
   }
   if (screen_ == Screen::Home || screen_ == Screen::OutOfService || screen_ == Screen::Waiting) return false;
+  // The staff view keeps its figures (queue, hub, errors) current while someone looks at it.
+  if (screen_ == Screen::Staff && now >= staff_next_refresh_) {
+    staff_next_refresh_ = now + kStaffRefreshMs;
+    refresh_staff();
+  }
   // Office hours on screen are drawn again when the wall-clock minute turns: "open now" becomes
   // "closed" at the closing minute even while the visitor reads without touching.
   bool minute_turned = false;
@@ -151,6 +161,7 @@ uint64_t Kiosk::next_deadline_ms(uint64_t now) const {
   uint64_t deadline = ui_.last_input_ms() + (uint64_t)options_.idle_timeout_s * 1000;
   if (shows_office_hours())  // the next wall-clock minute: one wake a minute, and only here
     deadline = std::min(deadline, now + (uint64_t)(60000 - platform::wall_clock_unix_ms() % 60000));
+  if (screen_ == Screen::Staff) deadline = std::min(deadline, std::max(now, staff_next_refresh_));
   int64_t locked_left = staff_lock_.locked_until_unix_ms - platform::wall_clock_unix_ms();
   if (screen_ == Screen::StaffPin && locked_left > 0)  // when the minutes shown change
     deadline = std::min(deadline, now + (uint64_t)((locked_left - 1) % 60000) + 1);
@@ -182,6 +193,7 @@ void Kiosk::frame(int width, int height, float px_per_mm, uint64_t now) {
     case Screen::StaffTouch: draw_touch_test(); break;
     case Screen::OutOfService: draw_out_of_service(); break;
     case Screen::Waiting: draw_waiting(); break;
+    case Screen::Map: draw_map(); break;
   }
   if (idle_prompt_) draw_idle_prompt(now);
   ui_.end_frame();

@@ -49,7 +49,8 @@ bool dispatch_event(Kiosk& kiosk, platform::Window& window, const SDL_Event& e) 
   switch (e.type) {
     case SDL_QUIT:
       // A window manager's Alt+F4 or a close request: a kiosk does not close.
-      platform::log(platform::LogLevel::Info, "app", "quit request ignored (the kiosk stops on SIGTERM or from the staff view)");
+      platform::log_event(platform::LogLevel::Info, "app", "quit_ignored", "",
+                          "quit request ignored (the kiosk stops on SIGTERM or from the staff view)");
       return false;
     case SDL_WINDOWEVENT:
       if (e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED) window.refresh_size();

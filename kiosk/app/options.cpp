@@ -1,9 +1,13 @@
 // [SECTION] Options: a `key = value` config file (--config) and flags; flags win.
 #include "app.h"
 
+#include <cmath>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <sodium.h>
 
 namespace app {
 
@@ -38,6 +42,14 @@ const char* usage() {
       "  --staff-lock-file F  where wrong PINs and the lockout are kept (default: beside the outbox\n"
       "                       database, else beside the state directory)\n"
       "  --hash-pin           read a PIN (4 to 12 digits) on stdin and print its staff-pin-hash line\n"
+      "  --map FILE           offline map for the map screen: vector tiles in an MBTiles file (made by\n"
+      "                       tilemaker); without it, or when it cannot be read, the screen shows a\n"
+      "                       schematic map and the staff view says why\n"
+      "  --position LAT,LON   where this kiosk stands (WGS84 degrees, e.g. 42.7606,11.1135): the map's\n"
+      "                       \"you are here\" and each office's straight-line distance\n"
+      "  --log-target T       where the log goes: auto (the journal when stderr is systemd's journal\n"
+      "                       stream, else stderr; the default), journal, stderr, or export (the\n"
+      "                       journal's fields on stderr in the Journal Export Format)\n"
       "  --frame-stats FILE   at exit, write to FILE a line per frame a finger or inertia caused: its\n"
       "                       time in ms and when it was presented (ms of CLOCK_MONOTONIC) (benchmarks)\n"
       "  --trace-startup      print to stderr a line per start-up phase with the milliseconds since\n"
@@ -60,9 +72,27 @@ static bool parse_int(const std::string& v, int lo, int hi, int* out) {
   return true;
 }
 
+// An id as the hub and the pack spell them: letters, digits, '.', '_' and '-', 1 to 64 of them.
+static bool plain_id(const std::string& v) {
+  if (v.empty() || v.size() > 64) return false;
+  for (char c : v)
+    if (!isalnum((unsigned char)c) && c != '.' && c != '_' && c != '-') return false;
+  return true;
+}
+
+// Options whose value is a file or directory: any path, but not an empty one (a line left
+// half-edited); whether it exists is checked where it is used, with its own message.
+static bool is_path_key(const std::string& key) {
+  for (const char* k : {"script", "out", "content", "locales", "font-dir", "outbox-db", "uploader", "hub-token-file",
+                        "hub-ca-file", "state-dir", "staff-lock-file", "frame-stats"})
+    if (key == k) return true;
+  return false;
+}
+
 // Applies one option; `where` prefixes errors ("--size" or "kiosk.conf:3: size").
 static std::string apply(Options& o, const std::string& key, const std::string& value, const std::string& where) {
   auto bad = [&](const char* expected) { return where + ": invalid value \"" + value + "\" (expected " + expected + ")"; };
+  if (is_path_key(key) && value.empty()) return bad("a file or directory; comment the line out to leave it unset");
   if (key == "windowed" || key == "size") {
     if (!parse_size(value, &o.width, &o.height)) return bad("WIDTHxHEIGHT, e.g. 1280x720");
   } else if (key == "script") {
@@ -89,6 +119,7 @@ static std::string apply(Options& o, const std::string& key, const std::string& 
       return bad("an https:// address (http:// only for 127.0.0.1 or localhost)");
     o.hub_url = value;
   } else if (key == "kiosk-id") {
+    if (!plain_id(value)) return bad("the id the hub knows this kiosk by: letters, digits, '.', '_', '-'");
     o.kiosk_id = value;
   } else if (key == "ref-prefix") {
     bool ok = !value.empty() && value.size() <= 4;
@@ -100,6 +131,11 @@ static std::string apply(Options& o, const std::string& key, const std::string& 
   } else if (key == "hub-token-file") {
     o.hub_token_file = value;
   } else if (key == "hub-public-key") {
+    unsigned char bytes[64];
+    size_t n = 0;
+    if (sodium_base642bin(bytes, sizeof bytes, value.c_str(), value.size(), nullptr, &n, nullptr,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 || n != 32)
+      return bad("the base64 of the hub's 32-byte public key, as sportello-hub init prints it");
     o.hub_public_key = value;
   } else if (key == "hub-ca-file") {
     o.hub_ca_file = value;
@@ -107,6 +143,7 @@ static std::string apply(Options& o, const std::string& key, const std::string& 
     if (value.rfind("sha256//", 0) != 0) return bad("sha256//<base64 of the key's SHA-256>");
     o.hub_pin = value;
   } else if (key == "desk") {
+    if (!plain_id(value)) return bad("a desk id of the pack: letters, digits, '.', '_', '-'");
     o.desk = value;
   } else if (key == "mediator-days") {
     o.mediator_days.clear();
@@ -142,6 +179,22 @@ static std::string apply(Options& o, const std::string& key, const std::string& 
     o.staff_pin_hash = value;
   } else if (key == "staff-lock-file") {
     o.staff_lock_file = value;
+  } else if (key == "map") {
+    if (value.empty()) return bad("the path of an MBTiles file");
+    o.map_file = value;
+  } else if (key == "position") {
+    double lat = 0, lon = 0;
+    char comma = 0, rest = 0;
+    if (sscanf(value.c_str(), "%lf %c %lf %c", &lat, &comma, &lon, &rest) != 3 || comma != ',' || !std::isfinite(lat) ||
+        !std::isfinite(lon) || lat < -85 || lat > 85 || lon < -180 || lon > 180)
+      return bad("LAT,LON in degrees, e.g. 42.7606,11.1135");
+    o.has_position = true;
+    o.position_lat = lat;
+    o.position_lon = lon;
+  } else if (key == "log-target") {
+    platform::LogTarget target;
+    if (!platform::log_target_from_name(value, &target)) return bad("auto, journal, stderr or export");
+    o.log_target = value;
   } else if (key == "frame-stats") {
     o.frame_stats = value;
   } else if (key == "display-width-mm") {
@@ -169,8 +222,14 @@ ParseResult parse_options(int argc, char** argv) {
         r.error = file.error;
         return r;
       }
+      std::map<std::string, int> seen;  // key -> line: only release-key may be given twice
       for (const platform::ConfigEntry& e : file.entries) {
         std::string where = std::string(argv[i + 1]) + ":" + std::to_string(e.line) + ": " + e.key;
+        auto [it, first] = seen.emplace(e.key, e.line);
+        if (!first && e.key != "release-key") {
+          r.error = where + ": given again (first at line " + std::to_string(it->second) + ")";
+          return r;
+        }
         if (e.key == "headless" || e.key == "hash-pin" || e.key == "trace-startup") {
           r.error = where + ": " + e.key + " is a command-line flag only";
           return r;

@@ -47,10 +47,10 @@ void Kiosk::submit_mediator() {
       if (r.ok) {
         form.ref = r.ref;
         form.stage = MediatorForm::Stage::Saved;
-        platform::log(platform::LogLevel::Info, "app", "mediator request %s queued", r.ref.c_str());
+        platform::log_event(platform::LogLevel::Info, "app", "request_queued", r.ref, "mediator request %s queued", r.ref.c_str());
       } else {
         form.stage = MediatorForm::Stage::Failed;
-        platform::log(platform::LogLevel::Error, "app", "mediator request not saved: %s", r.error.c_str());
+        platform::log_event(platform::LogLevel::Error, "app", "request_not_saved", "", "mediator request not saved: %s", r.error.c_str());
       }
     };
   });

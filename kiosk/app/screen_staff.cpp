@@ -6,14 +6,40 @@
 #include "outbox.h"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <chrono>
 #include <cstdio>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <thread>
 
 namespace app {
 
+// The interfaces that are up and have an address, "eth0 192.168.1.20, wlan0 ..."; loopback
+// does not count. Reads the kernel's table (getifaddrs): cheap, but still a worker's job.
+static std::string network_interfaces() {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return {};
+  std::string out;
+  for (ifaddrs* a = list; a; a = a->ifa_next) {
+    if (!a->ifa_addr || !(a->ifa_flags & IFF_UP) || !(a->ifa_flags & IFF_RUNNING) || (a->ifa_flags & IFF_LOOPBACK)) continue;
+    int family = a->ifa_addr->sa_family;
+    if (family != AF_INET && family != AF_INET6) continue;
+    char host[INET6_ADDRSTRLEN] = {};
+    const void* addr = family == AF_INET ? (const void*)&((sockaddr_in*)a->ifa_addr)->sin_addr
+                                         : (const void*)&((sockaddr_in6*)a->ifa_addr)->sin6_addr;
+    if (!inet_ntop(family, addr, host, sizeof host)) continue;
+    if (family == AF_INET6 && std::string_view(host).rfind("fe80:", 0) == 0) continue;  // link-local only
+    if (!out.empty()) out += ", ";
+    out += std::string(a->ifa_name) + " " + host;
+  }
+  freeifaddrs(list);
+  return out;
+}
+
 void Kiosk::refresh_staff() {
-  if ((!services_.outbox && !services_.uploader) || !services_.tasks || staff_.busy) return;
+  if (!services_.tasks || staff_.busy) return;
   staff_.busy = true;
   outbox::Outbox* box = services_.outbox;
   outbox::UploaderProcess* uploader = services_.uploader;
@@ -24,8 +50,12 @@ void Kiosk::refresh_staff() {
     update::Status u;
     std::string json = uploader ? uploader->content_status() : "";
     bool has_update = !json.empty() && update::status_from_json(json, &u);
-    return [this, s, uploader_error, has_update, u]() {
+    std::string hub_error;
+    bool hub_ok = uploader && uploader->check_hub(&hub_error);
+    std::string network = network_interfaces();
+    return [this, s, uploader_error, has_update, u, hub_ok, hub_error, network, checked = uploader != nullptr]() {
       staff_.busy = false;
+      staff_.refreshed = true;
       staff_.ok = s.ok;
       staff_.queue_depth = s.queue_depth;
       staff_.oldest_unsent_age_s = s.oldest_unsent_age_s;
@@ -34,6 +64,11 @@ void Kiosk::refresh_staff() {
       staff_.last_error = !uploader_error.empty() ? uploader_error : s.last_error;
       staff_.has_update = has_update;
       staff_.update = u;
+      staff_.hub_checked = checked;
+      staff_.hub_ok = hub_ok;
+      staff_.hub_error = hub_error;
+      staff_.network = network;
+      staff_.recent = platform::log_recent();
     };
   });
 }
@@ -114,6 +149,46 @@ float Kiosk::draw_staff_content(float x, float y, float cw) {
   return y + m.button_h + m.pad;
 }
 
+// This kiosk, the network, the hub, and the last errors of the log.
+float Kiosk::draw_staff_health(float x, float y, float cw) {
+  const ui::Metrics& m = ui_.m();
+  const std::string lang = "it";
+  auto line = [&](const char* id, const std::string& text, ImU32 color) {
+    y += ui_.text(id, text, lang, {x, y, cw, 0}, m.body, color) + m.pad * 0.5f;
+  };
+  line("staff.kiosk", "Chiosco " + (options_.kiosk_id.empty() ? std::string("non registrato") : options_.kiosk_id) +
+                          " · app " SPORTELLO_VERSION " · contenuti " + content_version(), ui_.theme().ink);
+  if (!staff_.refreshed) {
+    line("staff.network", "Rete: verifica in corso…", ui_.theme().muted);
+  } else {
+    line("staff.network", staff_.network.empty() ? "Rete: nessuna interfaccia attiva" : "Rete: " + staff_.network,
+         staff_.network.empty() ? ui_.theme().danger : ui_.theme().ink);
+    if (options_.hub_url.empty())
+      line("staff.hub", "Hub non configurato (hub-url)", ui_.theme().muted);
+    else if (!staff_.hub_checked)
+      line("staff.hub", "Hub: processo di rete non avviato", ui_.theme().danger);
+    else if (staff_.hub_ok)
+      line("staff.hub", "Hub raggiungibile (" + options_.hub_url + ")", ui_.theme().ink);
+    else  // the reason is curl's, in English
+      y += ui_.text("staff.hub", "Hub non raggiungibile: " + staff_.hub_error, "en", {x, y, cw, 0}, m.body,
+                    ui_.theme().danger) + m.pad * 0.5f;
+  }
+  return y;
+}
+
+// The last warnings and errors of this process's log, newest first (the journal has the rest
+// and the network process's own).
+void Kiosk::draw_staff_recent(float x, float y, float cw) {
+  const ui::Metrics& m = ui_.m();
+  y += ui_.text("staff.recent.title", staff_.recent.empty() ? "Nessun errore recente" : "Errori recenti", "it",
+                {x, y, cw, 0}, m.body, ui_.theme().ink) + m.pad * 0.5f;
+  int shown = 0;
+  for (auto it = staff_.recent.rbegin(); it != staff_.recent.rend() && shown < 8; ++it, ++shown) {
+    std::string id = "staff.recent." + std::to_string(shown);
+    y += ui_.text(id.c_str(), *it, "en", {x, y, cw, 0}, m.small, ui_.theme().muted) + m.pad * 0.25f;
+  }
+}
+
 void Kiosk::draw_staff() {
   const ui::Metrics& m = ui_.m();
   float y = 0;
@@ -126,6 +201,10 @@ void Kiosk::draw_staff() {
   };
   y += ui_.text("staff.title", strings_.get("staff.title", lang).text, lang, {x, y, cw, 0}, m.heading, ui_.theme().primary,
                 true, text::Align::Start, "heading") + m.pad;
+  // Two columns: this kiosk, its queue and content on the left; recent errors on the right.
+  draw_staff_recent(x + cw * 0.55f, y, cw * 0.45f);
+  cw *= 0.52f;
+  y = draw_staff_health(x, y, cw);
   if (!services_.outbox) {
     y += ui_.text("staff.no_outbox", "Coda richieste non configurata (outbox-db)", lang, {x, y, cw, 0}, m.body,
                   ui_.theme().danger) + m.pad * 0.5f;
@@ -138,7 +217,24 @@ void Kiosk::draw_staff() {
                   m.body, staff_.permanent_errors ? ui_.theme().danger : ui_.theme().ink) + m.pad * 0.5f;
     if (!staff_.last_error.empty())
       y += ui_.text("staff.last_error", staff_.last_error, "en", {x, y, cw, 0}, m.small, ui_.theme().muted) + m.pad * 0.5f;
+    if (services_.uploader) {
+      // "Sync now": the network process tries the queue at once instead of at the end of its wait.
+      if (ui_.button("staff.sync", "Invia ora", lang, {x, y, m.px_per_mm * 70, m.button_h})) {
+        platform::log_event(platform::LogLevel::Info, "staff", "staff_sync", "", "sync asked from the staff view");
+        services_.uploader->wake();
+        staff_.sync_asked = true;
+        refresh_staff();
+      }
+      if (staff_.sync_asked)
+        ui_.text("staff.sync.asked", "Invio richiesto", lang, {x + m.px_per_mm * 70 + m.pad, y + m.button_h * 0.25f, cw, 0},
+                 m.small, ui_.theme().muted);
+      y += m.button_h + m.pad * 0.5f;
+    }
   }
+  // The map screen's tiles: the file in use, or why the screen shows the schematic.
+  std::string map_line = map_staff_line();
+  y += ui_.text("staff.map", map_line, lang, {x, y, cw, 0}, m.body,
+                map_line.find("schematica") == std::string::npos ? ui_.theme().ink : ui_.theme().danger) + m.pad * 0.5f;
   y += m.pad * 0.5f;
   y = draw_staff_content(x, y, cw);
   if (ui_.button("staff.refresh", "Aggiorna", lang, {x, y, m.px_per_mm * 70, m.button_h})) refresh_staff();
@@ -156,7 +252,7 @@ void Kiosk::draw_staff_actions(float x, float y) {
   const std::string lang = "it";
   float bw = m.px_per_mm * 70;
   if (ui_.button("staff.restart", "Riavvia", lang, {x, y, bw, m.button_h})) {
-    platform::log(platform::LogLevel::Info, "staff", "restart asked from the staff view");
+    platform::log_event(platform::LogLevel::Info, "staff", "staff_restart", "", "restart asked from the staff view");
     exit_status_ = 0;
   }
   if (!staff_exit_confirm_) {
@@ -165,7 +261,7 @@ void Kiosk::draw_staff_actions(float x, float y) {
   }
   if (ui_.button("staff.exit.confirm", "Conferma: chiudi il chiosco", lang, {x + bw + m.pad, y, bw * 2, m.button_h},
                  {ui::Variant::Primary})) {
-    platform::log(platform::LogLevel::Info, "staff", "quit asked from the staff view: the kiosk stays closed");
+    platform::log_event(platform::LogLevel::Info, "staff", "staff_exit", "", "quit asked from the staff view: the kiosk stays closed");
     exit_status_ = kExitStaffQuit;
   }
   if (ui_.button("staff.exit.cancel", "Annulla", lang, {x + 3 * bw + 2 * m.pad, y, bw, m.button_h}))

@@ -192,14 +192,21 @@ void Kiosk::submit_staff_pin() {
     return [this, right, after, serial]() {
       staff_pin_checking_ = false;
       staff_lock_ = after;
-      if (right) platform::log(platform::LogLevel::Info, "staff", "staff view opened");
-      else platform::log(platform::LogLevel::Warn, "staff", "wrong staff PIN (%d of %d)", after.failures, kStaffPinAttempts);
+      if (right) platform::log_event(platform::LogLevel::Info, "staff", "staff_login", "", "staff view opened");
+      else if (after.locked_until_unix_ms > 0)
+        platform::log_event(platform::LogLevel::Warn, "staff", "staff_locked", "", "wrong staff PIN: staff view locked for %lld min",
+                            (long long)(staff_lockout_ms(after.lockouts) / 60000));
+      else
+        platform::log_event(platform::LogLevel::Warn, "staff", "staff_login_failed", "", "wrong staff PIN (%d of %d)", after.failures,
+                            kStaffPinAttempts);
       if (serial != session_serial_ || screen_ != Screen::StaffPin) return;  // the visitor left meanwhile
       if (right) {
         staff_pin_message_.clear();
         screen_ = Screen::Staff;  // Back from the staff view goes home, not to the PIN
         ui_.focused_field = nullptr;
         staff_exit_confirm_ = false;
+        staff_.sync_asked = false;
+        staff_next_refresh_ = platform::now_ms() + kStaffRefreshMs;
         refresh_staff();
       } else if (after.locked_until_unix_ms > 0) {
         staff_pin_message_.clear();  // the lockout line says it

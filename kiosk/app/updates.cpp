@@ -85,6 +85,7 @@ bool Kiosk::handle_event(const SDL_Event& event, int w, int h) {
   ui_.input_time(platform::now_ms());
   if (event.type == SDL_USEREVENT) return true;  // a task finished or content arrived: draw it
   bool touched = screen_ == Screen::StaffTouch && touch_event(event, w, h);
+  if (screen_ == Screen::Map) return map_event(event, w, h);
   return ui_.handle_event(event, w, h) || touched;
 }
 
@@ -131,7 +132,8 @@ void Kiosk::swap_content() {
   running_version_ = next->version;
   reset_content_caches();
   home_and_forget();
-  platform::log(platform::LogLevel::Info, "content", "now showing content release %lld", (long long)running_version_);
+  platform::log_event(platform::LogLevel::Info, "content", "content_shown", "", "now showing content release %lld",
+                      (long long)running_version_);
   if (services_.uploader && services_.tasks) {  // the heartbeat says what the screen runs
     outbox::UploaderProcess* up = services_.uploader;
     int64_t version = running_version_;

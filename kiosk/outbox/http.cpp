@@ -158,18 +158,23 @@ HttpResponse HttpClient::request(const char* method, const std::string& path, co
   return r;
 }
 
-bool HttpClient::probe() {
+bool HttpClient::probe(std::string* error, long timeout_ms) {
   Easy easy;
   CURL* c = easy.h;
-  if (!c) return false;
-  set_common(c, *config_, config_->connect_timeout_ms);
+  if (!c) {
+    if (error) *error = "out of memory";
+    return false;
+  }
+  set_common(c, *config_, timeout_ms > 0 ? timeout_ms : config_->connect_timeout_ms);
   curl_easy_setopt(c, CURLOPT_URL, config_->hub_url.c_str());
   curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);  // TCP + TLS handshake, no request: cheap for the hub
   Transfer t{nullptr, abort_};
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
   curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  return curl_easy_perform(c) == CURLE_OK;
+  CURLcode rc = curl_easy_perform(c);
+  if (rc != CURLE_OK && error) *error = curl_easy_strerror(rc);
+  return rc == CURLE_OK;
 }
 
 }  // namespace outbox

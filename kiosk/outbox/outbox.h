@@ -203,6 +203,9 @@ public:
   void set_content_version(const std::string& version);  // the content the screen runs (heartbeat)
   // Asks the hub for a ref's status (short timeout). Blocking: call from a worker task.
   RemoteStatus remote_status(std::string_view ref) const;
+  // Connects to the hub now (TCP + TLS, no request; bounded by status_timeout_ms): true when it
+  // answers, else false with why ("Couldn't connect to server"). Blocking: worker task.
+  bool check_hub(std::string* error) const;
 
 private:
   std::unique_ptr<UploaderImpl> impl_;
@@ -231,6 +234,7 @@ public:
                                        // start; "" when none
   // As Uploader::remote_status(); {ok=false} when the child is not running. Blocking: worker task.
   RemoteStatus remote_status(std::string_view ref);
+  bool check_hub(std::string* error);  // as Uploader::check_hub(); false when the child is not running
   int pid() const;                     // the running child's pid, -1 between restarts (tests)
 
   // Content updates (Config::update_config). None of these waits on the network.

@@ -130,7 +130,8 @@ public:
   // method "GET" or "POST"; extra headers are full lines ("Idempotency-Key: ...").
   HttpResponse request(const char* method, const std::string& path, const std::string& body,
                        const std::vector<std::string>& headers, long timeout_ms);
-  bool probe();                        // a bare connect (TCP + TLS): is the hub reachable?
+  // A bare connect (TCP + TLS): is the hub reachable? When not, why (curl's words) in *error.
+  bool probe(std::string* error = nullptr, long timeout_ms = 0);
 
 private:
   void* curl_ = nullptr;

@@ -12,6 +12,7 @@
 //                    {"op":"wake"}                    no answer
 //                    {"op":"status","ref":"GR1-..."}  answer {"ok","found","status","error"}
 //                    {"op":"snapshot"}                answer {"last_error":"..."}
+//                    {"op":"reach"}                   answer {"ok":bool,"error":"..."}: the hub connects
 //                    {"op":"check"}                   no answer: check for new content now
 //                    {"op":"update_status"}           answer update::status_to_json()'s object,
 //                                                     {} when the child runs no content updates
@@ -194,7 +195,7 @@ static bool spawn(UploaderProcess::Impl& u, std::string* error) {
 // Kills a child that broke the protocol (no answer in time, a malformed message). Called with mu
 // held; the supervisor reaps it and starts the next one.
 static void abandon_child(UploaderProcess::Impl& u, const char* why) {
-  platform::log(platform::LogLevel::Warn, "outbox", "uploader process %d %s; restarting it", (int)u.pid, why);
+  platform::log_event(platform::LogLevel::Warn, "outbox", "uploader_abandoned", "", "uploader process %d %s; restarting it", (int)u.pid, why);
   if (u.pid > 0) kill(u.pid, SIGKILL);
   if (u.fd >= 0) close(u.fd);
   u.fd = -1;
@@ -202,9 +203,11 @@ static void abandon_child(UploaderProcess::Impl& u, const char* why) {
 
 static void describe_exit(int pid, int status) {
   if (WIFEXITED(status))
-    platform::log(platform::LogLevel::Warn, "outbox", "uploader process %d exited with status %d", pid, WEXITSTATUS(status));
+    platform::log_event(platform::LogLevel::Warn, "outbox", "uploader_exited", "", "uploader process %d exited with status %d", pid,
+                        WEXITSTATUS(status));
   else if (WIFSIGNALED(status))
-    platform::log(platform::LogLevel::Warn, "outbox", "uploader process %d ended by signal %d", pid, WTERMSIG(status));
+    platform::log_event(platform::LogLevel::Warn, "outbox", "uploader_exited", "", "uploader process %d ended by signal %d", pid,
+                        WTERMSIG(status));
 }
 
 // One child at a time: wait for it to end, then (unless stopping) wait restart_delay_ms and start
@@ -320,6 +323,24 @@ RemoteStatus UploaderProcess::remote_status(std::string_view ref) {
   out.status = field(answer, "status", std::string());
   out.error = field(answer, "error", std::string());
   return out;
+}
+
+bool UploaderProcess::check_hub(std::string* error) {
+  Impl& u = *impl_;
+  std::lock_guard<std::mutex> lock(u.mu);
+  if (u.fd < 0) {
+    *error = u.start_error.empty() ? "the uploader is restarting" : u.start_error;
+    return false;
+  }
+  nlohmann::json answer;
+  int bound_ms = (int)u.config.status_timeout_ms + 5000;   // the child's own timeout comes first
+  if (!send_message(u.fd, {{"op", "reach"}}, bound_ms) || receive_message(u.fd, bound_ms, &answer) != 1) {
+    abandon_child(u, "did not answer a reachability check");
+    *error = "the uploader did not answer";
+    return false;
+  }
+  *error = field(answer, "error", std::string());
+  return field(answer, "ok", false);
 }
 
 void UploaderProcess::check_content() {

@@ -76,7 +76,7 @@ static void backoff(UploaderImpl& u, HttpClient& http, uint64_t delay_ms, uint64
       continue;  // woken, but the hub asked us to wait longer
     }
     if (probing && http.probe()) {
-      platform::log(platform::LogLevel::Info, "outbox", "hub reachable again, resuming delivery");
+      platform::log_event(platform::LogLevel::Info, "outbox", "hub_reachable", "", "hub reachable again, resuming delivery");
       break;
     }
   }
@@ -101,7 +101,7 @@ static void on_failure(UploaderImpl& u, HttpClient& http, const Pending& p, cons
     s.consecutive_failures = u.failures;
     s.last_error = c.why;
   });
-  platform::log(platform::LogLevel::Warn, "outbox", "request %s not delivered (%s); retry in %llu ms", p.ref.c_str(),
+  platform::log_event(platform::LogLevel::Warn, "outbox", "upload_failed", p.ref, "request %s not delivered (%s); retry in %llu ms", p.ref.c_str(),
                 c.why.c_str(), (unsigned long long)delay);
   backoff(u, http, delay, min_ms, r.connect_failed);
 }
@@ -116,7 +116,9 @@ static void deliver(UploaderImpl& u, HttpClient& http, const Pending& p) {
   switch (c.outcome) {
     case Outcome::Ack:
       if (!mark_sent(*u.box.state(), p.id, &err))  // resent later; the hub answers 200 to the retry
-        platform::log(platform::LogLevel::Error, "outbox", "cannot record ack of %s: %s", p.ref.c_str(), err.c_str());
+        platform::log_event(platform::LogLevel::Error, "outbox", "ack_not_recorded", p.ref, "cannot record ack of %s: %s",
+                            p.ref.c_str(), err.c_str());
+      platform::log_event(platform::LogLevel::Info, "outbox", "upload_ok", p.ref, "request %s delivered", p.ref.c_str());
       u.failures = 0;
       set_status(u, [](UploaderStatus& s) {
         s.acked++;
@@ -131,7 +133,8 @@ static void deliver(UploaderImpl& u, HttpClient& http, const Pending& p) {
     case Outcome::Permanent:
       if (!mark_failed(*u.box.state(), p.id, (int)r.status, c.why, &err))
         platform::log(platform::LogLevel::Error, "outbox", "cannot flag %s: %s", p.ref.c_str(), err.c_str());
-      platform::log(platform::LogLevel::Error, "outbox", "request %s refused for good: %s", p.ref.c_str(), c.why.c_str());
+      platform::log_event(platform::LogLevel::Error, "outbox", "upload_refused", p.ref, "request %s refused for good: %s", p.ref.c_str(),
+                          c.why.c_str());
       set_status(u, [&](UploaderStatus& s) {
         s.permanent++;
         s.last_error = c.why;
@@ -278,6 +281,12 @@ RemoteStatus Uploader::remote_status(std::string_view typed) const {
   out.ok = out.found = true;
   out.status = j["status"].get<std::string>();
   return out;
+}
+
+bool Uploader::check_hub(std::string* error) const {
+  if (!platform::hub_url_allowed(impl_->config.hub_url, error)) return false;
+  HttpClient http(impl_->config, nullptr);  // its own handle: safe beside the thread
+  return http.probe(error, impl_->config.status_timeout_ms);
 }
 
 }  // namespace outbox

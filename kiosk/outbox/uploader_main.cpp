@@ -63,7 +63,11 @@ void serve(int fd, int signal_fd, outbox::Uploader& uploader, update::Updater* u
     std::string op = text_field(request, "op");
     if (op == "wake") uploader.wake();
     else if (op == "status") outbox::send_message(fd, answer_status(uploader, request), 5000);
-    else if (op == "snapshot") outbox::send_message(fd, {{"last_error", uploader.snapshot().last_error}}, 5000);
+    else if (op == "reach") {
+      std::string why;
+      bool ok = uploader.check_hub(&why);
+      outbox::send_message(fd, {{"ok", ok}, {"error", ok ? std::string() : why}}, 5000);
+    } else if (op == "snapshot") outbox::send_message(fd, {{"last_error", uploader.snapshot().last_error}}, 5000);
     else if (op == "check") {
       if (updater) updater->check_now();
     } else if (op == "update_status") outbox::send_message(fd, answer_update_status(updater), 5000);
@@ -99,6 +103,7 @@ int main(int argc, char** argv) {
     error = "no configuration from the kiosk";
   else
     outbox::config_from_json(first["config"], &config, &error);
+  platform::log_set_kiosk_id(config.kiosk_id);
   // The content updater first, so the heartbeat can carry its status from the start. One that
   // cannot start costs the kiosk its updates, never its request delivery: it is reported instead.
   std::unique_ptr<update::Updater> updater;

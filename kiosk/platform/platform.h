@@ -20,12 +20,42 @@ union SDL_Event;
 namespace platform {
 
 // [SECTION] Logging ---------------------------------------------------------------------------
-// One line per event to stderr (journald takes it from there). Never pass personal data: a
-// visitor's name or phone must not reach a log, whatever the level.
+// One face for every process of the kiosk (sportello, sportello-uploader). Under systemd each
+// entry goes to the journal with structured fields (sd_journal_send(3)):
+//   MESSAGE=module: text   PRIORITY=3|4|6|7   SYSLOG_IDENTIFIER=sportello|sportello-uploader
+//   SPORTELLO_MODULE=outbox   SPORTELLO_EVENT=upload_ok   SPORTELLO_REQUEST_REF=GR1-K7P4X
+//   SPORTELLO_KIOSK_ID=GR-01
+// otherwise one line per entry on stderr, "sportello[module] level: text". Never pass personal
+// data: a visitor's name or phone must not reach a log, whatever the level; a request is named
+// by its reference code only.
 enum class LogLevel : uint8_t { Debug, Info, Warn, Error };
 void log(LogLevel level, const char* module, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+// An entry that is also an event a machine looks for: `event` is a fixed snake_case name
+// (request_queued, upload_ok, upload_failed, update_installed, staff_login_failed, ...), `ref` a
+// request's reference code or "".
+void log_event(LogLevel level, const char* module, const char* event, const std::string& ref, const char* fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 void log_set_min_level(LogLevel level);
 void log_set_sink(std::function<void(LogLevel, const char* module, const char* line)> sink);  // tests
+// Where entries go. Auto: the journal when stderr is the journal's stream (JOURNAL_STREAM names
+// stderr's device and inode, as systemd.exec(5) says a service should check), else stderr.
+// Export: the journal's fields written to stderr in the Journal Export Format (an entry is its
+// KEY=VALUE lines and a blank line), for looking at or testing what the journal would get.
+// The environment variable SPORTELLO_LOG_TARGET (auto|stderr|journal|export) sets it at start,
+// so a child process (the uploader) follows its parent.
+enum class LogTarget : uint8_t { Auto, Stderr, Journal, Export };
+bool log_target_from_name(std::string_view name, LogTarget* target);  // false for an unknown name
+void log_set_target(LogTarget target);
+LogTarget log_target();                     // the target in use (Auto resolved)
+void log_set_kiosk_id(const std::string& id);  // SPORTELLO_KIOSK_ID of every later entry
+// The journal fields of one entry, "KEY=value" each, in the order above (values on one line:
+// control characters become spaces).
+std::vector<std::string> log_journal_fields(LogLevel level, const char* module, const char* event,
+                                            const std::string& ref, const std::string& message);
+// The last warnings and errors of this process, oldest first, "HH:MM:SS module: text" (UTC), at
+// most kLogRecent (the staff view's "recent errors").
+constexpr size_t kLogRecent = 16;
+std::vector<std::string> log_recent();
 
 // [SECTION] Clock -----------------------------------------------------------------------------
 // Monotonic milliseconds. Headless runs use a virtual clock that only moves when the script says

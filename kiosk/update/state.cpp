@@ -252,7 +252,8 @@ bool roll_back(const std::string& state_dir, int64_t version, const std::string&
   }
   nlohmann::json bad = {{"version", version}, {"sha256", sha}, {"why", why}};
   if (!write_file_durable(join(state_dir, "bad.json"), bad.dump(), err)) return false;
-  platform::log(platform::LogLevel::Warn, "update", "release %lld marked bad: %s", (long long)version, why.c_str());
+  platform::log_event(platform::LogLevel::Warn, "update", "release_rolled_back", "", "release %lld marked bad: %s", (long long)version,
+                      why.c_str());
   std::string previous = join(state_dir, "previous.json");
   if (file_size(previous) < 0) return *err = "no previous release to go back to", false;
   if (rename(previous.c_str(), join(state_dir, "current.json").c_str()) != 0)

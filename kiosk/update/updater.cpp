@@ -339,7 +339,8 @@ static Status finish(PollContext& p, const Outcome& o) {
     p.status.state = "error";
     p.status.last_error = o.error;
     p.status.last_refusal = o.code;
-    platform::log(platform::LogLevel::Warn, "update", "content update refused (%s): %s", o.code.c_str(), o.error.c_str());
+    platform::log_event(platform::LogLevel::Warn, "update", "update_refused", "", "content update refused (%s): %s", o.code.c_str(),
+                        o.error.c_str());
   }
   if (p.publish) p.publish(p.status);
   return p.status;
@@ -432,7 +433,8 @@ static Outcome poll_locked(PollContext& p, std::set<std::string>* keep) {
   std::string error;
   if (!install_envelope(cfg.state_dir, envelope, installed.ok && installed.from_previous, &error))
     return Outcome::fail("install", error);
-  platform::log(platform::LogLevel::Info, "update", "installed content release %lld", (long long)m.content_version);
+  platform::log_event(platform::LogLevel::Info, "update", "update_installed", "", "installed content release %lld",
+                      (long long)m.content_version);
   p.set([&](Status& s) {
     s.installed_version = m.content_version;
     s.last_install = cfg_wall_s(cfg);

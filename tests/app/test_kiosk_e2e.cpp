@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 using harness::element;
 
@@ -135,7 +136,7 @@ TEST_CASE("bad options and a bad config file give a clear error and a non-zero e
   harness::write_file(dir + "/token", "caf\xe9-token\n");   // Latin-1: not a token the hub issued
   harness::Run token = harness::run_kiosk("dump x\n", {"--outbox-db", dir + "/outbox.db", "--hub-url", "http://127.0.0.1:9",
                                                       "--kiosk-id", "GR-01", "--hub-token-file", dir + "/token",
-                                                      "--hub-public-key", "AAAA"});
+                                                      "--hub-public-key", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="});
   CHECK(token.exit_code == 2);
   CHECK(token.stderr_text.find("does not hold a hub token") != std::string::npos);
 }
@@ -255,4 +256,95 @@ TEST_CASE("the start-up trace (--trace-startup) prints each start-up phase once,
   harness::Run quiet = harness::run_kiosk("dump a\n");
   REQUIRE(quiet.exit_code == 0);
   CHECK(quiet.stderr_text.find("sportello[startup]") == std::string::npos);
+}
+
+// Every option a config file may hold, with a malformed value and what the error says about it.
+// The test below checks that this table, `sportello --help` and the README's reference agree.
+struct BadOption {
+  const char* key;
+  const char* value;
+  const char* expected;  // part of the message after "FILE:LINE: key: "
+};
+static const BadOption kBadOptions[] = {
+    {"windowed", "800", "invalid value \"800\" (expected WIDTHxHEIGHT"},
+    {"size", "10x10", "invalid value \"10x10\" (expected WIDTHxHEIGHT"},
+    {"script", "", "expected a file or directory"},
+    {"out", "", "expected a file or directory"},
+    {"content", "", "expected a file or directory"},
+    {"locales", "", "expected a file or directory"},
+    {"font-dir", "", "expected a file or directory"},
+    {"lang", "xx", "expected one of the 18 language codes"},
+    {"idle-timeout", "4", "expected seconds between 5 and 3600"},
+    {"idle-grace", "ten", "expected seconds between 1 and 600"},
+    {"display-width-mm", "20", "expected millimetres between 50 and 5000"},
+    {"outbox-db", "", "expected a file or directory"},
+    {"hub-url", "http://hub.example.org", "expected an https:// address"},
+    {"kiosk-id", "GR 01", "expected the id the hub knows this kiosk by"},
+    {"ref-prefix", "gr1", "expected 1 to 4 capital letters or digits"},
+    {"hub-token-file", "", "expected a file or directory"},
+    {"hub-public-key", "AAAA", "expected the base64 of the hub's 32-byte public key"},
+    {"hub-ca-file", "", "expected a file or directory"},
+    {"hub-pin", "md5//abc", "expected sha256//"},
+    {"uploader", "", "expected a file or directory"},
+    {"state-dir", "", "expected a file or directory"},
+    {"release-key", "not-a-key", "invalid release key"},
+    {"release-threshold", "0", "expected a number of keys, at least 1"},
+    {"update-interval", "59", "expected seconds between 60 and 86400"},
+    {"content-mirror", "ftp://mirror", "expected an http:// or https:// address"},
+    {"desk", "comune arcidosso", "expected a desk id of the pack"},
+    {"mediator-days", "Tu,Xx", "expected weekdays like Tu,Th"},
+    {"staff-pin-hash", "1234", "expected an Argon2id hash"},
+    {"staff-lock-file", "", "expected a file or directory"},
+    {"log-target", "syslog", "expected auto, journal, stderr or export"},
+    {"frame-stats", "", "expected a file or directory"},
+    // Flags that have no place in a config file.
+    {"headless", "yes", "headless is a command-line flag only"},
+    {"hash-pin", "yes", "hash-pin is a command-line flag only"},
+    {"trace-startup", "yes", "trace-startup is a command-line flag only"},
+};
+
+TEST_CASE("every config option, malformed, is refused with file:line and what it expects", "[e2e][kiosk][config]") {
+  std::string dir = harness::temp_dir("config-table");
+  for (const BadOption& bad : kBadOptions) {
+    std::string path = dir + "/" + bad.key + ".conf";
+    std::string valid = std::string(bad.key) == "lang" ? "idle-grace = 10" : "lang = it";  // a good line before
+    harness::write_file(path, "# a comment\n" + valid + "\n" + bad.key + " = " + bad.value + "\n");
+    harness::Run run = harness::run_raw({"--config", path});
+    INFO(bad.key << ": " << run.stderr_text);
+    CHECK(run.exit_code == 2);
+    CHECK(run.stderr_text.find(path + ":3: " + bad.key + ": ") != std::string::npos);
+    CHECK(run.stderr_text.find(bad.expected) != std::string::npos);
+  }
+
+  // A key given twice (a line edited in one place and left in another) is refused; release keys
+  // repeat by design.
+  harness::write_file(dir + "/twice.conf", "lang = it\nidle-timeout = 60\n\nidle-timeout = 90\n");
+  harness::Run twice = harness::run_raw({"--config", dir + "/twice.conf"});
+  CHECK(twice.exit_code == 2);
+  CHECK(twice.stderr_text.find("twice.conf:4: idle-timeout: given again (first at line 2)") != std::string::npos);
+  harness::write_file(dir + "/unknown.conf", "lang = it\nidle-timout = 60\n");
+  harness::Run unknown = harness::run_raw({"--config", dir + "/unknown.conf"});
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.stderr_text.find("unknown.conf:2: idle-timout: unknown option") != std::string::npos);
+
+  // The table covers every option `sportello --help` lists, and the README documents each one in
+  // its configuration reference.
+  std::string help = harness::capture({SPORTELLO_KIOSK_BIN, "--help"});
+  std::string readme = harness::read_file(std::string(SPORTELLO_SOURCE_DIR) + "/README.md");
+  size_t ref = readme.find("### Configuration reference");
+  REQUIRE(ref != std::string::npos);
+  std::string reference = readme.substr(ref, readme.find("\n#", ref + 4) - ref);
+  std::set<std::string> listed;
+  for (size_t p = help.find("--"); p != std::string::npos; p = help.find("--", p + 2)) {
+    size_t e = help.find_first_not_of("abcdefghijklmnopqrstuvwxyz-", p + 2);
+    listed.insert(help.substr(p + 2, e - p - 2));
+  }
+  listed.erase("");
+  CHECK(listed.size() > 30);
+  for (const std::string& key : listed) {
+    INFO("--" << key);
+    if (key == "config" || key == "help") continue;
+    CHECK(std::any_of(std::begin(kBadOptions), std::end(kBadOptions), [&](const BadOption& b) { return key == b.key; }));
+    CHECK(reference.find("`" + key + "`") != std::string::npos);
+  }
 }

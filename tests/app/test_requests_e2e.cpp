@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 
 using harness::element;
@@ -142,4 +143,97 @@ TEST_CASE("a visitor's request reaches the hub once, sealed, a mediator closes i
     std::string bytes = harness::read_file(f.path());
     CHECK(bytes.find(kCanaryPhone) == std::string::npos);
   }
+}
+
+namespace {
+
+// The entries of a stderr in the Journal Export Format: KEY=VALUE lines, a blank line after each.
+std::vector<std::map<std::string, std::string>> journal_entries(const std::string& text) {
+  std::vector<std::map<std::string, std::string>> out;
+  std::map<std::string, std::string> entry;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    size_t eq = line.find('=');
+    if (line.empty()) {
+      if (!entry.empty()) out.push_back(std::move(entry));
+      entry.clear();
+    } else if (eq != std::string::npos && eq > 0 &&
+               line.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == eq) {
+      entry[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+  }
+  if (!entry.empty()) out.push_back(std::move(entry));
+  return out;
+}
+
+bool has_event(const std::vector<std::map<std::string, std::string>>& entries, const std::string& event,
+               const std::string& ref, const std::string& identifier) {
+  for (const auto& e : entries) {
+    auto field = [&](const char* k) { auto it = e.find(k); return it == e.end() ? std::string() : it->second; };
+    if (field("SPORTELLO_EVENT") == event && field("SPORTELLO_REQUEST_REF") == ref &&
+        field("SYSLOG_IDENTIFIER") == identifier && field("SPORTELLO_KIOSK_ID") == "GR-01" && !field("MESSAGE").empty() &&
+        !field("PRIORITY").empty())
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("the journal entries of a request's life name it by its ref and never hold the name or phone",
+          "[e2e][requests][journal]") {
+  std::string dir = harness::temp_dir("journal");
+  Hub hub;
+  REQUIRE(hub.start("journal-hub"));
+  harness::write_file(dir + "/token", hub.token + "\n");
+  std::filesystem::create_directories(dir + "/kiosk");
+  auto args = [&](const std::string& hub_url) {
+    return std::vector<std::string>{"--outbox-db", dir + "/kiosk/outbox.db", "--hub-url", hub_url, "--kiosk-id", "GR-01",
+                                    "--ref-prefix", "GR1", "--hub-token-file", dir + "/token", "--hub-public-key",
+                                    hub.public_key, "--log-target", "export"};
+  };
+  // First with the hub unreachable (nothing listens on port 1): queued, then a failed upload.
+  harness::Run offline = harness::run_kiosk(
+      "tap home.start\ntap lang.it\ntap welcome.start\ntap nav.mediator\ntap mediator.topic.health\n"
+      "tap mediator.by_phone\ntap mediator.next\n"
+      "type " + std::string(kCanaryName) + "\n"
+      "tap mediator.phone\n"
+      "type " + kCanaryPhone + "\n"
+      "tap mediator.next\ntap mediator.consent\ntap mediator.send\n"
+      "dump done\n"
+      "drain 3000\n",
+      args("http://127.0.0.1:1"));
+  INFO(offline.stderr_text);
+  REQUIRE(offline.exit_code == 1);  // the drain step fails: the hub is down
+  REQUIRE(offline.stderr_text.find("requests still queued") != std::string::npos);
+  nlohmann::json ref = element(harness::load_dump(offline, "done"), "mediator.ref");
+  REQUIRE(ref.is_object());
+  std::string code = ref["text"];
+
+  // Then with the hub up: delivered.
+  harness::Run online = harness::run_kiosk("drain 30000\n", args(hub.url()));
+  INFO(online.stderr_text);
+  REQUIRE(online.exit_code == 0);
+  CHECK(hub.rows_with_ref(code) == 1);
+
+  auto before = journal_entries(offline.stderr_text), after = journal_entries(online.stderr_text);
+  CHECK(has_event(before, "request_queued", code, "sportello"));
+  CHECK(has_event(before, "upload_failed", code, "sportello-uploader"));
+  CHECK(has_event(after, "upload_ok", code, "sportello-uploader"));
+  CHECK_FALSE(has_event(before, "upload_ok", code, "sportello-uploader"));
+
+  // Nothing of the visitor anywhere in either process's log: not the name, not a word of it, not
+  // the phone, in no field.
+  for (const std::string* text : {&offline.stderr_text, &online.stderr_text})
+    for (const char* canary : {kCanaryName, "Zzcanary", "Qqvisitor", kCanaryPhone}) CHECK(text->find(canary) == std::string::npos);
+  for (const auto* entries : {&before, &after})
+    for (const auto& e : *entries)
+      for (const auto& [key, value] : e) {
+        CHECK(value.find("Zzcanary") == std::string::npos);
+        CHECK(value.find(kCanaryPhone) == std::string::npos);
+      }
 }
