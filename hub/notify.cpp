@@ -154,21 +154,26 @@ void Notifier::route_new(int64_t t) {
   // commit waits at most the store's 5 s busy timeout), so later rounds look from there on.
   int64_t real = unix_now();
   auto found = outbox::unrouted(*s_.store, std::max(routing_since_, scan_from_));
-  bool all_routed = found.size() < 100;
+  if (found.empty()) {
+    scan_from_ = std::max(scan_from_, real - 300);
+    return;
+  }
+  std::vector<std::pair<Request, std::vector<Profile>>> routes;
   for (const Request& r : found) {
     std::vector<Profile> to;
     if (config_.enabled) {
       to = s_.store->matching_mediators(r.lang, r.kiosk);
       if (to.empty()) to = s_.store->coordinators();
     }
-    if (!outbox::route(*s_.store, r, to, t)) {
-      note("cannot route request " + r.id);
-      all_routed = false;
-      continue;
-    }
-    if (config_.enabled && to.empty()) note("nobody to notify of request " + r.id + " (no coordinator with an address)");
+    routes.push_back({r, std::move(to)});
   }
-  if (all_routed) scan_from_ = std::max(scan_from_, real - 300);
+  if (!outbox::route(*s_.store, routes, t)) {
+    note("cannot route " + std::to_string(routes.size()) + " request(s); trying again");
+    return;
+  }
+  for (const auto& [r, to] : routes)
+    if (config_.enabled && to.empty()) note("nobody to notify of request " + r.id + " (no coordinator with an address)");
+  if (found.size() < 100) scan_from_ = std::max(scan_from_, real - 300);
 }
 
 // A request unclaimed for escalation_hours of its desk's opening hours escalates once.
