@@ -83,8 +83,9 @@ std::string state(Store& st, const std::string& key);
 bool set_state(Store& st, const std::string& key, const std::string& value);
 // Requests received at or after `since` not yet routed (at most 100, oldest first).
 std::vector<Request> unrouted(Store& st, int64_t since);
-// Marks the request routed and queues an item per recipient, with their audit rows, atomically.
-bool route(Store& st, const Request& r, const std::vector<Profile>& to, int64_t now);
+// Marks the requests routed and queues an item per recipient, with their audit rows, in one
+// transaction (one fsync per round however many requests arrived, not one per request).
+bool route(Store& st, const std::vector<std::pair<Request, std::vector<Profile>>>& routes, int64_t now);
 // Unclaimed requests (status received) not escalated yet.
 std::vector<Request> unescalated(Store& st);
 bool escalate(Store& st, const Request& r, const std::vector<Profile>& to, int64_t now);
@@ -137,6 +138,7 @@ private:
   NotifyConfig config_;
   std::string clock_file_, pause_;
   int64_t routing_since_ = 0;
+  int64_t scan_from_ = 0;               // requests received before this are all routed (see route_new)
   std::string message_domain_;
   std::mutex mutex_;
   std::condition_variable cv_;

@@ -1,6 +1,9 @@
 // [SECTION] Desks' working hours: escalation counts only the hours a desk is open, so a request
-// made on Friday afternoon does not escalate over the weekend.
+// made on Friday afternoon does not escalate over the weekend. And the lists of a profile
+// (languages, desks). Both read text from configuration files and forms: fuzzed (fuzz_hours.cpp).
 #include "notify.h"
+
+#include <algorithm>
 
 #include <ctime>
 
@@ -31,6 +34,27 @@ std::string trim(const std::string& s) {
 }
 
 }  // namespace
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::string item;
+  auto flush = [&] {
+    if (!item.empty() && std::find(out.begin(), out.end(), item) == out.end()) out.push_back(item);
+    item.clear();
+  };
+  for (char c : text) {
+    if (c == ',' || c == ' ' || c == '\t' || c == ';') flush();
+    else item += c;
+  }
+  flush();
+  return out;
+}
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& i : items) out += (out.empty() ? "" : ",") + i;
+  return out;
+}
 
 bool parse_week_hours(const std::string& text, WeekHours* out, std::string* error) {
   WeekHours w;

@@ -31,7 +31,10 @@ const char* kNotifySchema =
     // Requests whose recipients were chosen (once each); requests that escalated (once each).
     "CREATE TABLE IF NOT EXISTS notify_routed(request_id TEXT PRIMARY KEY, at INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS notify_escalations(request_id TEXT PRIMARY KEY, at INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS notify_state(key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS notify_state(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    // The notifier looks every second for requests not yet routed and for unclaimed ones.
+    "CREATE INDEX IF NOT EXISTS requests_received_at ON requests(received_at);"
+    "CREATE INDEX IF NOT EXISTS requests_status ON requests(status);";
 
 bool valid_email(const std::string& e) {
   if (e.size() < 3 || e.size() > 254) return false;
@@ -94,27 +97,6 @@ std::string language_name_it(const std::string& code) {
   for (const auto& [c, name] : kNames)
     if (code == c) return name;
   return {};
-}
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::string item;
-  auto flush = [&] {
-    if (!item.empty() && std::find(out.begin(), out.end(), item) == out.end()) out.push_back(item);
-    item.clear();
-  };
-  for (char c : text) {
-    if (c == ',' || c == ' ' || c == '\t' || c == ';') flush();
-    else item += c;
-  }
-  flush();
-  return out;
-}
-
-std::string join_list(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& i : items) out += (out.empty() ? "" : ",") + i;
-  return out;
 }
 
 std::string profile_problem(const Profile& p) {

@@ -76,6 +76,8 @@ const char* kMailColumns =
 
 }  // namespace
 
+static bool route_one(sqlite3* db, const Request& r, const std::vector<Profile>& to, int64_t now);
+
 std::string state(Store& st, const std::string& key) {
   Lock lock(st.lock());
   Stmt q(st.raw_db(), "SELECT value FROM notify_state WHERE key = ?");
@@ -100,20 +102,27 @@ std::vector<Request> unrouted(Store& st, int64_t since) {
   return out;
 }
 
-bool route(Store& st, const Request& r, const std::vector<Profile>& to, int64_t now) {
+bool route(Store& st, const std::vector<std::pair<Request, std::vector<Profile>>>& routes, int64_t now) {
   Lock lock(st.lock());
   sqlite3* db = st.raw_db();
   return transaction(db, [&] {
-    Stmt q(db, "INSERT INTO notify_routed(request_id, at) VALUES(?,?) ON CONFLICT DO NOTHING");
-    if (q.bind(1, r.id).bind(2, now).step() != SQLITE_DONE || sqlite3_changes(db) != 1) return false;
-    // The timeline's first steps: made at the kiosk (its clock), received by the hub.
-    if (r.created_unix > 0 && !audit_row(db, r.created_unix, r.kiosk, "kiosk", "created", r.id)) return false;
-    if (!audit_row(db, r.received_at, r.kiosk, "kiosk", "received", r.id)) return false;
-    for (const Profile& p : to)
-      if (!audit_row(db, now, "sportello-hub", "system", "notify_queued:" + p.user, r.id)) return false;
-    if (to.empty() && !audit_row(db, now, "sportello-hub", "system", "notify_nobody", r.id)) return false;
-    return add_items(db, to, "new", r.id, "", now);
+    for (const auto& [r, to] : routes)
+      if (!route_one(db, r, to, now)) return false;
+    return true;
   });
+}
+
+// One request's routing, inside route()'s transaction.
+static bool route_one(sqlite3* db, const Request& r, const std::vector<Profile>& to, int64_t now) {
+  Stmt q(db, "INSERT INTO notify_routed(request_id, at) VALUES(?,?) ON CONFLICT DO NOTHING");
+  if (q.bind(1, r.id).bind(2, now).step() != SQLITE_DONE || sqlite3_changes(db) != 1) return false;
+  // The timeline's first steps: made at the kiosk (its clock), received by the hub.
+  if (r.created_unix > 0 && !audit_row(db, r.created_unix, r.kiosk, "kiosk", "created", r.id)) return false;
+  if (!audit_row(db, r.received_at, r.kiosk, "kiosk", "received", r.id)) return false;
+  for (const Profile& p : to)
+    if (!audit_row(db, now, "sportello-hub", "system", "notify_queued:" + p.user, r.id)) return false;
+  if (to.empty() && !audit_row(db, now, "sportello-hub", "system", "notify_nobody", r.id)) return false;
+  return add_items(db, to, "new", r.id, "", now);
 }
 
 std::vector<Request> unescalated(Store& st) {

@@ -161,6 +161,41 @@ TEST_CASE("notify: a hub killed (kill -9) after committing a mail and before sen
   CHECK(hub.count("SELECT count(*) FROM notify_items") == 1);
 }
 
+TEST_CASE("notify: a hub killed between the relay's 250 and the commit sends again, with the same Message-ID",
+          "[e2e][hub][notify]") {
+  REQUIRE(sodium_init() >= 0);
+  Sink sink;
+  REQUIRE(sink.start("notify-sink-dup"));
+  std::string dir = harness::temp_dir("notify-dup-conf");
+  std::string conf = notify_config(dir, sink);
+  Hub hub;
+  setenv("SPORTELLO_TEST_NOTIFY_PAUSE", "after_send", 1);
+  bool started = hub.start("notify-dup", {"--notify-config", conf});
+  unsetenv("SPORTELLO_TEST_NOTIFY_PAUSE");
+  REQUIRE(started);
+  provision(hub);
+  std::string id = uuid(8);
+  REQUIRE(post_request(hub, hub.token, id, request_body(hub, id, "GR1-DUPL", kPerson, "GR-01", "ar")).status == 201);
+  REQUIRE(wait_until([&] { return file_has(hub.dir + "/hub.log", "test pause after sending mail 1"); }));
+  kill(hub.server.pid, SIGKILL);
+  waitpid(hub.server.pid, nullptr, 0);
+  hub.server.pid = -1;
+  REQUIRE(sink.mails().size() == 1);
+  harness::Server again;
+  again.log_path = hub.dir + "/hub2.log";
+  REQUIRE(again.start({SPORTELLO_HUB_BIN, "serve", "--data", hub.data, "--listen", "127.0.0.1:0", "--notify-config", conf},
+                      "listening on 127.0.0.1:"));
+  REQUIRE(wait_until([&] { return mails_in_state(hub, "sent") == 1; }));
+  // The documented window: delivered twice, and the two carry one Message-ID.
+  REQUIRE(sink.mails().size() == 2);
+  auto message_id = [](const std::string& m) {
+    size_t at = m.find("Message-ID: ");
+    return at == std::string::npos ? std::string() : m.substr(at, m.find('\n', at) - at);
+  };
+  CHECK_FALSE(message_id(sink.mails()[0]).empty());
+  CHECK(message_id(sink.mails()[0]) == message_id(sink.mails()[1]));
+}
+
 TEST_CASE("notify: a relay that refuses, stalls or drops gets retries and a visible error, and the mail arrives once",
           "[e2e][hub][notify]") {
   REQUIRE(sodium_init() >= 0);
@@ -337,4 +372,48 @@ TEST_CASE("notify: a bad notifications file stops the hub at start-up with file 
     CHECK(out.find("status=2") != std::string::npos);
     CHECK(out.find(std::string(f)) != std::string::npos);
   }
+}
+
+TEST_CASE("profiles: an admin sets languages and desks in the console, a mediator only their duty and address",
+          "[e2e][hub][notify]") {
+  Hub hub;
+  REQUIRE(hub.start("notify-profiles"));
+  std::string ada = hub.dir + "/ada.jar", anna = hub.dir + "/anna.jar";
+  REQUIRE(http("POST", hub.url("/console/admin/login"), "user=ada&password=password-ada", {}, "", ada).status == 302);
+  Reply list = http("GET", hub.url("/console/admin/profiles"), "", {}, "", ada);
+  REQUIRE(list.status == 200);
+  CHECK(list.body.find("id='profile-console-anna'") != std::string::npos);
+  Reply edit = http("GET", hub.url("/console/admin/profiles/console/anna"), "", {}, "", ada);
+  REQUIRE(edit.status == 200);
+  CHECK(edit.body.find("name='desk_GR-01'") != std::string::npos);
+  Reply saved = http("POST", hub.url("/console/admin/profiles/console/anna"),
+                     "csrf=" + csrf_of(edit.body) + "&lang_ar=1&lang_ti=1&desk_GR-01=1&coordinator=1&email=anna%40m.test",
+                     {}, "", ada);
+  CHECK(saved.status == 302);
+  CHECK(hub_cli(hub, "show-profiles", {}).find("anna mediator off-duty coordinator languages=ar,ti desks=GR-01 "
+                                               "email=anna@m.test") != std::string::npos);
+  // A bad address is refused, and nothing changes.
+  edit = http("GET", hub.url("/console/admin/profiles/console/anna"), "", {}, "", ada);
+  http("POST", hub.url("/console/admin/profiles/console/anna"), "csrf=" + csrf_of(edit.body) + "&email=not-an-address",
+       {}, "", ada);
+  CHECK(hub_cli(hub, "show-profiles", {}).find("email=anna@m.test") != std::string::npos);
+
+  // The mediator: duty and address; languages and desks are shown, not editable.
+  REQUIRE(console_login(hub, anna, "anna"));
+  Reply mine = http("GET", hub.url("/console/profile"), "", {}, "", anna);
+  REQUIRE(mine.status == 200);
+  CHECK(mine.body.find("arabo (ar), tigrino (ti)") != std::string::npos);
+  CHECK(mine.body.find("name=lang_") == std::string::npos);
+  Reply duty = http("POST", hub.url("/console/profile"),
+                    "csrf=" + csrf_of(mine.body) + "&on_duty=1&email=anna%40casa.test&lang_fr=1", {}, "", anna);
+  CHECK(duty.status == 302);
+  CHECK(hub_cli(hub, "show-profiles", {}).find("anna mediator on-duty coordinator languages=ar,ti desks=GR-01 "
+                                               "email=anna@casa.test") != std::string::npos);
+  // Without the CSRF token nothing changes; an admin's session does not open the mediator's page.
+  http("POST", hub.url("/console/profile"), "on_duty=0", {}, "", anna);
+  CHECK(hub_cli(hub, "show-profiles", {}).find("anna mediator on-duty") != std::string::npos);
+  CHECK(http("GET", hub.url("/console/profile"), "", {}, "", ada).status == 302);
+  CHECK(http("GET", hub.url("/console/admin/profiles"), "", {}, "", anna).status == 302);
+  CHECK(hub.count("SELECT count(*) FROM audit WHERE action = 'profile_set' AND user = 'ada' AND request_id = 'user:anna'") == 1);
+  CHECK(hub.count("SELECT count(*) FROM audit WHERE action = 'duty_set:on' AND user = 'anna'") == 1);
 }

@@ -94,3 +94,49 @@ TEST_CASE("profiles: unknown languages, bad desks and addresses, unknown users a
   CHECK(hub::language_name_it("ar") == "arabo");
   CHECK(hub::language_name_it("xx").empty());
 }
+
+#include "notify.h"
+
+#include <cstdlib>
+#include <ctime>
+
+// Runs with TZ=UTC, then gives the process its time zone back.
+struct UtcZone {
+  std::string old;
+  bool had = false;
+  UtcZone() {
+    if (const char* tz = getenv("TZ")) old = tz, had = true;
+    setenv("TZ", "UTC", 1);
+    tzset();
+  }
+  ~UtcZone() {
+    had ? setenv("TZ", old.c_str(), 1) : unsetenv("TZ");
+    tzset();
+  }
+};
+
+TEST_CASE("working hours: only a desk's opening hours count, weekends and nights skipped", "[unit][hub]") {
+  UtcZone utc;
+  hub::WeekHours week;
+  std::string error;
+  REQUIRE(hub::parse_week_hours("Mo-Fr 08:00-14:00", &week, &error));
+  const int64_t fri_13 = 1796389200, mon_09 = 1796634000, fri_07 = 1796367600;  // 2026-12-04 (a Friday) ...
+  CHECK(hub::working_seconds(week, fri_13, mon_09) == 2 * 3600);   // Fri 13-14, Mon 08-09
+  CHECK(hub::working_seconds(week, fri_07, fri_13) == 5 * 3600);   // opens at 08:00
+  CHECK(hub::working_seconds(week, mon_09, fri_13) == 0);          // backwards
+  CHECK(hub::working_seconds(week, fri_13, fri_13 + 7 * 86400) == 30 * 3600);  // a whole week: 5 x 6 h
+
+  REQUIRE(hub::parse_week_hours("Sa-Mo 09:00-12:00,15:00-18:00; We 10:00-24:00", &week, &error));
+  CHECK(week.day[5].size() == 2);  // Saturday
+  CHECK(week.day[6].size() == 2);  // Sunday (the range wraps over the week's end)
+  CHECK(week.day[0].size() == 2);  // Monday
+  CHECK(week.day[1].empty());
+  CHECK(week.day[2] == std::vector<std::pair<int, int>>{{600, 1440}});
+
+  for (const char* bad : {"Mo-Xx 08:00-14:00", "Mo 14:00-08:00", "Mo 25:00-26:00", "08:00-14:00", "Mo 8:00-14:00",
+                          "Mo 08:00", "Mo 08:60-09:00"}) {
+    INFO(bad);
+    CHECK_FALSE(hub::parse_week_hours(bad, &week, &error));
+    CHECK_FALSE(error.empty());
+  }
+}
