@@ -75,6 +75,9 @@ install(FILES ${CMAKE_SOURCE_DIR}/systemd/sportello-hub.sysusers DESTINATION lib
   RENAME sportello-hub.conf COMPONENT hub)
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/sportello-hub.tmpfiles DESTINATION lib/tmpfiles.d
   RENAME sportello-hub.conf COMPONENT hub)
+# The tilemaker profile of `sportello-admin map` (it looks in ../share/sportello/map beside itself).
+install(FILES ${CMAKE_SOURCE_DIR}/assets/map/config.json ${CMAKE_SOURCE_DIR}/assets/map/process.lua
+  DESTINATION share/sportello/map COMPONENT hub)
 # An example, not enabled: the operator copies it to /etc/nginx/sites-available/.
 install(FILES ${CMAKE_SOURCE_DIR}/hub/nginx/sportello-hub.conf
   DESTINATION share/doc/sportello-hub/examples COMPONENT hub)
@@ -121,6 +124,7 @@ not serve the public. Point the kiosk's config at
 set(CPACK_DEBIAN_HUB_PACKAGE_NAME sportello-hub)
 set(CPACK_DEBIAN_HUB_PACKAGE_DEPENDS "systemd")
 set(CPACK_DEBIAN_HUB_PACKAGE_SUGGESTS "nginx")
+set(CPACK_DEBIAN_HUB_PACKAGE_RECOMMENDS "osmium-tool, osmcoastline, tilemaker")   # sportello-admin map
 set(CPACK_DEBIAN_HUB_DESCRIPTION "hub server for Sportello kiosks
 The hub receives the kiosks' requests for a mediator, serves the mediator and
 admin consoles and the fleet status, and publishes signed content releases.

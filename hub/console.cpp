@@ -2,6 +2,7 @@
 // JavaScript. Personal data is opened only on a request's own page, for the mediator who claimed
 // it, and only once the view is in the audit table (without the data itself).
 #include "console_internal.h"
+#include "notify.h"
 
 #include <algorithm>
 
@@ -30,7 +31,8 @@ static const char* kStyle =
     "button,input,select{font-size:1em;padding:10px;margin:4px 0;border-radius:6px;border:1px solid #999}"
     "button{background:#0b5563;color:#fff;border:0;min-height:44px}.msg{padding:10px;background:#fde8c8}"
     "nav a{margin-right:14px}.card{background:#fff;padding:12px;border-radius:8px;margin:8px 0}"
-    ".inline{display:inline}@media(max-width:560px){.wide{display:none}}";
+    ".inline{display:inline}@media(max-width:560px){.wide{display:none}}"
+    "tr.escalated td{background:#f8d7d3}tr.escalated td:first-child{border-left:6px solid #b3261e}";
 
 std::string page(const std::string& title, const std::string& body) {
   return "<!doctype html><html lang=it><head><meta charset=utf-8><title>" + esc(title) +
@@ -65,7 +67,8 @@ static std::string status_text(const std::string& s) {
 // The navigation of a console page for this session's role, with the logout form.
 static std::string nav(const ConsoleSession& session) {
   std::string links = session.role == "mediator" ? "<a href=/console/>Coda</a>" : "";
-  links += "<a href=/console/fleet>Chioschi</a><a href=/console/stats>Numeri</a><a href=/console/password>Password</a>";
+  links += "<a href=/console/fleet>Chioschi</a><a href=/console/stats>Numeri</a><a href=/console/password>Password</a>"
+           "<a href=/console/profile>Profilo</a>";
   return "<nav>" + links + "<form method=post action=/console/logout class=inline><input type=hidden name=csrf value='" +
          esc(session.csrf) + "'><button id=logout>Esci</button></form></nav>";
 }
@@ -89,8 +92,9 @@ static void queue(Server& s, const httplib::Request& req, httplib::Response& res
           " <input name=age_h placeholder='ultime ore' size=5 value='" + esc(age) + "'> <button>Filtra</button></form>";
   body += "<table><tr><th>Codice</th><th>Lingua</th><th>Argomento</th><th class=wide>Contatto</th><th class=wide>Chiosco</th><th>Età</th>"
           "<th>Stato</th></tr>";
+  std::set<std::string> escalated = outbox::escalated_open(*s.store);  // unclaimed past their desk's time
   for (const Request& r : s.store->list(f, now))
-    body += "<tr><td><a id='" + esc(r.ref) + "' href='/console/request/" + esc(r.id) + "'>" + esc(r.ref) + "</a></td><td>" +
+    body += std::string(escalated.count(r.id) ? "<tr class=escalated>" : "<tr>") + "<td><a id='" + esc(r.ref) + "' href='/console/request/" + esc(r.id) + "'>" + esc(r.ref) + "</a></td><td>" +
             esc(r.lang) + "</td><td>" + esc(r.topic) + "</td><td class=wide>" +
             (r.contact == "desk" ? "allo sportello " + esc(r.desk_day) : std::string("telefono")) + "</td><td class=wide>" +
             esc(r.kiosk) + "</td><td>" + age_text(now - r.received_at) + "</td><td>" + status_text(r.status) +
@@ -138,6 +142,7 @@ static void detail(Server& s, const httplib::Request& req, httplib::Response& re
            "'><input type=hidden name=csrf value='" + esc(session->csrf) + "'><button id=" + what + ">" + label +
            "</button></form>";
   };
+  body += "<p><a id=timeline href='/console/request/" + esc(r->id) + "/timeline'>Storia della richiesta</a></p>";
   if (r->status == "received") body += action("claim", "Prendo io");
   if (r->status == "in_progress" && r->mediator == session->user)
     body += action("done", "Chiusa: contattato") + action("unreachable", "Non raggiungibile");

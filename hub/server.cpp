@@ -1,6 +1,8 @@
 // [SECTION] Server: keys, TLS or loopback HTTP, the API and console routes, retention, signals.
+#include "notify.h"
 #include "server_internal.h"
 
+#include <curl/curl.h>
 #include <sodium.h>
 
 #include <csignal>
@@ -97,6 +99,13 @@ int serve(const ServeConfig& config) {
     fprintf(stderr, "sportello-hub: %s\n", s.store->error().c_str());
     return 1;
   }
+  NotifyConfig notify_config = default_notify_config();
+  if (!config.notify_config.empty()) {
+    if (std::string problem = load_notify_config(config.notify_config, &notify_config); !problem.empty()) {
+      fprintf(stderr, "sportello-hub: %s\n", problem.c_str());
+      return 2;
+    }
+  }
   if (config.tls_cert.empty() && !is_loopback(config.host)) {
     fprintf(stderr, "sportello-hub: plain HTTP only on loopback; give --tls-cert and --tls-key for %s\n",
             config.host.c_str());
@@ -112,6 +121,8 @@ int serve(const ServeConfig& config) {
   install_admin_api(http, s);
   install_console(http, s);
   install_admin_console(http, s);
+  install_profiles_console(http, s);
+  install_notify_console(http, s);
   FrontPtr front = front_open(s, http, &error);
   if (!front) {
     fprintf(stderr, "sportello-hub: %s\n", error.c_str());
@@ -129,11 +140,17 @@ int serve(const ServeConfig& config) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
+  curl_global_init(CURL_GLOBAL_DEFAULT);  // before any thread: the notifier's SMTP uses libcurl
+  Notifier notifier(s, notify_config);
+  notifier.start();
+  s.notifier = &notifier;
   printf("listening on %s:%d\n", config.host.c_str(), port);
   fflush(stdout);
   front_run(*front);
   stopping = true;
   retention.join();
+  s.notifier = nullptr;
+  notifier.stop();
   return 0;
 }
 

@@ -13,6 +13,8 @@
 
 namespace hub {
 
+class Notifier;
+
 struct Server {
   ServeConfig config;
   std::unique_ptr<Store> store;
@@ -23,6 +25,7 @@ struct Server {
   uint64_t max_target_bytes = 0;
   std::atomic<int> hashing{0};          // Argon2id computations running now (consoles' logins)
   std::atomic<uint64_t> password_checks{0};  // Argon2id computations since start (logged)
+  Notifier* notifier = nullptr;         // mails and escalations (notify.h); woken by new requests
 };
 
 // Body caps, checked on Content-Length before a byte of the body is read (server.cpp).

@@ -70,7 +70,7 @@ std::unique_ptr<Store> Store::open(const std::string& path) {
   // WAL + FULL: a commit is on disk before the 201 leaves. secure_delete: personal data that
   // retention removes is overwritten, not left in free pages.
   if (!st->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;") || !st->exec(kSchema) ||
-      !st->migrate() || !st->migrate_auth()) {
+      !st->migrate() || !st->migrate_auth() || !st->migrate_notify()) {
     sqlite3_close(st->db_);
     st->db_ = nullptr;
   }

@@ -19,6 +19,9 @@
 #include <string>
 #include <vector>
 
+namespace map {
+class TileCache;
+}
 namespace outbox {
 class Outbox;
 class UploaderProcess;
@@ -56,6 +59,10 @@ struct Options {
   std::string staff_lock_file;      // --staff-lock-file: failed attempts and lockout, kept across restarts
   bool hash_pin = false;            // --hash-pin: read a PIN on stdin, print its config line, exit
   bool trace_startup = false;       // --trace-startup: a stderr line per start-up phase, in ms
+  // The map screen: an MBTiles file of vector tiles, and where this kiosk stands.
+  std::string map_file;             // --map FILE; empty = the schematic map only
+  bool has_position = false;        // --position LAT,LON: "you are here" and distances
+  double position_lat = 0, position_lon = 0;
   std::string log_target;           // --log-target auto|journal|stderr|export; "" = auto
   // The kiosk takes releases: somewhere to install them, a hub, and a key to verify them with.
   bool updates() const { return !state_dir.empty() && !hub_url.empty() && !trust.keys.empty(); }
@@ -70,7 +77,7 @@ ParseResult parse_options(int argc, char** argv);
 const char* usage();
 
 // [SECTION] Screens
-enum class Screen : uint8_t { Home, Languages, Welcome, Topics, Topic, Procedure, Search, Services, Mediator, Check, StaffPin, Staff, StaffTouch, OutOfService, Waiting };
+enum class Screen : uint8_t { Home, Languages, Welcome, Topics, Topic, Procedure, Search, Services, Mediator, Check, StaffPin, Staff, StaffTouch, OutOfService, Waiting, Map };
 const char* screen_id(Screen s);
 
 struct SearchState {
@@ -78,6 +85,36 @@ struct SearchState {
   std::vector<content::SearchHit> hits;
   ui::KeyboardState keyboard;
 };
+
+// The map screen: the camera, the office whose card is open, and the gesture under way.
+struct MapView {
+  bool placed = false;              // the camera was set for this visit of the screen
+  double cx = 0.5, cy = 0.5;        // the world point (Web Mercator in [0,1]) at the view's centre
+  double zoom = 14;                 // a tile is 256 px at zoom z
+  std::string selected;             // office whose card is open over the map; "" = none
+  std::vector<std::string> fit;     // offices the first view shows (empty: every office)
+  // Gestures, in screen pixels. Finger kPointer is the mouse or a script's single pointer.
+  struct Finger { int64_t id = 0; float x = 0, y = 0; };
+  std::vector<Finger> fingers;      // down on the map screen, first is the primary
+  bool pan = false;                 // the primary finger went down on the map, not on a control
+  bool dragging = false;            // ... and moved past the slop: it pans
+  bool pinched = false;             // two fingers were down: nothing of this touch is a tap
+  float press_x = 0, press_y = 0;
+  std::vector<std::pair<std::pair<float, float>, uint64_t>> samples;   // (x, y), ms: flick velocity
+  float vx = 0, vy = 0;             // inertia, px per ms
+  uint64_t inertia_ms = 0;
+  uint64_t last_tap_ms = 0;         // a second tap soon after and near it is a double tap
+  float last_tap_x = 0, last_tap_y = 0;
+  ui::Rect view;                    // the map's rectangle on screen in the last frame
+  std::vector<ui::Rect> controls;      // buttons and the card over the map: a press there never pans
+  // The last frame: tiles drawn (not the schematic), how many the view needs and how many were
+  // drawn from their own mesh, and the real milliseconds from opening to the first complete frame.
+  bool tiles = false;
+  int tiles_visible = 0, tiles_own = 0;
+  double opened_real_ms = 0, first_complete_ms = -1;
+  bool moving() const { return vx != 0 || vy != 0; }
+};
+constexpr int64_t kPointer = -1;    // the finger id of the mouse and of a script's pointer
 
 struct Session {                  // everything about the current visitor; wiped on idle
   std::string lang;
@@ -89,6 +126,7 @@ struct Session {                  // everything about the current visitor; wiped
   MediatorForm mediator;
   StatusCheck check;
   SearchState search;
+  MapView map;
 };
 
 // What the screens use beyond strings and text; any may be null (e.g. no outbox configured).
@@ -101,6 +139,8 @@ struct Services {
   bool out_of_service = false;           // a pack was given but cannot be used
   bool waiting = false;                  // nothing to show yet: the first release is awaited
   int64_t content_version = 0;           // the release (or --content pack) running; 0 = none
+  map::TileCache* map_tiles = nullptr;   // the --map file's tiles; null: the schematic map
+  std::string map_state;                 // for the staff view: the file, or why there is no map (Italian)
 };
 
 // [SECTION] Content releases (updates.cpp): what the state directory holds, opened and checked.
@@ -174,8 +214,15 @@ public:
   bool update_timers(uint64_t now_ms);          // true when the screen changed
   uint64_t next_deadline_ms(uint64_t now_ms) const;  // when update_timers next has work; ~0 = none
   void frame(int width, int height, float px_per_mm, uint64_t now_ms);
-  bool animating() const { return ui_.animating(); }
-  bool busy() const { return services_.tasks && services_.tasks->busy(); }  // background work pending
+  bool animating() const { return ui_.animating() || (screen_ == Screen::Map && session_.map.moving()); }
+  bool busy() const;                            // background work pending (tasks, tiles on screen)
+  bool touching() const { return ui_.pointer_is_down() || !session_.map.fingers.empty(); }   // a finger is down
+  // Touch by finger (the loop's SDL events and the script player): on the map screen one finger
+  // pans and two pinch; elsewhere, as on the map's controls, a finger is the ui's pointer.
+  // Each returns true when the screen changes. kPointer is the mouse or a script's pointer.
+  bool finger_down(int64_t finger, float x, float y);
+  bool finger_move(int64_t finger, float x, float y);
+  bool finger_up(int64_t finger, float x, float y);
   // Waits (on the worker, real time, bounded) until the outbox has nothing left to send.
   // For scripts and provisioning checks; false when requests are still queued at the deadline.
   void drain_outbox(uint64_t timeout_ms, bool* drained);
@@ -186,6 +233,7 @@ public:
   const std::string& lang() const { return session_.lang; }
   bool rtl() const;
   bool idle_prompt() const { return idle_prompt_; }
+  const MapView& map_view() const { return session_.map; }
 
   // Content updates. content_changed() may be called from any thread (the update::Watcher's):
   // the loop wakes, the new release is opened on the worker, and it replaces what is on screen
@@ -223,7 +271,24 @@ private:
   struct OfficeCard;
   const OfficeCard* office_card(const std::string& id, const content::Service* known);
   float draw_office(const std::string& id, float x, float y, float w, const content::Service* known = nullptr);
-  bool shows_office_hours() const { return screen_ == Screen::Procedure || screen_ == Screen::Services; }
+  bool shows_office_hours() const {
+    return screen_ == Screen::Procedure || screen_ == Screen::Services || screen_ == Screen::Map;
+  }
+  std::string distance_line(const content::Service& svc);   // "2.4 km from here"; "" without --position
+  // The map screen (screen_map.cpp).
+  void open_map(const std::string& office, std::vector<std::string> fit);
+  void draw_map();
+  void load_map_offices();
+  std::string map_staff_line();       // the staff view's "Mappa:" line
+  void place_map(float w, float h);
+  void draw_map_schematic(float x0, float y0, float w, float h);
+  void draw_map_card(const content::Service& svc, float top, float bottom);
+  void draw_qr(const std::string& id, const std::string& payload, float x, float y, float side);
+  bool map_event(const union SDL_Event& event, int w, int h);
+  void map_zoom(float sx, float sy, double factor);
+  void map_pan(float dx, float dy);
+  bool on_map_control(float x, float y) const;
+  bool map_tiles_busy() const;        // tiles of the view still being read or decoded
   void draw_out_of_service();
   void draw_waiting();
   void staff_corner();
@@ -276,15 +341,20 @@ private:
   // query SQLite and ICU 20 times a frame).
   struct OfficeCard {
     content::Service svc;
-    content::HoursResult hours;
+    content::HoursTable hours;        // the intervals the compiler evaluated
     int64_t minute = -1;              // the wall-clock minute open_line was computed for
     std::string open_line;
     std::string open_lang;            // the language open_line is in (a fallback may be English)
     bool open = false;
+    bool known = false;               // false: outside the pack's window, or hours neither open nor closed
+    std::string note;                 // the hours' comment for now ("su appuntamento"), Italian
   };
   std::map<std::string, OfficeCard> office_cards_;  // by office id, in office_cards_lang_
   std::string office_cards_lang_;
-  std::vector<std::string> extra_holidays_;       // the pack's extra public holidays, read at start
+  std::vector<content::Service> map_offices_;     // every office with coordinates, in map_offices_lang_
+  std::string map_offices_lang_;
+  bool map_covered_ = false;          // the tile file's bounds hold the kiosk or an office
+  std::vector<std::string> extra_holidays_;       // the pack's extra public holidays, read at start (mediator desk days)
   int64_t hours_minute_ = -1;         // the wall-clock minute the office hours on screen were drawn for
   std::vector<uint64_t> corner_taps_; // five quick taps on home's corner open the PIN screen
   std::string staff_pin_;             // digits typed on the PIN screen; wiped when it is left

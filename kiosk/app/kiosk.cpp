@@ -25,6 +25,7 @@ const char* screen_id(Screen s) {
     case Screen::StaffTouch: return "staff-touch";
     case Screen::OutOfService: return "out-of-service";
     case Screen::Waiting: return "waiting";
+    case Screen::Map: return "map";
   }
   return "?";
 }
@@ -64,6 +65,10 @@ std::vector<content::Weekday> Kiosk::desk_days() const {
     if (!days.empty()) return days;
   }
   return options_.mediator_days;
+}
+
+bool Kiosk::busy() const {
+  return (services_.tasks && services_.tasks->busy()) || (screen_ == Screen::Map && map_tiles_busy());
 }
 
 std::string Kiosk::content_version() const {
@@ -188,6 +193,7 @@ void Kiosk::frame(int width, int height, float px_per_mm, uint64_t now) {
     case Screen::StaffTouch: draw_touch_test(); break;
     case Screen::OutOfService: draw_out_of_service(); break;
     case Screen::Waiting: draw_waiting(); break;
+    case Screen::Map: draw_map(); break;
   }
   if (idle_prompt_) draw_idle_prompt(now);
   ui_.end_frame();

@@ -8,6 +8,9 @@
 #include "outbox.h"
 #include "text.h"
 #include "update/update.h"
+#ifdef SPORTELLO_MAP_TILES
+#include "map/map.h"
+#endif
 
 #include <SDL.h>
 
@@ -182,6 +185,10 @@ int main(int argc, char** argv) {
   int64_t release_version = 0, pack_version = 0;
   std::vector<std::string> content_log;
   if (o.locales_dir.empty()) o.locales_dir = default_locales_dir();
+#ifdef SPORTELLO_MAP_TILES
+  std::unique_ptr<map::TileFile> map_file;
+  std::string map_error;
+#endif
   std::thread loader([&] {
     text::EngineConfig text_config;
     text_config.font_dir = o.font_dir;
@@ -210,6 +217,10 @@ int main(int argc, char** argv) {
         pack.release_cache();
       }
     }
+#ifdef SPORTELLO_MAP_TILES
+    // The tile file is opened and checked here, off the frame; a bad one leaves the schematic.
+    if (!o.map_file.empty()) map_file = map::TileFile::open(o.map_file, &map_error);
+#endif
     strings_ok = strings.has_language("it") || (strings.load_dir(o.locales_dir) && strings.has_language("it"));
     platform::trace("loader: UI strings loaded");
     if (engine->ok() && strings_ok) app::warm_up(*engine, strings, o);
@@ -276,6 +287,37 @@ int main(int argc, char** argv) {
     services.uploader = uploader.get();
   }
 
+  // The map's tiles. Without them the map screen draws its schematic and the staff view says why.
+#ifdef SPORTELLO_MAP_TILES
+  std::unique_ptr<map::TileCache> map_tiles;   // before the kiosk: its worker stops after the screen is gone
+#endif
+  if (o.map_file.empty()) {
+    services.map_state = "nessun file di mappa configurato (opzione map): mappa schematica";
+  } else {
+#ifdef SPORTELLO_MAP_TILES
+    if (map_file) {
+      const map::TileSetInfo& info = map_file->info();
+      char what[256];
+      snprintf(what, sizeof what, ": zoom %d-%d, area %.4f,%.4f - %.4f,%.4f", info.min_zoom, info.max_zoom, info.south,
+               info.west, info.north, info.east);
+      services.map_state = o.map_file + what;
+      // A finished tile wakes the loop for one frame; nothing polls.
+      map_tiles = std::make_unique<map::TileCache>(std::move(map_file), [] {
+        SDL_Event wake{};
+        wake.type = SDL_USEREVENT;
+        SDL_PushEvent(&wake);
+      });
+      services.map_tiles = map_tiles.get();
+      platform::log(platform::LogLevel::Info, "map", "%s", services.map_state.c_str());
+    } else {
+      services.map_state = o.map_file + ": " + map_error + "; mappa schematica";
+      platform::log(platform::LogLevel::Error, "map", "%s", services.map_state.c_str());
+    }
+#else
+    services.map_state = o.map_file + ": questa versione non disegna le tile; mappa schematica";
+    platform::log(platform::LogLevel::Warn, "map", "%s", services.map_state.c_str());
+#endif
+  }
   app::Kiosk kiosk(o, *engine, strings, services);
   app::Runner runner(*window, *engine, kiosk);
   // What the network process installs (or an operator copies in) reaches the screen through the

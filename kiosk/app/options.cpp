@@ -1,6 +1,7 @@
 // [SECTION] Options: a `key = value` config file (--config) and flags; flags win.
 #include "app.h"
 
+#include <cmath>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -41,6 +42,11 @@ const char* usage() {
       "  --staff-lock-file F  where wrong PINs and the lockout are kept (default: beside the outbox\n"
       "                       database, else beside the state directory)\n"
       "  --hash-pin           read a PIN (4 to 12 digits) on stdin and print its staff-pin-hash line\n"
+      "  --map FILE           offline map for the map screen: vector tiles in an MBTiles file (made by\n"
+      "                       tilemaker); without it, or when it cannot be read, the screen shows a\n"
+      "                       schematic map and the staff view says why\n"
+      "  --position LAT,LON   where this kiosk stands (WGS84 degrees, e.g. 42.7606,11.1135): the map's\n"
+      "                       \"you are here\" and each office's straight-line distance\n"
       "  --log-target T       where the log goes: auto (the journal when stderr is systemd's journal\n"
       "                       stream, else stderr; the default), journal, stderr, or export (the\n"
       "                       journal's fields on stderr in the Journal Export Format)\n"
@@ -173,6 +179,18 @@ static std::string apply(Options& o, const std::string& key, const std::string& 
     o.staff_pin_hash = value;
   } else if (key == "staff-lock-file") {
     o.staff_lock_file = value;
+  } else if (key == "map") {
+    if (value.empty()) return bad("the path of an MBTiles file");
+    o.map_file = value;
+  } else if (key == "position") {
+    double lat = 0, lon = 0;
+    char comma = 0, rest = 0;
+    if (sscanf(value.c_str(), "%lf %c %lf %c", &lat, &comma, &lon, &rest) != 3 || comma != ',' || !std::isfinite(lat) ||
+        !std::isfinite(lon) || lat < -85 || lat > 85 || lon < -180 || lon > 180)
+      return bad("LAT,LON in degrees, e.g. 42.7606,11.1135");
+    o.has_position = true;
+    o.position_lat = lat;
+    o.position_lon = lon;
   } else if (key == "log-target") {
     platform::LogTarget target;
     if (!platform::log_target_from_name(value, &target)) return bad("auto, journal, stderr or export");

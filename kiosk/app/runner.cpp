@@ -44,7 +44,7 @@ void Runner::draw(uint64_t now_ms) {
   frames_++;
   // Benchmarks want the frames a finger or inertia caused, not start-up or idle redraws.
   // The end time lets a benchmark pick the frames drawn while something else happened (a download).
-  if (record_frame_times_ && frame_times_.size() < 100000 && (kiosk_.ui().pointer_is_down() || kiosk_.animating())) {
+  if (record_frame_times_ && frame_times_.size() < 100000 && (kiosk_.touching() || kiosk_.animating())) {
     auto t1 = std::chrono::steady_clock::now();
     frame_times_.push_back({std::chrono::duration<float, std::milli>(t1 - t0).count(),
                             std::chrono::duration<double, std::milli>(t1.time_since_epoch()).count()});

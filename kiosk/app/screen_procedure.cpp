@@ -21,15 +21,23 @@ const Kiosk::OfficeCard* Kiosk::office_card(const std::string& id, const content
     OfficeCard card;
     if (known) card.svc = *known;
     else if (!services_.pack->service(id, session_.lang, &card.svc)) return nullptr;  // a read error: try next frame
-    card.hours = content::parse_hours(card.svc.hours);
+    card.hours = services_.pack->office_hours(id);
     it = office_cards_.emplace(id, std::move(card)).first;
   }
   OfficeCard& card = it->second;
   int64_t now = platform::wall_clock_unix_ms(), minute = now / 60000;
-  if (card.hours.ok && card.minute != minute) {
-    content::OpenState st = content::open_state(card.hours.hours, (double)now, extra_holidays_);
-    const char* key = st.open && !st.always ? "office.open_now" : st.change_known ? "office.opens_at" : "office.closed";
-    if (st.open && !st.always)
+  if (card.minute != minute) {
+    content::OpenState st = content::open_state(card.hours, (double)now);
+    // Outside the pack's window (a pack too old) the card says it does not know, never guesses.
+    const char* key = !st.known || st.unknown          ? "office.hours_unknown"
+                      : st.open && !st.always         ? "office.open_now"
+                      : st.change_known && !st.open   ? "office.opens_at"
+                                                      : "office.closed";
+    card.known = st.known && !st.unknown;
+    card.note = st.known ? st.comment : std::string();
+    if (!card.known)
+      card.open_line = t(key);
+    else if (st.open && !st.always)
       card.open_line = fill(t(key), {{"time", content::format_time(st.change_at, session_.lang)}});
     else if (st.open)
       card.open_line = "24/7";
@@ -52,9 +60,19 @@ float Kiosk::draw_office(const std::string& id, float x, float y, float w, const
   const content::Service& svc = card->svc;
   float pad = m.pad * 0.6f, cy = y + pad, iw = w - 2 * pad;
   std::string kind_key = "kind." + svc.kind;
+  // "Show on map" at the card's top end corner, beside the name (not on the map's own card).
+  float map_w = 0, map_h = 0;
+  if (screen_ != Screen::Map && (svc.lat != 0 || svc.lon != 0)) {
+    map_w = std::min(iw * 0.35f, m.px_per_mm * 60);
+    map_h = m.min_target * 1.3f;
+    if (ui_.button("office." + id + ".map", t("office.map"), t_lang("office.map"), {x + w - pad - map_w, cy, map_w, map_h},
+                   {ui::Variant::Surface, m.small}))
+      open_map(id, {id});
+  }
+  float top_line = cy;
   // Office names and addresses are Italian whatever the language: that is what is on the door.
-  cy += ui_.text("office." + id, svc.name, "it", {x + pad, cy, iw, 0}, m.body, ui_.theme().ink, true, text::Align::Start,
-                 "card");
+  cy += ui_.text("office." + id, svc.name, "it", {x + pad, cy, iw - (map_w > 0 ? map_w + pad : 0), 0}, m.body,
+                 ui_.theme().ink, true, text::Align::Start, "card");
   cy += ui_.text("office." + id + ".kind", t(kind_key.c_str()), t_lang(kind_key.c_str()), {x + pad, cy, iw, 0}, m.small,
                  ui_.theme().muted);
   cy += ui_.text("office." + id + ".address", svc.address, "it", {x + pad, cy, iw, 0}, m.small, ui_.theme().ink);
@@ -62,10 +80,15 @@ float Kiosk::draw_office(const std::string& id, float x, float y, float w, const
     // The number is isolated left-to-right (LRI ... PDI): in an Arabic line its groups keep their order.
     cy += ui_.text("office." + id + ".phone", t("office.phone") + ": \u2066" + svc.phone + "\u2069", t_lang("office.phone"),
                    {x + pad, cy, iw, 0}, m.small, ui_.theme().ink);
-  if (card->hours.ok)
-    cy += ui_.text("office." + id + ".open", card->open_line, card->open_lang, {x + pad, cy, iw, 0}, m.small,
-                   card->open ? ui_.theme().ok : ui_.theme().danger, true);
-  cy += pad;
+  cy += ui_.text("office." + id + ".open", card->open_line, card->open_lang, {x + pad, cy, iw, 0}, m.small,
+                 !card->known ? ui_.theme().muted : card->open ? ui_.theme().ok : ui_.theme().danger, true);
+  if (!card->note.empty())  // the hours' own comment, as the office wrote it (Italian)
+    cy += ui_.text("office." + id + ".hours_note", card->note, "it", {x + pad, cy, iw, 0}, m.small, ui_.theme().ink);
+  std::string distance = distance_line(svc);
+  if (!distance.empty())
+    cy += ui_.text("office." + id + ".distance", distance, t_lang("map.distance"), {x + pad, cy, iw, 0}, m.small,
+                   ui_.theme().ink);
+  cy = std::max(cy, top_line + map_h) + pad;
   ui_.outline({x, y, w, cy - y}, ui_.theme().outline, 10, 2);
   return cy - y;
 }
@@ -149,8 +172,13 @@ void Kiosk::draw_procedure() {
     cy += std::max(left, right) + m.pad * 0.5f;
   }
   if (!p.offices.empty()) {
-    cy += ui_.text("proc.where", t("proc.where"), t_lang("proc.where"), {x, cy, cw, 0}, m.heading * 0.8f,
-                   ui_.theme().primary, true, text::Align::Start, "heading") + m.pad * 0.3f;
+    float bw = std::min(cw * 0.4f, m.px_per_mm * 60), bh = m.min_target * 1.3f;
+    float hh = ui_.text("proc.where", t("proc.where"), t_lang("proc.where"), {x, cy, cw - bw - m.pad, 0}, m.heading * 0.8f,
+                        ui_.theme().primary, true, text::Align::Start, "heading");
+    if (ui_.button("proc.where.map", t("office.map"), t_lang("office.map"), {x + cw - bw, cy, bw, bh},
+                   {ui::Variant::Surface, m.small}))
+      open_map("", p.offices);
+    cy += std::max(hh, bh) + m.pad * 0.3f;
     for (const std::string& office : p.offices) cy += draw_office(office, x, cy, cw) + m.pad * 0.5f;
   }
   if (!p.last_reviewed.empty())

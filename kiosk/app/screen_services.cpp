@@ -24,8 +24,13 @@ void Kiosk::draw_services() {
     }
     services_key_ = key;
   }
-  y += ui_.text("services.title", t("services.title"), t_lang("services.title"), {x, y, cw, 0}, m.heading,
-                ui_.theme().primary, true, text::Align::Start, "heading") + m.pad * 0.3f;
+  float mw = std::min(cw * 0.35f, m.px_per_mm * 70), mh = m.min_target * 1.3f;
+  float th = ui_.text("services.title", t("services.title"), t_lang("services.title"), {x, y, cw - mw - m.pad, 0}, m.heading,
+                      ui_.theme().primary, true, text::Align::Start, "heading");
+  if (ui_.button("services.map", t("services.map"), t_lang("services.map"), {x + cw - mw, y, mw, mh},
+                 {ui::Variant::Surface, m.small}))
+    open_map("", {});
+  y += std::max(th, mh) + m.pad * 0.3f;
   // Kind filters as chips, wrapping onto as many rows as they need.
   float cx = x, chip_h = m.min_target * 1.3f;
   auto chip = [&](const std::string& kind, const std::string& label, const std::string& lang) {

@@ -231,6 +231,10 @@ void Kiosk::draw_staff() {
       y += m.button_h + m.pad * 0.5f;
     }
   }
+  // The map screen's tiles: the file in use, or why the screen shows the schematic.
+  std::string map_line = map_staff_line();
+  y += ui_.text("staff.map", map_line, lang, {x, y, cw, 0}, m.body,
+                map_line.find("schematica") == std::string::npos ? ui_.theme().ink : ui_.theme().danger) + m.pad * 0.5f;
   y += m.pad * 0.5f;
   y = draw_staff_content(x, y, cw);
   if (ui_.button("staff.refresh", "Aggiorna", lang, {x, y, m.px_per_mm * 70, m.button_h})) refresh_staff();

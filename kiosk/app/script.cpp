@@ -25,6 +25,16 @@ std::string dump_json(const Kiosk& kiosk, int width, int height, uint64_t frames
   tree["frames"] = frames;  // drawn since start: lets a test see that waiting drew nothing
   // The content release (or pack) the screen runs; null when it has none.
   tree["content_version"] = kiosk.content_running() > 0 ? nlohmann::json(kiosk.content_running()) : nlohmann::json();
+  if (kiosk.screen() == Screen::Map) {   // the camera, so a test can project an office itself
+    const MapView& v = kiosk.map_view();
+    tree["map"] = {{"center", {v.cx, v.cy}},
+                   {"zoom", v.zoom},
+                   {"view", {v.view.x, v.view.y, v.view.w, v.view.h}},
+                   {"tiles", v.tiles},
+                   {"tiles_visible", v.tiles_visible},
+                   {"tiles_own", v.tiles_own},
+                   {"first_complete_ms", v.first_complete_ms}};
+  }
   nlohmann::json elements = nlohmann::json::array();
   for (const ui::Element& e : kiosk.ui().elements()) {
     elements.push_back({{"id", e.id},
@@ -40,27 +50,57 @@ std::string dump_json(const Kiosk& kiosk, int width, int height, uint64_t frames
   return tree.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
+// The script's pointer is a finger (kPointer) of the kiosk: on the map screen it pans.
 static void tap_at(Runner& r, float x, float y) {
-  r.kiosk().ui().pointer_down(x, y);
+  r.kiosk().finger_down(kPointer, x, y);
   r.draw(platform::now_ms());
   platform::clock_advance(60);
-  r.kiosk().ui().pointer_up(x, y);
+  r.kiosk().finger_up(kPointer, x, y);
+  r.settle();
+}
+
+// Two taps 150 ms apart at one place.
+static void double_tap(Runner& r, float x, float y) {
+  r.kiosk().finger_down(kPointer, x, y);
+  r.draw(platform::now_ms());
+  platform::clock_advance(60);
+  r.kiosk().finger_up(kPointer, x, y);
+  r.draw(platform::now_ms());
+  platform::clock_advance(90);
+  tap_at(r, x, y);
+}
+
+// Two fingers on a horizontal line through (cx, cy), `d0` px apart, spread (or closed) to `d1`
+// px apart over `ms`, a frame drawn per step as the interactive loop would: a pinch.
+static void pinch(Runner& r, float cx, float cy, float d0, float d1, int ms) {
+  Kiosk& k = r.kiosk();
+  k.finger_down(1, cx - d0 / 2, cy);
+  k.finger_down(2, cx + d0 / 2, cy);
+  r.draw(platform::now_ms());
+  int steps = std::max(1, ms / 16);
+  for (int i = 1; i <= steps; i++) {
+    platform::clock_advance((uint64_t)ms / steps);
+    float d = d0 + (d1 - d0) * i / steps;
+    bool a = k.finger_move(1, cx - d / 2, cy), b = k.finger_move(2, cx + d / 2, cy);
+    if (a || b) r.draw(platform::now_ms());
+  }
+  k.finger_up(1, cx - d1 / 2, cy);
+  k.finger_up(2, cx + d1 / 2, cy);
   r.settle();
 }
 
 static void drag(Runner& r, float x1, float y1, float x2, float y2, int ms) {
-  ui::Context& ui = r.kiosk().ui();
-  ui.pointer_down(x1, y1);
+  Kiosk& k = r.kiosk();
+  k.finger_down(kPointer, x1, y1);
   r.draw(platform::now_ms());
   int steps = std::max(1, ms / 16);
   for (int i = 1; i <= steps; i++) {
     platform::clock_advance((uint64_t)ms / steps);
     float t = (float)i / steps;
     // As the interactive loop does: a move that changes nothing on screen draws no frame.
-    ui.input_time(platform::now_ms());
-    if (ui.pointer_move(x1 + (x2 - x1) * t, y1 + (y2 - y1) * t)) r.draw(platform::now_ms());
+    if (k.finger_move(kPointer, x1 + (x2 - x1) * t, y1 + (y2 - y1) * t)) r.draw(platform::now_ms());
   }
-  ui.pointer_up(x2, y2);
+  k.finger_up(kPointer, x2, y2);
   r.draw(platform::now_ms());
 }
 
@@ -137,6 +177,15 @@ static std::string step(Runner& r, const std::string& cmd, std::istringstream& a
     float x, y;
     if (!(args >> x >> y)) return "tap-at needs X Y";
     tap_at(r, x, y);
+  } else if (cmd == "double-tap") {
+    float x, y;
+    if (!(args >> x >> y)) return "double-tap needs X Y";
+    double_tap(r, x, y);
+  } else if (cmd == "pinch") {
+    float x, y, d0, d1;
+    int ms;
+    if (!(args >> x >> y >> d0 >> d1 >> ms) || d0 < 1 || d1 < 1 || ms < 0) return "pinch needs X Y D0 D1 MS";
+    pinch(r, x, y, d0, d1, ms);
   } else if (cmd == "drag") {
     float x1, y1, x2, y2;
     int ms;
@@ -219,7 +268,7 @@ static std::string step(Runner& r, const std::string& cmd, std::istringstream& a
     }
   } else {
     return "unknown step \"" + cmd +
-           "\" (expected tap, tap-at, drag, fingers, type, key, quit, wait, drain, await-content, await, dump, shot or hang)";
+           "\" (expected tap, tap-at, double-tap, drag, pinch, fingers, type, key, quit, wait, drain, await-content, await, dump, shot or hang)";
   }
   return {};
 }

@@ -85,6 +85,7 @@ bool Kiosk::handle_event(const SDL_Event& event, int w, int h) {
   ui_.input_time(platform::now_ms());
   if (event.type == SDL_USEREVENT) return true;  // a task finished or content arrived: draw it
   bool touched = screen_ == Screen::StaffTouch && touch_event(event, w, h);
+  if (screen_ == Screen::Map) return map_event(event, w, h);
   return ui_.handle_event(event, w, h) || touched;
 }
 

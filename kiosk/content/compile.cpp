@@ -20,6 +20,8 @@ namespace content {
 // [SECTION] Schema ---------------------------------------------------------------------------
 
 // Schema 1. Raise kSchemaVersion when a reader of the old schema could misread a new pack.
+// office_hours (and the manifest's hours_from/hours_to) came later within schema 1: older
+// readers ignore them, and newer readers treat a pack without them as hours unknown.
 static const char* const kSchema = R"sql(
 PRAGMA page_size = 4096;
 CREATE TABLE manifest(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -35,6 +37,8 @@ CREATE TABLE services(id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NUL
 CREATE TABLE service_texts(id TEXT NOT NULL, lang TEXT NOT NULL, notes TEXT NOT NULL,
   accessibility TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY(id, lang)) WITHOUT ROWID;
 CREATE TABLE mediator_days(desk TEXT PRIMARY KEY, days TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE office_hours(id TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+  unknown INTEGER NOT NULL, comment TEXT NOT NULL, PRIMARY KEY(id, start)) WITHOUT ROWID;
 CREATE TABLE ui_catalogs(lang TEXT PRIMARY KEY, translation TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE ui_strings(key TEXT NOT NULL, lang TEXT NOT NULL, text TEXT NOT NULL,
   source TEXT NOT NULL, PRIMARY KEY(key, lang)) WITHOUT ROWID;
@@ -73,12 +77,14 @@ std::string join_list(const std::vector<std::string>& items) {
     return out;
 }
 
-bool write_manifest(Writer& w, const Sources& s) {
+bool write_manifest(Writer& w, const Sources& s, const BuildOptions& o) {
     return w.insert("INSERT INTO manifest VALUES('schema_version', ?)", std::to_string(kSchemaVersion)) &&
            w.insert("INSERT INTO manifest VALUES('content_version', ?)", std::to_string(s.content_version)) &&
            w.insert("INSERT INTO manifest VALUES('expires', ?)", s.expires) &&
            w.insert("INSERT INTO manifest VALUES('timezone', ?)", s.timezone) &&
            w.insert("INSERT INTO manifest VALUES('extra_holidays', ?)", join_list(s.extra_holidays)) &&
+           w.insert("INSERT INTO manifest VALUES('hours_from', ?)", std::to_string(o.hours_from)) &&
+           w.insert("INSERT INTO manifest VALUES('hours_to', ?)", std::to_string(o.hours_to)) &&
            w.insert("INSERT INTO manifest VALUES('signature', '')");   // filled by a later `sign`
 }
 
@@ -110,6 +116,35 @@ bool write_content(Writer& w, const Sources& s) {
             if (!w.insert("INSERT INTO service_texts VALUES(?, ?, ?, ?, ?)", id, st.lang, na.first, na.second, std::string(status_name(st.status))))
                 return false;
     }
+    return true;
+}
+
+// Every office's hours as explicit intervals over the window; a value the evaluator refuses is
+// an error at the office's hours line.
+bool evaluate_hours(const Sources& s, const BuildOptions& o, std::vector<std::pair<std::string, HoursTable>>* out,
+                    std::vector<Diagnostic>* errors) {
+    for (const SrcService& v : s.services) {
+        std::string value = field(v, "hours");
+        if (value.empty()) continue;                          // already reported by read_sources
+        if (!o.evaluate_hours) {
+            errors->push_back({v.path, v.hours_line, "cannot evaluate opening hours: this build has no evaluator"});
+            return false;
+        }
+        HoursTable t;
+        std::string err;
+        if (!o.evaluate_hours(value, o.hours_from, o.hours_to, s.extra_holidays, &t, &err))
+            errors->push_back({v.path, v.hours_line, "bad opening hours \"" + value + "\": " + err});
+        else
+            out->emplace_back(v.id, std::move(t));
+    }
+    return true;
+}
+
+bool write_hours(Writer& w, const std::vector<std::pair<std::string, HoursTable>>& tables) {
+    for (const auto& [id, t] : tables)
+        for (const OpenInterval& iv : t.intervals)
+            if (!w.insert("INSERT INTO office_hours VALUES(?, ?, ?, ?, ?)", id, iv.from, iv.to, iv.unknown ? 1 : 0, iv.comment))
+                return false;
     return true;
 }
 
@@ -187,6 +222,11 @@ BuildResult build_pack(const BuildOptions& o) {
     BuildResult r;
     Sources s = read_sources(o.content_dir, &r.errors);
     for (const Diagnostic& d : s.warnings) r.warnings.push_back(d.text());
+    std::vector<std::pair<std::string, HoursTable>> hours;
+    if (!s.services.empty() && o.hours_to <= o.hours_from)
+        r.errors.push_back({o.content_dir, 0, "no window for the opening hours (hours_from must be before hours_to)"});
+    else
+        evaluate_hours(s, o, &hours, &r.errors);
     Writer w;
     std::string err;
     if (!w.db.open(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &err) || !w.db.exec(kSchema, &err)) {
@@ -194,7 +234,7 @@ BuildResult build_pack(const BuildOptions& o) {
         return r;
     }
     std::vector<locale::Catalog> catalogs;
-    bool written = w.db.exec("BEGIN", &err) && write_manifest(w, s) && write_content(w, s) &&
+    bool written = w.db.exec("BEGIN", &err) && write_manifest(w, s, o) && write_content(w, s) && write_hours(w, hours) &&
                    write_locales(w, o.locales_dir, &r, &catalogs) && write_search(w, s, catalogs) && w.db.exec("COMMIT", &err);
     if (!written) r.errors.push_back({o.out_path, 0, "cannot write the pack: " + (w.error.empty() ? err : w.error)});
     if (!r.errors.empty()) return r;

@@ -1,6 +1,7 @@
 // Content module: the pack the kiosk reads (procedures, offices, UI strings, search index),
-// the compiler that builds it from content/ + locales/, OSM opening hours evaluated in
-// Europe/Rome, search folding and ICU collation. SQLite + ICU, no ImGui, no SDL.
+// the compiler that builds it from content/ + locales/, offices' opening hours as explicit
+// intervals (evaluated at build time, see kiosk/hours) and their lookup in Europe/Rome, search
+// folding and ICU collation. SQLite + ICU, no ImGui, no SDL.
 // Errors are values (ok + error text); nothing here throws across the module border.
 //
 // Index
@@ -13,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,6 +36,19 @@ const char* weekday_code(Weekday d);               // "Mo".."Su"
 bool parse_weekday(std::string_view s, Weekday* out);  // "Mo".."Su"; false for anything else
 
 // [SECTION] Pack contents (plain structs) ---------------------------------------------------
+
+// One interval of an office's week as the compiler evaluated it, in UTC seconds [from, to).
+// Open: the office is open. Unknown: the hours say neither open nor closed (a comment only,
+// "su appuntamento", or an "unknown" rule). Closed time is what no interval covers.
+struct OpenInterval {
+    int64_t from = 0, to = 0;
+    bool unknown = false;
+    std::string comment;                           // as written in the hours, "" if none
+};
+struct HoursTable {
+    int64_t valid_from = 0, valid_to = 0;          // UTC seconds: what the intervals describe
+    std::vector<OpenInterval> intervals;           // sorted, disjoint, inside the window
+};
 
 // An inline span over a Block's text, byte offsets into the UTF-8 text: [begin, end).
 enum class SpanKind : uint8_t { Strong, Emphasis, Link, Code };
@@ -98,7 +113,7 @@ struct ProcedureResult {
 struct Service {
     std::string id, name, kind, address;           // kind label: UI string "kind.<id>"
     double lat = 0, lon = 0;
-    std::string hours;                             // OSM opening_hours, see parse_hours()
+    std::string hours;                             // OSM opening_hours as written; see office_hours()
     std::string phone, email, website;
     std::vector<std::string> languages;            // spoken at the office
     std::string accessibility, notes;              // in notes_lang (fallback lang -> en -> it)
@@ -163,7 +178,11 @@ public:
     std::vector<SearchHit> search(std::string_view query, std::string_view lang, int limit = 20) const;
 
     std::vector<Weekday> mediator_days(std::string_view desk) const;  // empty if none
-    std::vector<std::string> extra_holidays() const;   // "MM-DD" of pack.txt, for open_state()
+    std::vector<std::string> extra_holidays() const;   // "MM-DD" of pack.txt, for next_day_of()
+    // The office's opening hours as the compiler evaluated them: open (or unknown) intervals
+    // over the pack's validity window. An empty table (valid_to == 0) for an unknown office or
+    // a pack built before intervals existed: the kiosk then does not know.
+    HoursTable office_hours(std::string_view id) const;
 
     std::vector<std::string> ui_languages() const;     // languages with compiled UI strings
     std::string ui_string(std::string_view key, std::string_view lang) const;  // exact, "" if absent
@@ -178,10 +197,20 @@ private:
 
 // [SECTION] Compiler ------------------------------------------------------------------------
 
+// Evaluates one office's OSM opening_hours over [from, to) (UTC seconds) with the pack's extra
+// holidays; on failure returns false with *error saying why (without the file:line). Provided
+// by kiosk/hours (KOpeningHours), which only sportello-admin and the tests link.
+using HoursEvaluator = std::function<bool(const std::string& value, int64_t from, int64_t to,
+                                          const std::vector<std::string>& extra_holidays, HoursTable* out,
+                                          std::string* error)>;
+
 struct BuildOptions {
     std::string content_dir;                       // content/
     std::string locales_dir;                       // locales/ ("" = no UI strings)
     std::string out_path;                          // the pack; written only on success
+    HoursEvaluator evaluate_hours;                 // required when there are offices
+    int64_t hours_from = 0;                        // UTC seconds: the intervals' window
+    int64_t hours_to = 0;
 };
 
 struct Diagnostic {
@@ -206,43 +235,23 @@ BuildResult build_pack(const BuildOptions& options);
 
 // [SECTION] Opening hours -------------------------------------------------------------------
 
-struct TimeRange { int from = 0, to = 0; };        // minutes since local midnight; to > 1440 crosses it
-
-struct HoursRule {
-    uint8_t days = 0;                              // bit per Weekday; 0 with !holidays = every day
-    bool holidays = false;                         // the rule names PH
-    bool off = false;
-    std::vector<TimeRange> ranges;
-};
-
-struct OpeningHours {
-    bool always = false;                           // "24/7"
-    std::vector<HoursRule> rules;                  // later rules replace earlier ones per day
-};
-
-struct HoursResult {
-    bool ok = false;
-    std::string error;                             // bad opening hours at "Mo-Fx": unknown weekday "Fx"
-    OpeningHours hours;
-};
-HoursResult parse_hours(std::string_view text);    // OSM opening_hours subset (content/README.md)
-
 // Italian public holidays (national + Easter Monday) plus pack extras "MM-DD".
 bool is_public_holiday(int year, int month, int day, const std::vector<std::string>& extra);
 
 // Whether an office is open at a moment, and when that changes, as data for the UI.
 struct OpenState {
+    bool known = false;                            // now is inside the table's window
+    bool unknown = false;                          // known, but the hours say neither open nor closed
+    std::string comment;                           // the comment of the interval now, if any
     bool open = false;
     bool always = false;                           // open and never closes (24/7)
-    bool change_known = false;                     // false: closed for the next two weeks
+    bool change_known = false;                     // false: no change within two weeks (or the window)
     double change_at = 0;                          // ICU UDate (ms since epoch) of closing/opening
     Weekday change_day = Weekday::Mo;              // local weekday of change_at (Europe/Rome)
     int change_minutes = 0;                        // local minutes since midnight of change_at
     bool change_today = false;                     // same local date as now
 };
-OpenState open_state(const OpeningHours& hours, double now_udate,
-                     const std::vector<std::string>& extra_holidays,
-                     std::string_view tz = "Europe/Rome");
+OpenState open_state(const HoursTable& hours, double now_udate, std::string_view tz = "Europe/Rome");
 
 // The next local date that is one of days and not a public holiday (after today, or from today
 // with include_today), as the UDate of its local noon: "come back on Thursday" for a mediator

@@ -1,8 +1,8 @@
-// OpenStreetMap opening_hours (the subset of content/README.md), Italian public holidays and
-// "open now / opens Tuesday 9:00" evaluated in Europe/Rome with ICU, so DST days are right:
-// the hours are wall-clock times and every comparison happens in local wall-clock minutes.
+// Offices' "open now / opens Tuesday 9:00" looked up in the intervals the compiler stored (the
+// OpenStreetMap opening_hours themselves are evaluated at build time by kiosk/hours, with
+// KOpeningHours), the Italian public holidays of the mediator desk days, and the local weekday
+// and time of a moment in Europe/Rome with ICU, so DST days are right.
 //
-// [SECTION] Parser
 // [SECTION] Holidays
 // [SECTION] Evaluation (open_state, next_day_of)
 // [SECTION] Formatting
@@ -19,94 +19,6 @@
 #include <memory>
 
 namespace content {
-
-// [SECTION] Parser ---------------------------------------------------------------------------
-
-static std::string_view trim(std::string_view s) {
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-    return s;
-}
-
-static bool parse_clock(std::string_view s, int* minutes) {
-    if (s.size() != 5 || s[2] != ':') return false;
-    for (int i : {0, 1, 3, 4}) if (s[i] < '0' || s[i] > '9') return false;
-    int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
-    if (h > 24 || m > 59 || (h == 24 && m != 0)) return false;
-    *minutes = h * 60 + m;
-    return true;
-}
-
-static std::string bad(std::string_view rule, const std::string& why) {
-    return "bad opening hours at \"" + std::string(rule) + "\": " + why;
-}
-
-// "Mo-Fr", "Mo,We,Fr", "Sa,PH", "Fr-Mo" (wraps) -> day bits and the PH flag.
-static bool parse_selector(std::string_view sel, HoursRule* r, std::string* error) {
-    for (const std::string& part : split_list(sel, ',')) {
-        if (part == "PH") { r->holidays = true; continue; }
-        size_t dash = part.find('-');
-        Weekday a, b;
-        std::string first = dash == std::string::npos ? part : part.substr(0, dash);
-        if (!parse_weekday(first, &a)) { *error = "unknown weekday \"" + first + "\""; return false; }
-        b = a;
-        if (dash != std::string::npos) {
-            std::string last = part.substr(dash + 1);
-            if (!parse_weekday(last, &b)) { *error = "unknown weekday \"" + last + "\""; return false; }
-        }
-        for (int d = int(a);; d = (d + 1) % 7) {
-            r->days |= uint8_t(1u << d);
-            if (d == int(b)) break;
-        }
-    }
-    return true;
-}
-
-static bool parse_ranges(std::string_view text, HoursRule* r, std::string* error) {
-    for (const std::string& part : split_list(text, ',')) {
-        size_t dash = part.find('-');
-        TimeRange t;
-        if (dash == std::string::npos || !parse_clock(part.substr(0, dash), &t.from) ||
-            !parse_clock(std::string_view(part).substr(dash + 1), &t.to)) {
-            *error = "bad time range \"" + part + "\" (expected HH:MM-HH:MM)";
-            return false;
-        }
-        if (t.from == t.to) { *error = "empty time range \"" + part + "\""; return false; }
-        if (t.to < t.from) t.to += 24 * 60;                 // crosses midnight
-        r->ranges.push_back(t);
-    }
-    return true;
-}
-
-static bool is_selector_start(std::string_view w) {
-    Weekday d;
-    return w.starts_with("PH") || (w.size() >= 2 && parse_weekday(w.substr(0, 2), &d));
-}
-
-HoursResult parse_hours(std::string_view text) {
-    HoursResult res;
-    std::string_view all = trim(text);
-    if (all.empty()) { res.error = "empty opening hours"; return res; }
-    if (all == "24/7") { res.hours.always = true; res.ok = true; return res; }
-    for (const std::string& rule_s : split_list(all, ';')) {
-        std::string_view rule = trim(rule_s);
-        HoursRule r;
-        std::string err;
-        size_t sp = rule.find(' ');
-        std::string_view head = rule.substr(0, sp), rest = sp == std::string_view::npos ? "" : trim(rule.substr(sp));
-        if (is_selector_start(head) && head.find(':') == std::string_view::npos) {
-            if (!parse_selector(head, &r, &err)) { res.error = bad(rule, err); return res; }
-        } else {
-            rest = rule;                                      // no selector: every day
-        }
-        if (rest == "off" || rest == "closed") r.off = true;
-        else if (rest.empty()) { res.error = bad(rule, "missing time ranges or \"off\""); return res; }
-        else if (!parse_ranges(rest, &r, &err)) { res.error = bad(rule, err); return res; }
-        res.hours.rules.push_back(std::move(r));
-    }
-    res.ok = true;
-    return res;
-}
 
 // [SECTION] Holidays -------------------------------------------------------------------------
 
@@ -162,58 +74,44 @@ static LocalDate local_date(icu::Calendar& cal) {
     return {cal.get(UCAL_YEAR, st), cal.get(UCAL_MONTH, st) + 1, cal.get(UCAL_DATE, st), Weekday((dow + 5) % 7)};
 }
 
-// Ranges of one local date: the last rule naming the day (or PH on a holiday) wins.
-static std::vector<TimeRange> day_ranges(const OpeningHours& h, const LocalDate& d, const std::vector<std::string>& extra) {
-    if (h.always) return {{0, 24 * 60}};
-    bool ph = is_public_holiday(d.y, d.m, d.d, extra);
-    const HoursRule* winner = nullptr;
-    for (const HoursRule& r : h.rules) {
-        bool every = r.days == 0 && !r.holidays;
-        if (every || (r.days & (1u << int(d.wd))) || (r.holidays && ph)) winner = &r;
-    }
-    if (!winner || winner->off) return {};
-    return winner->ranges;
-}
-
-OpenState open_state(const OpeningHours& hours, double now, const std::vector<std::string>& extra, std::string_view tz) {
+// The interval holding now, then the first later change of state; a change more than two weeks
+// away is not announced ("closed" rather than "opens on the 3rd of next month at 09:00").
+OpenState open_state(const HoursTable& hours, double now, std::string_view tz) {
     OpenState os;
+    const int64_t t = int64_t(now / 1000.0 >= 0 ? now / 1000.0 : now / 1000.0 - 1);   // floor to seconds
+    if (hours.valid_to <= hours.valid_from || t < hours.valid_from || t >= hours.valid_to) return os;
+    os.known = true;
+    const auto& iv = hours.intervals;
+    auto it = std::upper_bound(iv.begin(), iv.end(), t, [](int64_t v, const OpenInterval& x) { return v < x.from; });
+    const OpenInterval* cur = it != iv.begin() && t < std::prev(it)->to ? &*std::prev(it) : nullptr;
+    int64_t change = -1;
+    constexpr int64_t kHorizon = 14 * 86400;
+    if (cur) {
+        os.open = !cur->unknown;
+        os.unknown = cur->unknown;
+        os.comment = cur->comment;
+        change = cur->to;
+        // Adjacent intervals of the same state (a comment that changes) are one stretch.
+        for (auto next = std::next(std::prev(it)); next != iv.end() && next->from == change && next->unknown == cur->unknown; ++next)
+            change = next->to;
+        if (change >= hours.valid_to) change = -1;               // the window ends before it closes
+        if (os.open && (change < 0 || change - t > kHorizon)) { os.always = true; return os; }
+    } else if (it != iv.end()) {
+        change = it->from;
+    }
+    if (change < 0 || change - t > kHorizon) return os;
     CalendarPtr cal = make_calendar(tz);
     if (!cal) return os;
     UErrorCode st = U_ZERO_ERROR;
     cal->setTime(now, st);
-    const int now_min = cal->get(UCAL_HOUR_OF_DAY, st) * 60 + cal->get(UCAL_MINUTE, st);
     const int y = cal->get(UCAL_YEAR, st), mo = cal->get(UCAL_MONTH, st), da = cal->get(UCAL_DATE, st);
-    constexpr int kDays = 15;
-    // Timeline in wall-clock minutes from today's local midnight, yesterday included for
-    // ranges that cross midnight into today.
-    std::vector<TimeRange> line;
-    for (int k = -1; k < kDays; k++) {
-        cal->clear();
-        cal->set(y, mo, da + k, 12, 0, 0);
-        LocalDate d = local_date(*cal);
-        for (TimeRange r : day_ranges(hours, d, extra)) line.push_back({r.from + k * 1440, r.to + k * 1440});
-    }
-    std::sort(line.begin(), line.end(), [](TimeRange a, TimeRange b) { return a.from < b.from; });
-    std::vector<TimeRange> merged;
-    for (TimeRange r : line) {
-        if (!merged.empty() && r.from <= merged.back().to) merged.back().to = std::max(merged.back().to, r.to);
-        else merged.push_back(r);
-    }
-    int change = -1;
-    for (TimeRange r : merged) {
-        if (r.from <= now_min && now_min < r.to) { os.open = true; change = r.to; break; }
-        if (r.from > now_min) { change = r.from; break; }
-    }
-    if (os.open && change >= (kDays - 1) * 1440) { os.always = true; return os; }
-    if (change < 0) return os;
-    int k = change / 1440, minute = change % 1440;
-    cal->clear();
-    cal->set(y, mo, da + k, minute / 60, minute % 60, 0);
+    cal->setTime(double(change) * 1000.0, st);
+    if (U_FAILURE(st)) return os;
     os.change_known = true;
-    os.change_at = cal->getTime(st);
+    os.change_at = double(change) * 1000.0;
     os.change_day = local_date(*cal).wd;
     os.change_minutes = cal->get(UCAL_HOUR_OF_DAY, st) * 60 + cal->get(UCAL_MINUTE, st);
-    os.change_today = k == 0;
+    os.change_today = cal->get(UCAL_YEAR, st) == y && cal->get(UCAL_MONTH, st) == mo && cal->get(UCAL_DATE, st) == da;
     return os;
 }
 

@@ -22,6 +22,8 @@ struct Pack::Impl {
     std::string error;
     Stmt manifest, topics, procs_of_topic, proc, proc_text, services, service, service_text;
     Stmt search, mediator, ui_langs, ui_string, ui_catalog, ui_translation;
+    Stmt office_hours;                                // unprepared in a pack built before intervals
+    int64_t hours_from = 0, hours_to = 0;
 
     void fail(std::string_view what) { error = std::string(what) + ": " + db.errmsg(); }
 };
@@ -90,6 +92,18 @@ OpenResult Pack::open(const std::string& path) {
         return r;
     }
     m.content_version = std::atoi(manifest("content_version").c_str());
+    // Packs built before the compiler stored intervals have no office_hours table: their
+    // offices' hours are then unknown to the kiosk, which says so rather than guessing.
+    Stmt has;
+    if (has.prepare(m.db.get(), "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'office_hours'") && has.step() == SQLITE_ROW) {
+        if (!m.office_hours.prepare(m.db.get(), "SELECT start, end, unknown, comment FROM office_hours WHERE id = ? ORDER BY start")) {
+            OpenResult r = open_error(PackError::NotAPack, path + " is not a content pack of schema " + std::to_string(kSchemaVersion) + " (" + m.db.errmsg() + ")");
+            close();
+            return r;
+        }
+        m.hours_from = std::atoll(manifest("hours_from").c_str());
+        m.hours_to = std::atoll(manifest("hours_to").c_str());
+    }
     return {true, PackError::None, {}};
 }
 
@@ -265,6 +279,29 @@ std::vector<Weekday> Pack::mediator_days(std::string_view desk) const {
 }
 
 std::vector<std::string> Pack::extra_holidays() const { return split_list(manifest("extra_holidays")); }
+
+HoursTable Pack::office_hours(std::string_view id) const {
+    HoursTable t;
+    if (!is_open() || !impl_->office_hours) return t;
+    Impl& m = *impl_;
+    Stmt& st = m.office_hours;
+    st.reset();
+    st.bind(1, id);
+    int rc;
+    int64_t last_end = m.hours_from;
+    // The rows are trusted only as far as the lookup needs: sorted, disjoint, inside the window.
+    // A row that breaks that makes the whole office unknown rather than wrong.
+    while ((rc = st.step()) == SQLITE_ROW) {
+        OpenInterval iv{st.integer(0), st.integer(1), st.integer(2) != 0, st.text(3)};
+        if (iv.from < last_end || iv.to <= iv.from || iv.to > m.hours_to) return HoursTable{};
+        last_end = iv.to;
+        t.intervals.push_back(std::move(iv));
+    }
+    if (rc != SQLITE_DONE) { m.fail("reading office hours"); return HoursTable{}; }
+    t.valid_from = m.hours_from;
+    t.valid_to = m.hours_to;
+    return t;
+}
 
 // [SECTION] Search ---------------------------------------------------------------------------
 

@@ -223,9 +223,12 @@ void read_service(Ctx& c, const std::string& path, const std::string& id, Source
     }
     if (const Kv* kv = find(kvs, "lat"); kv && !parse_coord(kv->value, -90, 90, &svc.lat)) c.error(path, kv->line, "lat must be a number between -90 and 90");
     if (const Kv* kv = find(kvs, "lon"); kv && !parse_coord(kv->value, -180, 180, &svc.lon)) c.error(path, kv->line, "lon must be a number between -180 and 180");
-    if (const Kv* kv = find(kvs, "hours"); kv && !kv->value.empty()) {
-        HoursResult h = parse_hours(kv->value);
-        if (!h.ok) c.error(path, kv->line, h.error);
+    // The hours themselves are evaluated by build_pack (the evaluator it is given), which
+    // reports a value it refuses at this line.
+    svc.path = path;
+    if (const Kv* kv = find(kvs, "hours")) {
+        svc.hours_line = kv->line;
+        if (kv->value.empty()) c.error(path, kv->line, "empty opening hours");
     }
     if (const Kv* kv = find(kvs, "website"); kv && !kv->value.starts_with("https://") && !kv->value.starts_with("http://"))
         c.error(path, kv->line, "website must start with https:// or http://");

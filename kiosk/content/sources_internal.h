@@ -28,6 +28,8 @@ struct SrcService {
     std::string id;
     std::map<std::string, std::string> fields;   // name, kind, address, hours, ...
     double lat = 0, lon = 0;
+    std::string path;                            // for diagnostics of the hours, found at build
+    int hours_line = 0;
 };
 
 struct SrcServiceTexts {

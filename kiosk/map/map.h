@@ -124,6 +124,10 @@ struct TileMesh {
   TileId id;
   std::vector<Vertex> vertices;     // triangles, drawn in style order
   std::vector<uint32_t> indices;
+  // Consecutive pieces of `indices`, each using fewer than 65536 vertices from first_vertex on,
+  // so one piece fits ImGui's 16-bit ImDrawIdx in a single PrimReserve.
+  struct Range { uint32_t first_index = 0, index_count = 0, first_vertex = 0, vertex_count = 0; };
+  std::vector<Range> ranges;
   std::vector<Label> labels;
   size_t bytes() const;
 };
@@ -139,11 +143,17 @@ public:
   const TileSetInfo& info() const;
   // The mesh if ready; otherwise queues it (newest requests first) and returns nullptr.
   const TileMesh* get(TileId id, const std::string& lang);
+  // The mesh if ready, without queueing it (draw() looks for ancestors to stand in this way).
+  const TileMesh* peek(TileId id, const std::string& lang);
   // Drops requests not asked for since the last call (tiles panned away) and evicts least recently
   // used meshes above the bound. Call once per drawn frame.
   void end_frame();
   bool busy() const;                // requests queued or decoding
+  size_t bytes() const;             // memory held by ready meshes
   std::string last_error() const;   // a tile that failed to read or decode (for the staff view)
+  // What draw() remembers between frames of this map: the labels it kept on screen.
+  struct LabelMemory { std::vector<std::string> kept; };
+  LabelMemory& label_memory();
 private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
@@ -159,6 +169,7 @@ struct DrawStats {
 // Draws the camera's view into the screen rectangle (x0, y0, w, h), clipped to it: background,
 // tile meshes, then labels (placed greedily by priority; a label kept in the previous frame is
 // placed first so panning does not make labels jump). `atlas` is the text engine's texture.
+// Never waits for the worker. The caller calls cache.end_frame() once after the frame's draw().
 DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cache, const Camera& camera,
                float x0, float y0, float w, float h, const std::string& lang);
 

@@ -78,7 +78,7 @@ static const Element* hit(const std::vector<Element>& elements, size_t from, flo
     if (!tappable_only) return &*it;
     const std::string& r = it->role;
     if (r == "button" || r == "tile" || r == "key" || r == "field" || r == "card" || r == "toggle" || r == "checkbox" ||
-        r == "hotspot")
+        r == "hotspot" || r == "office-marker")
       return &*it;
   }
   return nullptr;
@@ -153,6 +153,19 @@ void Context::pointer_up(float x, float y) {
   down_ = false;
   // A lifted finger leaves no hover behind.
   px_ = py_ = -1e9f;
+}
+
+void Context::cancel_press() {
+  down_ = false;
+  press_ = Press{};
+  drag_samples_.clear();
+  px_ = py_ = -1e9f;
+}
+
+bool Context::take_tap(const std::string& id) {
+  if (tapped_.empty() || tapped_ != id) return false;
+  tapped_.clear();
+  return true;
 }
 
 void Context::type_text(const std::string& utf8) {

@@ -103,6 +103,11 @@ public:
   void type_text(const std::string& utf8);    // committed text for the focused field
   void key(const std::string& name);          // "backspace", "return", "escape", "f12", ...
   bool pointer_is_down() const { return down_; }
+  // The press becomes nothing: no tap, no drag (a second finger made it a pinch).
+  void cancel_press();
+  // True once when a tap completed on this element in the last frame, for elements drawn by the
+  // caller and recorded with record() (a map marker) rather than drawn by button().
+  bool take_tap(const std::string& id);
   float pointer_x() const { return px_; }     // where the pointer is while it is down (screen px)
   float pointer_y() const { return py_; }
   uint64_t last_input_ms() const { return last_input_ms_; }
@@ -127,6 +132,7 @@ public:
   bool set_mirroring(bool on) { bool was = mirroring_; mirroring_ = on; return was; }  // keyboards: off
   text::Engine& engine() { return engine_; }
   void set_atlas(ImTextureID atlas) { atlas_ = atlas; }
+  ImTextureID atlas() const { return atlas_; }
 
   // Widgets -------------------------------------------------------------------------------
   // Shared text style for a language at a size.

@@ -8,11 +8,12 @@
 
 using harness::element;
 
-// Builds a pack from the demo sources, or from a test's own changed copy of them.
+// Builds a pack from the demo sources, or from a test's own changed copy of them, with the
+// opening hours' window over the headless kiosk's virtual clock (2026-11-23).
 static std::string build_demo_pack(const std::string& dir, const std::string& sources = SPORTELLO_SOURCE_DIR "/content") {
   std::string pack = dir + "/demo.pack";
   std::string cmd = std::string(SPORTELLO_ADMIN_BIN) + " build --content " + sources + " --locales "
-                    SPORTELLO_SOURCE_DIR "/locales --out " + pack + " > " + dir + "/admin.log 2>&1";
+                    SPORTELLO_SOURCE_DIR "/locales --out " + pack + " --hours-from 2026-11-01 > " + dir + "/admin.log 2>&1";
   return system(cmd.c_str()) == 0 ? pack : "";
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "content/content.h"
+#include "hours/hours.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -41,9 +42,21 @@ inline void write_file(const std::string& path, const std::string& data) {
     f << data;
 }
 
+// Build options with the opening hours evaluated over 2026-11-01 .. 2027-12-31 (Europe/Rome).
+inline content::BuildOptions build_options(const std::string& content_dir, const std::string& locales_dir, const std::string& out) {
+    content::BuildOptions o;
+    o.content_dir = content_dir;
+    o.locales_dir = locales_dir;
+    o.out_path = out;
+    o.evaluate_hours = hours::evaluator();
+    hours::local_midnight("2026-11-01", 0, &o.hours_from);
+    hours::local_midnight("2028-01-01", 0, &o.hours_to);
+    return o;
+}
+
 // Builds tests/content/fixtures/good (+ fixture locales) into dir/pack.sqlite.
 inline content::BuildResult build_good(const TempDir& dir, const std::string& name = "pack.sqlite") {
-    return content::build_pack({fixture("good"), fixture("locales"), dir / name});
+    return content::build_pack(build_options(fixture("good"), fixture("locales"), dir / name));
 }
 
 }  // namespace testsupport

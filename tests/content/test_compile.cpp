@@ -87,7 +87,7 @@ TEST_CASE("compile: every malformed source fails with its exact errors and write
                 write_file(target, c.to);
             }
             std::string out = dir / "out.sqlite";
-            content::BuildResult r = content::build_pack({src, fixture("locales"), out});
+            content::BuildResult r = content::build_pack(build_options(src, fixture("locales"), out));
             std::vector<std::string> got;
             for (const content::Diagnostic& d : r.errors) got.push_back(d.text());
             std::vector<std::string> want;
@@ -115,7 +115,7 @@ TEST_CASE("compile: a failed build keeps the previous pack untouched", "[content
     TempDir dir;
     REQUIRE(build_good(dir, "pack.sqlite").ok);
     std::string before = read_file(dir / "pack.sqlite");
-    content::BuildResult r = content::build_pack({dir / "no-such-content", fixture("locales"), dir / "pack.sqlite"});
+    content::BuildResult r = content::build_pack(build_options(dir / "no-such-content", fixture("locales"), dir / "pack.sqlite"));
     CHECK_FALSE(r.ok);
     REQUIRE(r.errors.size() >= 1);
     CHECK(r.errors[0].text() == dir / "no-such-content" + ": not a directory");
@@ -125,7 +125,7 @@ TEST_CASE("compile: a failed build keeps the previous pack untouched", "[content
 TEST_CASE("compile: the demo content/ and locales/ of the repository build without errors", "[content][compile][demo]") {
     TempDir dir;
     std::string root = SPORTELLO_SOURCE_DIR;
-    content::BuildResult r = content::build_pack({root + "/content", root + "/locales", dir / "demo.sqlite"});
+    content::BuildResult r = content::build_pack(build_options(root + "/content", root + "/locales", dir / "demo.sqlite"));
     for (auto& e : r.errors) UNSCOPED_INFO(e.text());
     REQUIRE(r.ok);
     CHECK(r.stats.procedures >= 12);
@@ -137,6 +137,8 @@ TEST_CASE("compile: the demo content/ and locales/ of the repository build witho
     for (const content::Topic& t : pack.topics()) CHECK(t.procedure_count >= 1);
     for (const content::Service& s : pack.services("it")) {
         INFO(s.id << ": " << s.hours);
-        CHECK(content::parse_hours(s.hours).ok);
+        content::HoursTable t = pack.office_hours(s.id);
+        CHECK(t.valid_to > t.valid_from);
+        CHECK_FALSE(t.intervals.empty());
     }
 }

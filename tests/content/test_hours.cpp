@@ -1,7 +1,10 @@
-// Opening hours: the OSM subset parser, Italian holidays, "open now / opens at" over weekday
-// ranges, PH, midnight crossings and the two DST change days of Europe/Rome. Expected moments
-// are computed with timegm (UTC), independently of the ICU code under test.
+// Opening hours: OSM values evaluated at build time (kiosk/hours, KOpeningHours) into intervals,
+// and the kiosk's lookup of "open now / opens at" in them, over weekday ranges, PH, midnight
+// crossings and the two DST change days of Europe/Rome; Italian holidays of the mediator desk
+// days. Expected moments are computed with timegm (UTC), independently of the code under test.
+// tests/hours/ compares the evaluation itself with the reference implementation.
 #include "content/content.h"
+#include "hours/hours.h"
 
 #include <catch2/catch.hpp>
 
@@ -20,38 +23,82 @@ double utc(int y, int mo, int d, int h, int mi) {
     return double(timegm(&t)) * 1000.0;
 }
 
-content::OpeningHours hours(const char* text) {
-    content::HoursResult r = content::parse_hours(text);
-    INFO(text << " -> " << r.error);
-    REQUIRE(r.ok);
-    return r.hours;
+const std::vector<std::string> kNoExtra;
+
+// The value evaluated over 2026-01-01 .. 2027-12-31 (local), as the compiler would store it.
+content::HoursTable table(const char* text, const std::vector<std::string>& extra = kNoExtra) {
+    int64_t from = 0, to = 0;
+    REQUIRE(hours::local_midnight("2026-01-01", 0, &from));
+    REQUIRE(hours::local_midnight("2028-01-01", 0, &to));
+    content::HoursTable t;
+    std::string err;
+    INFO(text << " -> " << err);
+    bool ok = hours::evaluate(text, from, to, extra, &t, &err);
+    INFO(err);
+    REQUIRE(ok);
+    return t;
 }
 
-const std::vector<std::string> kNoExtra;
+std::string refusal(const char* text, const std::vector<std::string>& extra = kNoExtra) {
+    content::HoursTable t;
+    std::string err;
+    int64_t from = 0, to = 0;
+    REQUIRE(hours::local_midnight("2026-01-01", 0, &from));
+    REQUIRE(hours::local_midnight("2027-01-01", 0, &to));
+    CHECK_FALSE(hours::evaluate(text, from, to, extra, &t, &err));
+    return err;
+}
 
 }  // namespace
 
-TEST_CASE("hours: parse errors name the rule and the problem", "[content][hours]") {
-    CHECK(content::parse_hours("Mo-Fx 09:00-12:00").error == "bad opening hours at \"Mo-Fx 09:00-12:00\": unknown weekday \"Fx\"");
-    CHECK(content::parse_hours("Mo-Fr 9-12").error == "bad opening hours at \"Mo-Fr 9-12\": bad time range \"9-12\" (expected HH:MM-HH:MM)");
-    CHECK(content::parse_hours("Mo-Fr 09:00-09:00").error == "bad opening hours at \"Mo-Fr 09:00-09:00\": empty time range \"09:00-09:00\"");
-    CHECK(content::parse_hours("Mo-Fr").error == "bad opening hours at \"Mo-Fr\": missing time ranges or \"off\"");
-    CHECK(content::parse_hours("").error == "empty opening hours");
-    CHECK(content::parse_hours("Mo-Fr 08:00-24:00").ok);
-    CHECK_FALSE(content::parse_hours("Mo-Fr 08:00-24:30").ok);
+TEST_CASE("hours: values KOpeningHours refuses are refused with a reason", "[content][hours]") {
+    CHECK(refusal("Mo-Fx 09:00-12:00") == "not valid OpenStreetMap opening_hours syntax");
+    CHECK(refusal("Mo-Fr 9:00-") == "not valid OpenStreetMap opening_hours syntax");
+    CHECK(refusal("") == "empty opening hours");
+    CHECK(refusal("sunrise-sunset") == "needs a location (sunrise, sunset, dawn, dusk are not supported)");
+    CHECK(refusal("SH off") == "uses a feature KOpeningHours does not support (e.g. school holidays)");
 }
 
-TEST_CASE("hours: parsed structure of lists, ranges, PH and midnight", "[content][hours]") {
-    content::OpeningHours h = hours("Mo-We,Fr 08:30-12:30,14:30-17:00; Sa 22:00-02:00; PH off");
-    REQUIRE(h.rules.size() == 3);
-    CHECK(h.rules[0].days == 0b0010111);
-    REQUIRE(h.rules[0].ranges.size() == 2);
-    CHECK(h.rules[0].ranges[1].from == 14 * 60 + 30);
-    CHECK(h.rules[1].ranges[0].to == 26 * 60);          // crosses midnight
-    CHECK(h.rules[2].holidays);
-    CHECK(h.rules[2].off);
-    CHECK(hours("Fr-Mo 10:00-11:00").rules[0].days == 0b1110001);  // wraps over the week end
-    CHECK(hours("24/7").always);
+TEST_CASE("hours: intervals are clipped to the window, merged, and keep comments", "[content][hours]") {
+    content::HoursTable t = table("24/7");
+    REQUIRE(t.intervals.size() == 1);
+    CHECK(t.intervals[0].from == t.valid_from);
+    CHECK(t.intervals[0].to == t.valid_to);
+    t = table("Mo-Fr 09:00-12:00 \"su appuntamento\"; PH off");
+    REQUIRE_FALSE(t.intervals.empty());
+    CHECK(t.intervals[0].unknown);                     // a time range with a comment: ask
+    CHECK(t.intervals[0].comment == "su appuntamento");
+    // Thursday 1 January 2026 is a holiday: the first interval is Friday 2 January, 09:00 CET.
+    CHECK(double(t.intervals[0].from) * 1000 == utc(2026, 1, 2, 8, 0));
+    for (size_t i = 1; i < t.intervals.size(); i++) CHECK(t.intervals[i - 1].to <= t.intervals[i].from);
+    t = table("Mo-Fr \"su appuntamento\"");
+    REQUIRE_FALSE(t.intervals.empty());
+    CHECK(t.intervals[0].unknown);
+    CHECK(t.intervals[0].comment == "su appuntamento");
+}
+
+TEST_CASE("hours: summer hours by month, and month boundaries", "[content][hours]") {
+    content::HoursTable t = table("Mo-Fr 08:00-13:00,14:00-17:00; Jul,Aug: Mo-Fr 08:00-13:00; PH off");
+    // Tuesday 30 June 2026 15:00 CEST: afternoon open; Wednesday 1 July 15:00: closed.
+    CHECK(content::open_state(t, utc(2026, 6, 30, 13, 0)).open);
+    content::OpenState s = content::open_state(t, utc(2026, 7, 1, 13, 0));
+    CHECK_FALSE(s.open);
+    CHECK(s.change_at == utc(2026, 7, 2, 6, 0));
+    // Monday 31 August 16:00 closed, Tuesday 1 September 16:00 open.
+    CHECK_FALSE(content::open_state(t, utc(2026, 8, 31, 14, 0)).open);
+    CHECK(content::open_state(t, utc(2026, 9, 1, 14, 0)).open);
+}
+
+TEST_CASE("hours: ranges past midnight into a day with its own rule, and wrapping weekday ranges", "[content][hours]") {
+    // OSM: a later rule for Tuesday replaces Tuesday, and the Monday night range still runs
+    // into Tuesday's early hours. Monday 23 November 2026 23:30 CET = 22:30 UTC.
+    content::HoursTable t = table("22:00-02:00; Tu 12:00-14:00");
+    content::OpenState s = content::open_state(t, utc(2026, 11, 23, 22, 30));
+    CHECK(s.open);
+    CHECK(s.change_at == utc(2026, 11, 24, 1, 0));
+    // We-Tu wraps over the week end: every day.
+    t = table("We-Tu 10:00-11:00");
+    for (int d = 23; d <= 29; d++) CHECK(content::open_state(t, utc(2026, 11, d, 9, 30)).open);
 }
 
 TEST_CASE("hours: Italian public holidays including Easter Monday and pack extras", "[content][hours]") {
@@ -67,22 +114,22 @@ TEST_CASE("hours: Italian public holidays including Easter Monday and pack extra
 }
 
 TEST_CASE("hours: open now until the end of the range, weekday ranges", "[content][hours]") {
-    content::OpeningHours h = hours("Mo-Fr 08:30-12:30,14:30-17:00");
+    content::HoursTable h = table("Mo-Fr 08:30-12:30,14:30-17:00");
     // Wednesday 2026-11-18 10:00 in Rome (CET, UTC+1) = 09:00 UTC.
-    content::OpenState s = content::open_state(h, utc(2026, 11, 18, 9, 0), kNoExtra);
+    content::OpenState s = content::open_state(h, utc(2026, 11, 18, 9, 0));
     CHECK(s.open);
     CHECK(s.change_known);
     CHECK(s.change_today);
     CHECK(s.change_minutes == 12 * 60 + 30);
     CHECK(s.change_at == utc(2026, 11, 18, 11, 30));
     // 13:00: closed, opens today 14:30.
-    s = content::open_state(h, utc(2026, 11, 18, 12, 0), kNoExtra);
+    s = content::open_state(h, utc(2026, 11, 18, 12, 0));
     CHECK_FALSE(s.open);
     CHECK(s.change_today);
     CHECK(s.change_day == content::Weekday::We);
     CHECK(s.change_at == utc(2026, 11, 18, 13, 30));
     // Saturday: closed, opens Monday 08:30.
-    s = content::open_state(h, utc(2026, 11, 21, 9, 0), kNoExtra);
+    s = content::open_state(h, utc(2026, 11, 21, 9, 0));
     CHECK_FALSE(s.open);
     CHECK_FALSE(s.change_today);
     CHECK(s.change_day == content::Weekday::Mo);
@@ -92,61 +139,61 @@ TEST_CASE("hours: open now until the end of the range, weekday ranges", "[conten
 
 TEST_CASE("hours: PH off closes a weekday holiday, PH with hours opens it", "[content][hours]") {
     // Tuesday 2 June 2026 (Festa della Repubblica), 10:00 CEST = 08:00 UTC.
-    content::OpenState s = content::open_state(hours("Mo-Fr 09:00-12:00; PH off"), utc(2026, 6, 2, 8, 0), kNoExtra);
+    content::OpenState s = content::open_state(table("Mo-Fr 09:00-12:00; PH off"), utc(2026, 6, 2, 8, 0));
     CHECK_FALSE(s.open);
     CHECK(s.change_day == content::Weekday::We);
     CHECK(s.change_at == utc(2026, 6, 3, 7, 0));
-    s = content::open_state(hours("Mo-Fr 09:00-12:00; PH 10:00-11:00"), utc(2026, 6, 2, 7, 30), kNoExtra);
+    s = content::open_state(table("Mo-Fr 09:00-12:00; PH 10:00-11:00"), utc(2026, 6, 2, 7, 30));
     CHECK_FALSE(s.open);                                  // 09:30: the holiday hours start at 10
     CHECK(s.change_at == utc(2026, 6, 2, 8, 0));
     // The Grosseto patron day only when the pack lists it: Monday 10 August 2026.
-    content::OpeningHours h = hours("Mo-Fr 09:00-12:00; PH off");
-    CHECK(content::open_state(h, utc(2026, 8, 10, 8, 0), kNoExtra).open);
-    CHECK_FALSE(content::open_state(h, utc(2026, 8, 10, 8, 0), {"08-10"}).open);
+    content::HoursTable h = table("Mo-Fr 09:00-12:00; PH off");
+    CHECK(content::open_state(h, utc(2026, 8, 10, 8, 0)).open);
+    CHECK_FALSE(content::open_state(table("Mo-Fr 09:00-12:00; PH off", {"08-10"}), utc(2026, 8, 10, 8, 0)).open);
 }
 
 TEST_CASE("hours: ranges crossing midnight belong to the day they start", "[content][hours]") {
-    content::OpeningHours h = hours("Fr,Sa 22:00-02:00");
+    content::HoursTable h = table("Fr,Sa 22:00-02:00");
     // Saturday 2026-11-21 01:00 CET (00:00 UTC): open from Friday night until 02:00.
-    content::OpenState s = content::open_state(h, utc(2026, 11, 21, 0, 0), kNoExtra);
+    content::OpenState s = content::open_state(h, utc(2026, 11, 21, 0, 0));
     CHECK(s.open);
     CHECK(s.change_today);
     CHECK(s.change_at == utc(2026, 11, 21, 1, 0));
     // Sunday 03:00: closed until Friday 22:00.
-    s = content::open_state(h, utc(2026, 11, 22, 2, 0), kNoExtra);
+    s = content::open_state(h, utc(2026, 11, 22, 2, 0));
     CHECK_FALSE(s.open);
     CHECK(s.change_day == content::Weekday::Fr);
     CHECK(s.change_at == utc(2026, 11, 27, 21, 0));
     // Thursday 23:00: closed (Thursday has no night range).
-    CHECK_FALSE(content::open_state(h, utc(2026, 11, 19, 22, 0), kNoExtra).open);
+    CHECK_FALSE(content::open_state(h, utc(2026, 11, 19, 22, 0)).open);
 }
 
 TEST_CASE("hours: DST starts (last Sunday of March) and ends (last Sunday of October)", "[content][hours]") {
-    content::OpeningHours h = hours("Su 08:00-12:00");
+    content::HoursTable h = table("Su 08:00-12:00");
     // Saturday 28 March 2026 20:00 CET (19:00 UTC); Sunday 08:00 is already CEST (06:00 UTC).
-    content::OpenState s = content::open_state(h, utc(2026, 3, 28, 19, 0), kNoExtra);
+    content::OpenState s = content::open_state(h, utc(2026, 3, 28, 19, 0));
     CHECK_FALSE(s.open);
     CHECK(s.change_day == content::Weekday::Su);
     CHECK(s.change_minutes == 8 * 60);
     CHECK(s.change_at == utc(2026, 3, 29, 6, 0));
     // Saturday 24 October 2026 20:00 CEST (18:00 UTC); Sunday 08:00 is CET again (07:00 UTC).
-    s = content::open_state(h, utc(2026, 10, 24, 18, 0), kNoExtra);
+    s = content::open_state(h, utc(2026, 10, 24, 18, 0));
     CHECK(s.change_at == utc(2026, 10, 25, 7, 0));
     // A night range over the spring change: Saturday 22:00 to Sunday 04:00 wall time.
-    content::OpeningHours n = hours("Sa 22:00-04:00");
-    s = content::open_state(n, utc(2026, 3, 29, 1, 30), kNoExtra);   // 03:30 CEST
+    content::HoursTable n = table("Sa 22:00-04:00");
+    s = content::open_state(n, utc(2026, 3, 29, 1, 30));   // 03:30 CEST
     CHECK(s.open);
     CHECK(s.change_at == utc(2026, 3, 29, 2, 0));                    // 04:00 CEST
     // On the autumn night 02:30 happens twice; both are inside the range.
-    CHECK(content::open_state(n, utc(2026, 10, 25, 0, 30), kNoExtra).open);  // 02:30 CEST
-    CHECK(content::open_state(n, utc(2026, 10, 25, 1, 30), kNoExtra).open);  // 02:30 CET
+    CHECK(content::open_state(n, utc(2026, 10, 25, 0, 30)).open);  // 02:30 CEST
+    CHECK(content::open_state(n, utc(2026, 10, 25, 1, 30)).open);  // 02:30 CET
 }
 
 TEST_CASE("hours: 24/7 is always open and closed-everywhere never opens", "[content][hours]") {
-    content::OpenState s = content::open_state(hours("24/7"), utc(2026, 12, 25, 3, 0), kNoExtra);
+    content::OpenState s = content::open_state(table("24/7"), utc(2026, 12, 25, 3, 0));
     CHECK(s.open);
     CHECK(s.always);
-    s = content::open_state(hours("Mo-Su off"), utc(2026, 12, 25, 3, 0), kNoExtra);
+    s = content::open_state(table("Mo-Su off"), utc(2026, 12, 25, 3, 0));
     CHECK_FALSE(s.open);
     CHECK_FALSE(s.change_known);
 }
@@ -179,21 +226,25 @@ TEST_CASE("hours: next mediator day skips today, other weekdays and holidays", "
     CHECK_FALSE(content::next_day_of({}, utc(2026, 11, 17, 9, 0), false, kNoExtra, &out));
 }
 
-TEST_CASE("hours: arbitrary input never crashes the parser", "[content][hours]") {
-    const char alphabet[] = "MoTuWeThFrSaSuPH0123456789:-,; /offclosed24";
-    uint32_t seed = 12345;
-    int ok = 0;
-    for (int i = 0; i < 3000; i++) {
-        std::string text;
-        int len = int((seed >> 8) % 24);
-        for (int k = 0; k < len; k++) {
-            seed = seed * 1664525u + 1013904223u;
-            text += alphabet[(seed >> 16) % (sizeof alphabet - 1)];
-        }
-        seed = seed * 1664525u + 1013904223u;
-        content::HoursResult r = content::parse_hours(text);
-        CHECK((r.ok || !r.error.empty()));
-        if (r.ok) { ok++; content::open_state(r.hours, utc(2026, 11, 18, 9, 0), kNoExtra); }
-    }
-    CHECK(ok < 3000);
+TEST_CASE("hours: extra holidays close an office closed on public holidays, and are refused otherwise", "[content][hours]") {
+    CHECK(content::open_state(table("Mo-Fr 09:00-12:00; PH off"), utc(2026, 8, 10, 8, 0)).open);
+    CHECK_FALSE(content::open_state(table("Mo-Fr 09:00-12:00; PH off", {"08-10"}), utc(2026, 8, 10, 8, 0)).open);
+    // Without PH in the value, holidays are ordinary days, extra ones too.
+    CHECK(content::open_state(table("Mo-Fr 09:00-12:00", {"08-10"}), utc(2026, 8, 10, 8, 0)).open);
+    CHECK(refusal("Mo-Fr 09:00-12:00; PH 10:00-11:00", {"08-10"}).starts_with("the pack's extra_holidays apply only"));
+}
+
+TEST_CASE("hours: the kiosk does not know outside the window, nor from an empty table", "[content][hours]") {
+    content::HoursTable t = table("24/7");
+    CHECK(content::open_state(t, utc(2026, 6, 1, 10, 0)).known);
+    CHECK_FALSE(content::open_state(t, utc(2025, 12, 31, 12, 0)).known);
+    CHECK_FALSE(content::open_state(t, utc(2028, 1, 2, 12, 0)).known);
+    CHECK_FALSE(content::open_state(t, utc(2028, 1, 2, 12, 0)).open);
+    CHECK_FALSE(content::open_state(content::HoursTable{}, utc(2026, 6, 1, 10, 0)).known);
+    // A comment-only stretch is known to be neither open nor closed.
+    content::OpenState s = content::open_state(table("Mo-Su \"su appuntamento\""), utc(2026, 6, 1, 10, 0));
+    CHECK(s.known);
+    CHECK(s.unknown);
+    CHECK_FALSE(s.open);
+    CHECK(s.comment == "su appuntamento");
 }

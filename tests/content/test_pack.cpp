@@ -133,6 +133,50 @@ TEST_CASE("pack: offices by id, by kind, notes with fallback, mediator days", "[
     CHECK(pack.mediator_days("desk-b").empty());
 }
 
+TEST_CASE("pack: office hours as stored intervals; a pack without them says it does not know", "[content][pack][hours]") {
+    TempDir dir;
+    content::Pack pack = open_good(dir);
+    // entrate-test: Mo-Fr 08:30-12:30; PH off. Monday 23 November 2026, 08:30 CET = 07:30 UTC.
+    content::HoursTable t = pack.office_hours("entrate-test");
+    int64_t from = 0, to = 0;
+    REQUIRE(hours::local_midnight("2026-11-01", 0, &from));
+    REQUIRE(hours::local_midnight("2028-01-01", 0, &to));
+    CHECK(t.valid_from == from);
+    CHECK(t.valid_to == to);
+    REQUIRE_FALSE(t.intervals.empty());
+    const int64_t monday_0830 = 1795419000;
+    bool found = false;
+    for (const content::OpenInterval& iv : t.intervals) found |= iv.from == monday_0830 && iv.to == monday_0830 + 4 * 3600;
+    CHECK(found);
+    CHECK(pack.office_hours("nowhere").intervals.empty());
+    // An older pack: no office_hours table. It still opens; every office's hours are unknown.
+    pack.close();
+    {
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open((dir / "pack.sqlite").c_str(), &db) == SQLITE_OK);
+        CHECK(sqlite3_exec(db, "DROP TABLE office_hours", nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    content::Pack old;
+    REQUIRE(old.open(dir / "pack.sqlite").ok);
+    content::HoursTable none = old.office_hours("entrate-test");
+    CHECK(none.valid_to == 0);
+    CHECK_FALSE(content::open_state(none, double(monday_0830) * 1000 + 60000).known);
+    // Rows that are not sorted and disjoint make that office unknown, never wrong.
+    {
+        TempDir d2;
+        content::Pack p2 = open_good(d2);
+        p2.close();
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open((d2 / "pack.sqlite").c_str(), &db) == SQLITE_OK);
+        CHECK(sqlite3_exec(db, "UPDATE office_hours SET end = end + 86400 * 30 WHERE id = 'entrate-test'", nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+        REQUIRE(p2.open(d2 / "pack.sqlite").ok);
+        CHECK(p2.office_hours("entrate-test").valid_to == 0);
+        CHECK(p2.office_hours("questura-test").valid_to > 0);
+    }
+}
+
 TEST_CASE("pack: release_cache gives back the pages open() read, and queries still work", "[content][pack]") {
     TempDir dir;
     content::Pack pack = open_good(dir);

@@ -294,7 +294,9 @@ std::string build_demo_pack(const std::string& dir, int version, const std::stri
                                  "title: " + title))
     return "";
   std::string pack = dir + "/v" + std::to_string(version) + ".pack";
-  int status = admin(dir, {"build", "--content", sources, "--locales", SPORTELLO_SOURCE_DIR "/locales", "--out", pack});
+  // The hours' window covers the headless kiosk's virtual clock (2026-11-23).
+  int status = admin(dir, {"build", "--content", sources, "--locales", SPORTELLO_SOURCE_DIR "/locales", "--out", pack,
+                           "--hours-from", "2026-11-01"});
   return status == 0 ? pack : "";
 }
 

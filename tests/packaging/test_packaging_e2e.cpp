@@ -196,7 +196,8 @@ TEST_CASE("the three packages hold their files and nothing of the build", "[e2e]
       {"sportello-hub",
        {"/usr/bin/sportello-hub", "/usr/bin/sportello-admin", "/lib/systemd/system/sportello-hub.service",
         "/usr/lib/sysusers.d/sportello-hub.conf", "/usr/lib/tmpfiles.d/sportello-hub.conf",
-        "/usr/share/doc/sportello-hub/examples/sportello-hub.conf", "/usr/share/doc/sportello-hub/copyright"}},
+        "/usr/share/doc/sportello-hub/examples/sportello-hub.conf", "/usr/share/doc/sportello-hub/copyright",
+        "/usr/share/sportello/map/config.json", "/usr/share/sportello/map/process.lua"}},
   };
   // Where each package may put files at all.
   std::map<std::string, std::vector<std::string>> allowed = {
@@ -206,7 +207,7 @@ TEST_CASE("the three packages hold their files and nothing of the build", "[e2e]
       {"sportello-demo-content", {"/usr/share/sportello/demo.pack", "/usr/share/doc/sportello-demo-content/"}},
       {"sportello-hub", {"/usr/bin/sportello-hub", "/usr/bin/sportello-admin", "/lib/systemd/system/sportello-hub",
                          "/usr/lib/sysusers.d/sportello-hub", "/usr/lib/tmpfiles.d/sportello-hub",
-                         "/usr/share/doc/sportello-hub/"}},
+                         "/usr/share/doc/sportello-hub/", "/usr/share/sportello/map/"}},
   };
   for (const auto& [pkg, files] : expected) {
     std::set<std::string> paths = contents(d.by_package.at(pkg));
@@ -234,6 +235,9 @@ TEST_CASE("the three packages hold their files and nothing of the build", "[e2e]
   INFO("sportello-hub Depends: " << hub_deps);
   for (const char* dep : {"systemd", "libc6", "libsqlite3-0", "libsodium23", "libssl3"})
     CHECK(hub_deps.find(dep) != std::string::npos);
+  // sportello-admin map runs Debian's map tools; the hub itself does not need them.
+  std::string hub_recommends = field(d.by_package.at("sportello-hub"), "Recommends");
+  for (const char* tool : {"osmium-tool", "osmcoastline", "tilemaker"}) CHECK(hub_recommends.find(tool) != std::string::npos);
   CHECK(field(d.by_package.at("sportello-demo-content"), "Architecture") == "all");
   // The conffile, and maintainer scripts for the packages with a service.
   std::string control = harness::temp_dir("deb-control");

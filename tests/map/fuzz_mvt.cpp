@@ -1,0 +1,50 @@
+// libFuzzer target for the MVT decoder and what runs on its output in the worker: decode_mvt,
+// then build_mesh (style table, ear clipping, line strips, labels). Invariants beyond "no crash":
+// a refusal says why; a built mesh's indices stay inside its ranges and its vertices, and every
+// range fits 16-bit draw indices.
+#include "map/map.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+namespace {
+void check(bool invariant) {
+    if (!invariant) std::abort();
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    if (size < 1) return 0;
+    // Byte 0 picks the zoom the mesh is styled for (so zoom-dependent rules run too).
+    const int zoom = 10 + data[0] % 8;
+    const std::string_view bytes((const char*)data + 1, size - 1);
+    map::DecodedTile tile;
+    std::string error;
+    if (!map::decode_mvt(bytes, &tile, &error)) {
+        check(!error.empty() && tile.layers.empty());
+        return 0;
+    }
+    for (const map::Layer& L : tile.layers) {
+        check(L.extent > 0 && L.extent <= 65536);
+        for (const map::Feature& f : L.features) {
+            check(!f.parts.empty());
+            if (f.type == map::GeomType::Polygon)
+                for (const auto& ring : f.parts) check(ring.size() >= 3);
+        }
+    }
+    const map::TileMesh mesh = map::build_mesh(map::TileId{zoom, 0, 0}, tile, "en");
+    check(mesh.indices.size() % 3 == 0);
+    size_t indices = 0;
+    for (const map::TileMesh::Range& r : mesh.ranges) {
+        check(r.vertex_count < 65536);
+        check(r.first_index == indices);
+        check((size_t)r.first_vertex + r.vertex_count <= mesh.vertices.size());
+        for (uint32_t k = r.first_index; k < r.first_index + r.index_count; k++)
+            check(mesh.indices[k] >= r.first_vertex && mesh.indices[k] < r.first_vertex + r.vertex_count);
+        indices += r.index_count;
+    }
+    check(indices == mesh.indices.size());
+    for (const map::Label& l : mesh.labels) check(l.x >= 0 && l.x < 1 && l.y >= 0 && l.y < 1 && !l.text.empty());
+    return 0;
+}
