@@ -131,7 +131,9 @@ static void post_request(Server& s, const httplib::Request& req, httplib::Respon
   if (r.ref.compare(0, prefix->size() + 1, *prefix + "-") != 0) return error_reply(res, 403, "ref_prefix_mismatch");
   int64_t retry_after = 0;
   switch (s.store->store(r, sha256_hex(req.body), now, s.config.kiosk_limits, &retry_after)) {
-    case StoreResult::Created: return json_reply(res, 201, {{"id", r.id}, {"ref", r.ref}, {"status", "received"}});
+    case StoreResult::Created:
+      s.events.publish({Event::RequestChanged, r.id, "received"});
+      return json_reply(res, 201, {{"id", r.id}, {"ref", r.ref}, {"status", "received"}});
     case StoreResult::Replayed: return json_reply(res, 200, {{"id", r.id}, {"ref", r.ref}, {"status", "received"}});
     case StoreResult::Conflict: return error_reply(res, 409, "idempotency_conflict");
     case StoreResult::RefConflict: return error_reply(res, 409, "ref_conflict");

@@ -183,6 +183,7 @@ struct Account {
 
 struct ConsoleSession {
   std::string user, role, csrf;
+  int64_t expires = 0;                  // when the session ends at the latest (Unix seconds)
 };
 
 // Failed logins counted over a sliding window: per (user, address), per address, per user.
@@ -323,6 +324,7 @@ struct ServeConfig {
   std::string trust_proxy;             // X-Forwarded-For is believed only from this address
   int max_password_hashes = 4;         // concurrent Argon2id computations (64 MiB each); beyond: 503
   bool tls_proxy = false;              // behind a proxy that terminates TLS: cookies Secure and __Host-
+  int max_live = 800;                  // open live consoles (event streams); beyond, 503
 };
 int serve(const ServeConfig& config);      // runs until SIGTERM/SIGINT; returns an exit status
 // A kiosk group's name: [a-z0-9][a-z0-9_-]*, at most 32 characters.
