@@ -34,7 +34,7 @@ static const char* kStyle =
     "button{background:#0b5563;color:#fff;border:0;min-height:44px}.msg{padding:10px;background:#fde8c8}"
     "nav{display:flex;flex-wrap:wrap;align-items:center;gap:4px 14px}nav a{padding:10px 0}"
     ".card{background:#fff;padding:12px;border-radius:8px;margin:8px 0}"
-    ".inline{display:inline}.filters{display:flex;flex-wrap:wrap;gap:0 12px;align-items:flex-end}"
+    ".inline{display:inline}.scroll{overflow-x:auto;max-width:100%}.filters{display:flex;flex-wrap:wrap;gap:0 12px;align-items:flex-end}"
     ".filters label{display:flex;flex-direction:column;font-size:.9em}"
     ".tools{display:flex;gap:14px;align-items:center}.tools a{padding:10px 0}"
     ".wait{color:#8a4b00;font-weight:bold}.late{color:#a4161a;font-weight:bold}"
@@ -89,6 +89,16 @@ std::string page(const std::string& title, const std::string& body) {
   if (body.rfind("<nav>", 0) == 0) {
     size_t end = body.find("</nav>") + 6;
     nav = body.substr(0, end), main = body.substr(end);
+  }
+  // Tables scroll sideways inside their own focusable region, so that the page itself fits a
+  // phone's width (WCAG 1.4.10: data tables may scroll in two dimensions, the page may not).
+  for (size_t at = 0; (at = main.find("<table", at)) != std::string::npos;) {
+    const std::string open = "<div class=scroll tabindex=0 role=region aria-label='Tabella (scorre di lato)'>";
+    main.insert(at, open);
+    size_t end = main.find("</table>", at + open.size());
+    if (end == std::string::npos) break;
+    main.insert(end + 8, "</div>");
+    at = end + 14;
   }
   return "<!doctype html><html lang=it><head><meta charset=utf-8><title>" + esc(title) +
          "</title><meta name=viewport content='width=device-width,initial-scale=1'>"

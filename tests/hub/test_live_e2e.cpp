@@ -201,3 +201,21 @@ TEST_CASE("a slow reader is dropped; the other live consoles keep receiving", "[
   CHECK(slow.wait_closed(20000));
   CHECK(slow.data.find(after) == std::string::npos);
 }
+
+TEST_CASE("axe-core finds no WCAG 2.1 A/AA violation on any console page, as each role", "[e2e][hub][a11y]") {
+  REQUIRE(sodium_init() >= 0);
+  Hub hub;
+  REQUIRE(hub.start("console-axe"));
+  REQUIRE(add_council(hub, "carla"));
+  std::string cmd = "/usr/bin/python3 " SPORTELLO_SOURCE_DIR "/tests/hub/console_axe.py --url " + hub.url("") +
+                    " --token=" + hub.token + " --out " + hub.dir + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int status = pclose(p);
+  INFO(out);
+  CHECK(status == 0);
+  CHECK(out.find("no WCAG 2.1 A/AA violation") != std::string::npos);
+}
