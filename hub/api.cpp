@@ -1,5 +1,6 @@
 // [SECTION] Kiosk API v1 (hub/PROTOCOL.md): requests stored exactly once, status by reference
 // code, heartbeats. Every rejection stores nothing and says why in a small JSON body.
+#include "notify.h"
 #include "server_internal.h"
 
 #include <nlohmann/json.hpp>
@@ -133,6 +134,7 @@ static void post_request(Server& s, const httplib::Request& req, httplib::Respon
   switch (s.store->store(r, sha256_hex(req.body), now, s.config.kiosk_limits, &retry_after)) {
     case StoreResult::Created:
       s.events.publish({Event::RequestChanged, r.id, "received"});
+      if (s.notifier) s.notifier->wake();  // routes it to the mediators now, on its own thread
       return json_reply(res, 201, {{"id", r.id}, {"ref", r.ref}, {"status", "received"}});
     case StoreResult::Replayed: return json_reply(res, 200, {{"id", r.id}, {"ref", r.ref}, {"status", "received"}});
     case StoreResult::Conflict: return error_reply(res, 409, "idempotency_conflict");

@@ -2,6 +2,7 @@
 // JavaScript. Personal data is opened only on a request's own page, for the mediator who claimed
 // it, and only once the view is in the audit table (without the data itself).
 #include "console_internal.h"
+#include "notify.h"
 
 #include <algorithm>
 #include <map>
@@ -38,6 +39,7 @@ static const char* kStyle =
     ".filters label{display:flex;flex-direction:column;font-size:.9em}"
     ".tools{display:flex;gap:14px;align-items:center}.tools a{padding:10px 0}"
     ".wait{color:#8a4b00;font-weight:bold}.late{color:#a4161a;font-weight:bold}"
+    "tr.escalated td{background:#f8d7d3}tr.escalated td:first-child{border-left:6px solid #b3261e}"
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}"
     "@media(max-width:560px){.wide{display:none}body{padding:8px}td,th{padding:8px 4px}}";
 
@@ -133,7 +135,8 @@ static std::string status_text(const std::string& s) {
 // The navigation of a console page for this session's role, with the logout form.
 static std::string nav(const ConsoleSession& session) {
   std::string links = session.role == "mediator" ? "<a href=/console/>Coda</a>" : "";
-  links += "<a href=/console/fleet>Chioschi</a><a href=/console/stats>Numeri</a><a href=/console/password>Password</a>";
+  links += "<a href=/console/fleet>Chioschi</a><a href=/console/stats>Numeri</a><a href=/console/password>Password</a>"
+           "<a href=/console/profile>Profilo</a>";
   return "<nav>" + links + "<form method=post action=/console/logout class=inline><input type=hidden name=csrf value='" +
          esc(session.csrf) + "'><button id=logout>Esci</button></form></nav>";
 }
@@ -169,6 +172,12 @@ static void queue(Server& s, const httplib::Request& req, httplib::Response& res
   std::string age = req.get_param_value("age_h");
   if (!age.empty() && age.size() <= 4 && age.find_first_not_of("0123456789") == std::string::npos)
     f.max_age_s = std::min<int64_t>(std::atoll(age.c_str()), 24 * 366) * 3600;
+  // The queue opens on the mediator's own languages and desks (their profile); "tutte" is one tap
+  // away (mine=0). A profile without either shows everything.
+  std::optional<Profile> profile = s.store->profile("console", session->user);
+  bool has_mine = profile && (!profile->languages.empty() || !profile->desks.empty());
+  bool mine = has_mine && req.get_param_value("mine") != "0";
+  if (mine) f.langs = profile->languages, f.kiosks = profile->desks;
   int64_t now = unix_now();
   auto topics = topic_names(s);
   auto kiosks = kiosk_names(s);
@@ -181,7 +190,20 @@ static void queue(Server& s, const httplib::Request& req, httplib::Response& res
   std::string body = nav(*session) + "<h1>Richieste</h1>";
   body += "<p class=tools><a id=reload href='" + esc(req.target.empty() ? "/console/" : req.target) +
           "'>Aggiorna</a><span id=live-status role=status></span></p>";
-  body += "<form method=get class=filters>" + choice("lang", "Lingua", f.lang, "tutte", langs) +
+  if (has_mine) {
+    std::string langs_text, desks_text;
+    for (const std::string& l : profile->languages) langs_text += (langs_text.empty() ? "" : ", ") + language_text(l);
+    for (const std::string& k : profile->desks) {
+      auto it = kiosks.find(k);
+      desks_text += (desks_text.empty() ? "" : ", ") + (it == kiosks.end() ? k : it->second);
+    }
+    std::string what = (langs_text.empty() ? "" : langs_text) + (langs_text.empty() || desks_text.empty() ? "" : "; ") + desks_text;
+    body += mine ? "<p id=mine>Le tue lingue e i tuoi sportelli (" + esc(what) +
+                       "). <a id=show-all href='/console/?mine=0'>Mostra tutte le richieste</a></p>"
+                 : "<p id=mine>Tutte le richieste. <a id=show-mine href='/console/'>Solo le mie lingue e i miei sportelli</a></p>";
+  }
+  body += "<form method=get class=filters>" + std::string(mine ? "" : has_mine ? "<input type=hidden name=mine value=0>" : "") +
+          choice("lang", "Lingua", f.lang, "tutte", langs) +
           choice("topic", "Argomento", f.topic, "tutti", topic_options) +
           choice("kiosk", "Sportello", f.kiosk, "tutti", kiosk_options) +
           choice("status", "Stato", f.status, "aperte",
@@ -194,10 +216,13 @@ static void queue(Server& s, const httplib::Request& req, httplib::Response& res
           "<th scope=col class=wide>Sportello</th><th scope=col>Attesa</th><th scope=col>Stato</th></tr></thead>"
           "<tbody id=rows data-live=queue>";
   std::vector<Request> rows = s.store->list(f, now);
+  std::set<std::string> escalated = outbox::escalated_open(*s.store);  // unclaimed past their desk's time
   for (const Request& r : rows) {
     auto kiosk = kiosks.find(r.kiosk);
-    body += "<tr id='row-" + esc(r.id) + "' data-state=" + esc(r.status) + "><td><a id='" + esc(r.ref) +
-            "' href='/console/request/" + esc(r.id) + "'>" + esc(r.ref) + "</a></td><td>" + language_html(r.lang) +
+    bool late = escalated.count(r.id) > 0;
+    body += "<tr id='row-" + esc(r.id) + "' data-state=" + esc(r.status) + (late ? " class=escalated" : "") +
+            "><td><a id='" + esc(r.ref) + "' href='/console/request/" + esc(r.id) + "'>" + esc(r.ref) + "</a>" +
+            (late ? "<span class=sr> (segnalata: nessuno l'ha presa in tempo)</span>" : "") + "</td><td>" + language_html(r.lang) +
             "</td><td>" + esc(topic_text(topics, r.topic)) + "</td><td class=wide>" +
             (r.contact == "desk" ? "allo sportello " + esc(r.desk_day) : std::string("telefono")) + "</td><td class=wide>" +
             esc(kiosk == kiosks.end() ? r.kiosk : kiosk->second) + "</td>" + waited(r, now) + "<td>" +
@@ -254,6 +279,7 @@ static void detail(Server& s, const httplib::Request& req, httplib::Response& re
            "'><input type=hidden name=csrf value='" + esc(session->csrf) + "'><button id=" + what + ">" + label +
            "</button></form>";
   };
+  body += "<p><a id=timeline href='/console/request/" + esc(r->id) + "/timeline'>Storia della richiesta</a></p>";
   if (r->status == "received") body += action("claim", "Prendo io");
   if (r->status == "in_progress" && r->mediator == session->user)
     body += action("done", "Chiusa: contattato") + action("unreachable", "Non raggiungibile");

@@ -16,7 +16,9 @@ static std::optional<ConsoleSession> require_admin(Server& s, const httplib::Req
 
 std::string admin_nav(const std::string& csrf) {
   return "<nav><a href=/console/admin/>Rilasci</a><a href=/console/admin/fleet>Chioschi</a>"
-         "<a href=/console/admin/users>Utenti</a><a href=/console/admin/audit>Registro</a>"
+         "<a href=/console/admin/users>Utenti</a><a href=/console/admin/profiles>Profili</a>"
+         "<a href=/console/admin/outbox>Notifiche</a>"
+         "<a href=/console/admin/audit>Registro</a>"
          "<a href=/console/admin/password>Password</a><form method=post action=/console/admin/logout class=inline>"
          "<input type=hidden name=csrf value='" + esc(csrf) + "'><button id=logout>Esci</button></form></nav>";
 }

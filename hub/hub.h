@@ -11,6 +11,7 @@
 //   [SECTION] HTTP: kiosk API, content releases, mediator and admin consoles
 //   [SECTION] Data-protection subcommands (cli_data.cpp)
 //   [SECTION] Passwords and account subcommands (passwords.cpp, users_cli.cpp)
+//   [SECTION] Mediator profiles and notifications (profiles*.cpp, notify*.cpp, smtp.cpp; store_notify.cpp)
 #pragma once
 
 #include <sqlite3.h>
@@ -148,6 +149,8 @@ enum class PublishResult { Created, Rollback, Error };
 struct Filter {
   std::string lang, topic, kiosk, status;
   int64_t max_age_s = 0;                // 0 = any age (clamped to ten years)
+  // "My languages and desks": when not empty, only these languages / kiosks (a mediator's profile).
+  std::vector<std::string> langs, kiosks;
 };
 
 // RefConflict: another request already has this reference. RateLimited / QuotaExceeded: the
@@ -196,6 +199,20 @@ struct LoginLimits {
 struct LoginReservation {
   int64_t attempt = 0;
   int pair_failures = 0, user_failures = 0, address_failures = 0;
+};
+
+// A console or admin user's profile (store_notify.cpp). A desk is a kiosk (its id): the place
+// where visitors make their requests. Mediators are notified of new requests whose language is
+// one of theirs and whose desk is one they cover, while on duty; coordinators when nobody
+// matches and when a request escalates. Admins' profiles hold only the address of the daily summary.
+struct Profile {
+  std::string realm = "console", user;
+  std::vector<std::string> languages, desks;  // language codes ("ar"); kiosk ids ("GR-01")
+  bool on_duty = false, coordinator = false;
+  std::string email;                    // where notifications go ("" = none)
+  int64_t updated_at = 0;
+  std::string role;                     // the account's role (read only)
+  bool disabled = false;                // the account's state (read only)
 };
 
 class Store {
@@ -298,11 +315,29 @@ public:
   // How many requests per value of one column ("status", "lang", "topic" or "kiosk"): no personal data.
   std::vector<std::pair<std::string, int64_t>> request_counts(const std::string& column);
 
+  // [SECTION] Store: mediator profiles (store_notify.cpp)
+  // Every account of a realm with its profile (an account without one gets an empty profile).
+  std::vector<Profile> profiles(const std::string& realm);
+  std::optional<Profile> profile(const std::string& realm, const std::string& user);
+  // Writes the whole profile (an admin). False when there is no such account or a field is invalid.
+  bool set_profile(const Profile& p, int64_t now);
+  // The part a mediator sets for themselves: on/off duty and the notification address.
+  bool set_duty(const std::string& realm, const std::string& user, bool on_duty, const std::string& email, int64_t now);
+  // On-duty, enabled mediators with an address whose languages include lang and desks include desk.
+  std::vector<Profile> matching_mediators(const std::string& lang, const std::string& desk);
+  // Enabled coordinators (console realm) with an address, on duty or not.
+  std::vector<Profile> coordinators();
+
+  // [SECTION] Store: notification outbox, escalations, timeline (store_notify.cpp; see notify.h)
+  sqlite3* raw_db() { return db_; }     // for store_notify.cpp's helpers, under lock()
+  std::mutex& lock() { return mutex_; }
+
 private:
   bool exec(const char* sql);
   bool migrate();                       // columns added since the first schema
   bool migrate_privacy();               // unique references, prefixes, append-only audit
   bool migrate_auth();                  // the login attempts table (store_auth.cpp)
+  bool migrate_notify();                // profiles, the notification outbox (store_notify.cpp)
   sqlite3* db_ = nullptr;
   std::string error_;
   std::mutex mutex_;   // one connection, serialized: simple and, with WAL, fast enough here
@@ -325,6 +360,7 @@ struct ServeConfig {
   int max_password_hashes = 4;         // concurrent Argon2id computations (64 MiB each); beyond: 503
   bool tls_proxy = false;              // behind a proxy that terminates TLS: cookies Secure and __Host-
   int max_live = 800;                  // open live consoles (event streams); beyond, 503
+  std::string notify_config;           // the notifications' file (SMTP relay, digest, desks' hours); "" = no mail
 };
 int serve(const ServeConfig& config);      // runs until SIGTERM/SIGINT; returns an exit status
 // A kiosk group's name: [a-z0-9][a-z0-9_-]*, at most 32 characters.
@@ -345,6 +381,22 @@ bool password_needs_rehash(const std::string& hash);
 // sportello-hub's account subcommands (add-council, passwd, disable-user, enable-user,
 // revoke-sessions): the exit status, or -1 when `cmd` is not one of them.
 int account_command(const std::string& cmd, const std::string& data_dir,
+                    const std::map<std::string, std::string>& options);
+
+// [SECTION] Mediator profiles and notifications --------------------------------------------------
+// The 18 request languages (codes) and their Italian names ("ar" -> "arabo"); "" for another code.
+const std::vector<std::string>& request_languages();
+std::string language_name_it(const std::string& code);
+// Checks a profile's fields: known languages, valid kiosk ids, an address of plain shape. "" or
+// what is wrong (Italian, for the console and the CLI).
+std::string profile_problem(const Profile& p);
+// A comma- or space-separated list, trimmed, without empties or duplicates.
+std::vector<std::string> split_list(const std::string& text);
+std::string join_list(const std::vector<std::string>& items);
+// sportello-hub set-profile --data DIR --user NAME [--role admin] [--languages ar,fr] [--desks GR-01]
+//   [--duty on|off] [--email ADDR|none] [--coordinator yes|no]; show-profiles --data DIR.
+// The exit status, or -1 when `cmd` is not one of them (profiles_cli.cpp).
+int profile_command(const std::string& cmd, const std::string& data_dir,
                     const std::map<std::string, std::string>& options);
 
 }  // namespace hub

@@ -7,10 +7,11 @@
 //   public-key --data DIR                prints the public key (standard base64)
 //   add-council|passwd|disable-user|enable-user|revoke-sessions --data DIR --user NAME [--role admin]
 //                                        accounts (users_cli.cpp; passwords on stdin)
+//   set-profile|show-profiles --data DIR --user NAME ...   mediator profiles (profiles_cli.cpp)
 //   serve --data DIR --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]
 //         [--release-key B64 ...] [--release-threshold N] [--max-target-mb N] [--max-connections N]
 //         [--workers N] [--request-timeout S] [--trust-proxy ADDR] [--max-live N]
-//         [--kiosk-requests-per-minute N] [--kiosk-requests-per-day N]
+//         [--kiosk-requests-per-minute N] [--kiosk-requests-per-day N] [--notify-config FILE]
 // --cheap-hash (fast Argon2id parameters) is for the tests only: refused unless the environment has
 // SPORTELLO_TEST_CHEAP_HASH=1, which the test harness sets.
 // Exit codes: 0 ok, 1 failure, 2 usage.
@@ -47,12 +48,15 @@ int usage() {
         "  add-kiosk --id ID --ref-prefix P [--name TEXT] [--group NAME]  prints the new token once (group: default)\n"
         "  set-ref-prefix --id ID --ref-prefix P   erase --ref REF   (a visitor's personal data, now)\n"
         "  add-council|passwd|disable-user|enable-user|revoke-sessions --user NAME [--role admin]\n"
+        "  set-profile --user NAME [--role admin] [--languages ar,fr] [--desks GR-01,GR-02] [--duty on|off]\n"
+        "              [--email ADDR|none] [--coordinator yes|no]   show-profiles [--role admin]\n"
         "  add-mediator --user NAME [--cheap-hash] reads the password from stdin (--cheap-hash: tests only)\n"
         "  add-admin --user NAME [--cheap-hash]    same; prints the admin API token once (again: both reset)\n"
         "  serve --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]\n"
         "        [--release-key B64 ...] [--release-threshold N] [--max-target-mb N] [--max-connections N]\n"
         "        [--workers N] [--request-timeout S] [--trust-proxy ADDR] [--max-live N]\n"
         "        [--kiosk-requests-per-minute N] [--kiosk-requests-per-day N]  (0: no limit)\n"
+        "        [--notify-config FILE]  (e-mail notifications, see hub/README.md)\n"
         "  --tls-key NAME without a '/' is read from $CREDENTIALS_DIRECTORY (systemd LoadCredential=)\n",
         stderr);
   return 2;
@@ -161,6 +165,7 @@ int main(int argc, char** argv) {
   std::string dir = args["data"];
   if (cmd == "init") return cmd_init(dir);
   if (int status = hub::account_command(cmd, dir, args.one); status >= 0) return status;  // users_cli.cpp
+  if (int status = hub::profile_command(cmd, dir, args.one); status >= 0) return status;  // profiles_cli.cpp
   if (cmd == "public-key") {
     hub::KeyPair keys;
     std::string error;
@@ -220,6 +225,7 @@ int main(int argc, char** argv) {
     if (args.count("workers")) config.workers = std::min(256, positive(args["workers"], config.workers));
     if (args.count("request-timeout")) config.request_timeout_s = positive(args["request-timeout"], config.request_timeout_s);
     if (args.count("trust-proxy")) config.trust_proxy = args["trust-proxy"];
+    if (args.count("notify-config")) config.notify_config = args["notify-config"];
     if (args.count("max-inflight")) config.max_inflight = std::max(1, std::atoi(args["max-inflight"].c_str()));
     if (args.count("retention-days")) config.retention_days = std::max(1, std::atoi(args["retention-days"].c_str()));
     if (args.count("release-key")) config.release_keys = args.all["release-key"];

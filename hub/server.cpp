@@ -1,9 +1,13 @@
 // [SECTION] Server: keys, TLS or loopback HTTP, the API and console routes, retention, signals.
+#include "notify.h"
 #include "server_internal.h"
 
+#include <curl/curl.h>
 #include <sodium.h>
 
+#include <condition_variable>
 #include <csignal>
+#include <mutex>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -97,6 +101,13 @@ int serve(const ServeConfig& config) {
     fprintf(stderr, "sportello-hub: %s\n", s.store->error().c_str());
     return 1;
   }
+  NotifyConfig notify_config = default_notify_config();
+  if (!config.notify_config.empty()) {
+    if (std::string problem = load_notify_config(config.notify_config, &notify_config); !problem.empty()) {
+      fprintf(stderr, "sportello-hub: %s\n", problem.c_str());
+      return 2;
+    }
+  }
   if (config.tls_cert.empty() && !is_loopback(config.host)) {
     fprintf(stderr, "sportello-hub: plain HTTP only on loopback; give --tls-cert and --tls-key for %s\n",
             config.host.c_str());
@@ -112,6 +123,8 @@ int serve(const ServeConfig& config) {
   install_admin_api(http, s);
   install_console(http, s);
   install_admin_console(http, s);
+  install_profiles_console(http, s);
+  install_notify_console(http, s);
   FrontPtr front = front_open(s, http, &error);
   if (!front) {
     fprintf(stderr, "sportello-hub: %s\n", error.c_str());
@@ -121,19 +134,34 @@ int serve(const ServeConfig& config) {
   signal(SIGTERM, on_signal);
   signal(SIGINT, on_signal);
   signal(SIGPIPE, SIG_IGN);
-  std::atomic<bool> stopping{false};
-  std::thread retention([&s, &config, &stopping] {
-    // Hourly, closed requests older than the retention period lose their sealed data.
-    for (int tick = 0; !stopping; tick++) {
-      if (tick % 36000 == 0) s.store->retention(unix_now() - (int64_t)config.retention_days * 86400);
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+  // Hourly, closed requests older than the retention period lose their sealed data. The thread
+  // sleeps between sweeps (woken only to stop): an idle hub runs no timer of its own.
+  std::mutex retention_mu;
+  std::condition_variable retention_cv;
+  bool stopping = false;
+  std::thread retention([&] {
+    std::unique_lock<std::mutex> lock(retention_mu);
+    do {
+      lock.unlock();
+      s.store->retention(unix_now() - (int64_t)config.retention_days * 86400);
+      lock.lock();
+    } while (!retention_cv.wait_for(lock, std::chrono::hours(1), [&] { return stopping; }));
   });
+  curl_global_init(CURL_GLOBAL_DEFAULT);  // before any thread: the notifier's SMTP uses libcurl
+  Notifier notifier(s, notify_config);
+  notifier.start();
+  s.notifier = &notifier;
   printf("listening on %s:%d\n", config.host.c_str(), port);
   fflush(stdout);
   front_run(*front);
-  stopping = true;
+  {
+    std::lock_guard<std::mutex> lock(retention_mu);
+    stopping = true;
+  }
+  retention_cv.notify_all();
   retention.join();
+  s.notifier = nullptr;
+  notifier.stop();
   return 0;
 }
 

@@ -14,6 +14,8 @@
 
 namespace hub {
 
+class Notifier;
+
 struct Server {
   ServeConfig config;
   std::unique_ptr<Store> store;
@@ -25,6 +27,7 @@ struct Server {
   std::atomic<int> hashing{0};          // Argon2id computations running now (consoles' logins)
   std::atomic<uint64_t> password_checks{0};  // Argon2id computations since start (logged)
   EventBus events;                      // request and session facts, for the live consoles
+  Notifier* notifier = nullptr;         // mails and escalations (notify.h); woken by new requests
 };
 
 // Body caps, checked on Content-Length before a byte of the body is read (server.cpp).

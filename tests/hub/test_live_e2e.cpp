@@ -219,3 +219,33 @@ TEST_CASE("axe-core finds no WCAG 2.1 A/AA violation on any console page, as eac
   CHECK(status == 0);
   CHECK(out.find("no WCAG 2.1 A/AA violation") != std::string::npos);
 }
+
+TEST_CASE("the queue opens on the mediator's languages and desks, all of them one tap away", "[e2e][hub][console]") {
+  REQUIRE(sodium_init() >= 0);
+  Hub hub;
+  REQUIRE(hub.start("console-mine"));
+  std::string cmd = "'" SPORTELLO_HUB_BIN "' set-profile --data '" + hub.data + "' --user anna --languages uk,fr --desks GR-01 >/dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  std::string arabic, ukrainian;
+  REQUIRE(upload(hub, 1, &arabic));  // lang ar
+  nlohmann::json j = nlohmann::json::parse(body_for(hub, "00000002-8f9a-4b1c-9d2e-3f4a5b6c7d8e", "GR1-UKUKUK", "{}"));
+  j["lang"] = "uk";
+  ukrainian = "00000002-8f9a-4b1c-9d2e-3f4a5b6c7d8e";
+  REQUIRE(http("POST", hub.url("/api/v1/requests"), j.dump(), headers(hub, ukrainian)).status == 201);
+  std::string anna = session_cookie(hub, "anna", "password-anna"), bruno = session_cookie(hub, "bruno", "password-bruno");
+  Reply mine = http("GET", hub.url("/console/"), "", {"Cookie: " + anna});
+  CHECK(mine.body.find("row-" + ukrainian) != std::string::npos);
+  CHECK(mine.body.find("row-" + arabic) == std::string::npos);
+  CHECK(mine.body.find("id=show-all href='/console/?mine=0'") != std::string::npos);
+  CHECK(mine.body.find("ucraino · українська") != std::string::npos);
+  Reply all = http("GET", hub.url("/console/?mine=0"), "", {"Cookie: " + anna});
+  CHECK(all.body.find("row-" + ukrainian) != std::string::npos);
+  CHECK(all.body.find("row-" + arabic) != std::string::npos);
+  CHECK(all.body.find("id=show-mine") != std::string::npos);
+  // Filters keep to "all" once chosen (the form carries mine=0).
+  CHECK(all.body.find("<input type=hidden name=mine value=0>") != std::string::npos);
+  // Without languages or desks in the profile, the queue shows everything and offers no toggle.
+  Reply theirs = http("GET", hub.url("/console/"), "", {"Cookie: " + bruno});
+  CHECK(theirs.body.find("row-" + arabic) != std::string::npos);
+  CHECK(theirs.body.find("id=mine") == std::string::npos);
+}
