@@ -70,18 +70,25 @@ static const char* kScript = R"js((function () {
     });
   }
   function soon() { if (pending) return; pending = setTimeout(function () { pending = null; refresh(); }, 150); }
-  var source = new EventSource("/console/events");
-  source.addEventListener("open", function () { root.setAttribute("data-live-state", "open"); say("In diretta"); });
-  source.addEventListener("error", function () {
-    root.setAttribute("data-live-state", source.readyState === 2 ? "closed" : "retrying");
-    say(source.readyState === 2 ? "Aggiornamento automatico fermo: usa Aggiorna" : "Riconnessione…");
-  });
-  source.addEventListener("queue", soon);
-  source.addEventListener("request", function (e) {
-    var d = {};
-    try { d = JSON.parse(e.data); } catch (x) { return; }
-    if (kind === "queue" || kind === "request:" + d.id) soon();
-  });
+  // A refused stream (the hub busy, or at --max-live) is not retried by the browser: try again
+  // later, at a random moment, so that many consoles do not come back at once.
+  function connect() {
+    var source = new EventSource("/console/events");
+    source.addEventListener("open", function () { root.setAttribute("data-live-state", "open"); say("In diretta"); });
+    source.addEventListener("error", function () {
+      var closed = source.readyState === 2;
+      root.setAttribute("data-live-state", closed ? "closed" : "retrying");
+      say(closed ? "Aggiornamento automatico fermo: usa Aggiorna" : "Riconnessione…");
+      if (closed) setTimeout(connect, 15000 + Math.random() * 30000);
+    });
+    source.addEventListener("queue", soon);
+    source.addEventListener("request", function (e) {
+      var d = {};
+      try { d = JSON.parse(e.data); } catch (x) { return; }
+      if (kind === "queue" || kind === "request:" + d.id) soon();
+    });
+  }
+  connect();
 })();
 )js";
 
@@ -167,7 +174,7 @@ static void queue(Server& s, const httplib::Request& req, httplib::Response& res
   auto session = require_role(s, req, res, "console", {"mediator"});
   if (!session) return;
   Filter f{req.get_param_value("lang"), req.get_param_value("topic"), req.get_param_value("kiosk"),
-           req.get_param_value("status"), 0};
+           req.get_param_value("status"), 0, {}, {}};
   // At most a year back: hours beyond that (or not a number) mean any age.
   std::string age = req.get_param_value("age_h");
   if (!age.empty() && age.size() <= 4 && age.find_first_not_of("0123456789") == std::string::npos)

@@ -81,11 +81,19 @@ struct Stream {
     return status();
   }
 
-  // Waits (at most ms) until the stream holds this text; false on timeout or close.
+  // Waits (at most ms) until the stream holds this text; false on timeout or close. Looks again
+  // after every read, so it returns as soon as the text is in.
   bool wait_for(const std::string& text, int ms = 10000) {
     auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
     while (data.find(text) == std::string::npos) {
-      if (std::chrono::steady_clock::now() >= until || !read_for(50)) return data.find(text) != std::string::npos;
+      int left = (int)std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()).count();
+      if (left <= 0) return false;
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, left) <= 0) continue;
+      char buf[65536];
+      ssize_t r = ::recv(fd, buf, sizeof buf, 0);
+      if (r <= 0) return data.find(text) != std::string::npos;
+      data.append(buf, (size_t)r);
     }
     return true;
   }
