@@ -5,9 +5,9 @@ axe-core comes from npm at the exact version pinned in tests/hub/axe/package.jso
 package-lock.json, installed with `npm ci` into OUT/axe (no npm or no registry: the test fails).
 It is injected through WebDriver (which the pages' CSP does not govern) into each page: the login
 pages; as a mediator (anna) the queue empty and with requests, a filtered queue, a request's page
-before and after claiming it, the fleet, the numbers and the password page; as a council member
+before and after claiming it, the fleet, the numbers, the password and profile pages and a request's timeline; as a council member
 (carla) the fleet, numbers, password and the queue's refusal; as an admin (ada) the releases,
-fleet, users, audit and password pages. Every page at a phone's width (360 px) and a desk's
+fleet, users, audit, password, profiles (list and one) and notification outbox pages. Every page at a phone's width (360 px) and a desk's
 (1280 px). Any violation of WCAG 2.1 A/AA (tags wcag2a, wcag2aa, wcag21a, wcag21aa) fails.
 usage: console_axe.py --url URL --token KIOSK_TOKEN --out DIR
 """
@@ -127,18 +127,20 @@ def main():
         d.find_element(By.ID, "claim").click()
         WebDriverWait(d, 10).until(lambda drv: "m=claimed" in drv.current_url)
         c.check(d, "request page, claimed")
-        for path in ["/console/fleet", "/console/stats", "/console/password"]:
+        for path in ["/console/fleet", "/console/stats", "/console/password", "/console/profile",
+                     "/console/request/%s/timeline" % first]:
             d.get(a.url + path)
             c.check(d, "mediator " + path)
         d.delete_all_cookies()
         login(d, a.url, "/console/login", "carla")
-        for path in ["/console/fleet", "/console/stats", "/console/password", "/console/"]:
+        for path in ["/console/fleet", "/console/stats", "/console/password", "/console/profile", "/console/"]:
             d.get(a.url + path)
             c.check(d, "council " + path)
         d.delete_all_cookies()
         login(d, a.url, "/console/admin/login", "ada")
         for path in ["/console/admin/", "/console/admin/fleet", "/console/admin/users", "/console/admin/audit",
-                     "/console/admin/password"]:
+                     "/console/admin/password", "/console/admin/profiles", "/console/admin/profiles/console/anna",
+                     "/console/admin/outbox"]:
             d.get(a.url + path)
             c.check(d, "admin " + path)
     finally:
