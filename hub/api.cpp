@@ -133,6 +133,7 @@ static void post_request(Server& s, const httplib::Request& req, httplib::Respon
   int64_t retry_after = 0;
   switch (s.store->store(r, sha256_hex(req.body), now, s.config.kiosk_limits, &retry_after)) {
     case StoreResult::Created:
+      s.events.publish({Event::RequestChanged, r.id, "received"});
       if (s.notifier) s.notifier->wake();  // routes it to the mediators now, on its own thread
       return json_reply(res, 201, {{"id", r.id}, {"ref", r.ref}, {"status", "received"}});
     case StoreResult::Replayed: return json_reply(res, 200, {{"id", r.id}, {"ref", r.ref}, {"status", "received"}});

@@ -18,7 +18,7 @@ namespace hub {
 void security_headers(const Server& s, httplib::Response& res) {
   res.set_header("Cache-Control", "no-store");
   res.set_header("Content-Security-Policy",
-                 "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+                 "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
                  "frame-ancestors 'none'; form-action 'self'");
   res.set_header("X-Content-Type-Options", "nosniff");
   // same-origin, not no-referrer: no URL ever leaves for another site either way, but under
@@ -306,6 +306,7 @@ void logout_post(Server& s, const httplib::Request& req, httplib::Response& res,
     return send_page(res, 403, "Vietato", "<p>Modulo scaduto: ricarica la pagina.</p>");
   if (session) {
     s.store->end_session(sha256_hex(token));
+    s.events.publish({Event::SessionEnded, sha256_hex(token), ""});
     s.store->audit(audit_event(req, session->user, session->role, realm + "_logout", ""));
   }
   res.set_header("Set-Cookie", cookie_header(s, realm, "", true));
@@ -364,6 +365,7 @@ void password_post(Server& s, const httplib::Request& req, httplib::Response& re
   if (hash.empty() || !s.store->set_password(realm, session->user, hash))
     return send_page(res, 500, "Errore", "<p>Errore interno.</p>");
   s.store->audit(audit_event(req, session->user, session->role, realm + "_password_changed", ""));
+  if (realm == "console") s.events.publish({Event::UserSessionsEnded, session->user, ""});
   res.set_header("Set-Cookie", cookie_header(s, realm, "", true));
   res.set_redirect(std::string(login_path(realm)) + "?m=password_changed");
 }

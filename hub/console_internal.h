@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <initializer_list>
+#include <map>
 
 namespace hub {
 
@@ -63,6 +64,16 @@ void password_post(Server& s, const httplib::Request& req, httplib::Response& re
 std::string admin_nav(const std::string& csrf);
 // Users (add, disable, reset a password, revoke sessions) and the audit log (console_users.cpp).
 void install_users_console(httplib::Server& http, Server& s);
+// Names instead of codes (console_names.cpp): a language as "arabo · العربية" (HTML, the native
+// name marked with its lang; or plain text for an <option>), the kiosk's 18 language codes, the
+// topics' Italian names from the newest published release's content pack (id -> name; cached per
+// release), a topic's name or its id, the kiosks' names (id -> name, or the id when unnamed).
+std::string language_html(const std::string& code);
+std::string language_text(const std::string& code);
+std::vector<std::string> language_codes();
+std::map<std::string, std::string> topic_names(Server& s);
+std::string topic_text(const std::map<std::string, std::string>& names, const std::string& id);
+std::map<std::string, std::string> kiosk_names(Server& s);
 // An Argon2id hash of a new password under the concurrency cap; "" when the cap is reached.
 std::string capped_hash(Server& s, const std::string& password);
 

@@ -117,6 +117,7 @@ void change_user(Server& s, Req req, Res res) {
     code = "password_reset";
   }
   s.store->audit(audit_event(req, session->user, session->role, code, subject));
+  if (realm == "console" && code != "user_enabled") s.events.publish({Event::UserSessionsEnded, user, ""});  // live streams end
   res.set_redirect("/console/admin/users?m=" + code);
 }
 

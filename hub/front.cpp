@@ -9,7 +9,7 @@
 //   [SECTION] The stream httplib reads and writes through (workers)
 //   (request heads are parsed in front_head.cpp)
 //   [SECTION] The event loop: epoll, deadlines in a heap, and the workers
-#include "server_internal.h"
+#include "front_internal.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -34,8 +35,6 @@
 
 namespace hub {
 
-using Clock = std::chrono::steady_clock;
-
 constexpr size_t kHeadMax = 16 * 1024;     // request line and headers together: beyond, 431
 constexpr int kLargeSlots = 4;             // uploads read by workers at once: beyond, 503
 constexpr int kRequestsPerConnection = 1000;
@@ -45,36 +44,8 @@ constexpr uint64_t kUploadRate = 64 * 1024;  // bytes/s an upload must sustain, 
 constexpr size_t kDrainMax = 1 << 20;      // after a refusal, at most this much is read and dropped
 
 // [SECTION] Connections ---------------------------------------------------------------------------
-struct Conn {
-  enum State { Handshake, Head, Body, Busy, Drain };
-  int fd = -1;
-  SSL* ssl = nullptr;
-  std::string peer, client;   // TCP peer; client as logged (X-Forwarded-For from the trusted proxy)
-  std::string buf;            // bytes read and not yet consumed
-  State state = Head;
-  bool want_write = false;    // TLS needs the socket writable to go on
-  bool reject = false;        // over the connection limit: answer 503 once the head is in
-  Clock::time_point deadline;
-  size_t head_len = 0, drained = 0;
-  uint64_t body_len = 0;
-  bool large = false, started = false;
-  int requests = 0;
-  // The loop's bookkeeping: what epoll watches for it (0: not registered, e.g. while a worker has
-  // it), the deadline its timer entry was pushed for, its serial (an fd is reused once closed).
-  uint32_t events = 0;
-  Clock::time_point armed;
-  uint64_t serial = 0;
-  std::atomic<int>* open = nullptr;  // the count of open connections, wherever this one is
-  ~Conn() {
-    if (ssl) SSL_free(ssl);
-    if (fd >= 0) ::close(fd);
-    if (open) (*open)--;
-  }
-};
-using ConnPtr = std::unique_ptr<Conn>;
-
 // Reads what is there: >0 bytes, 0 at the end of the stream, -1 would block, -2 failed.
-static ssize_t conn_read(Conn& c, char* p, size_t n) {
+ssize_t conn_read(Conn& c, char* p, size_t n) {
   c.want_write = false;
   if (!c.ssl) {
     ssize_t r = ::recv(c.fd, p, n, MSG_DONTWAIT);
@@ -91,7 +62,7 @@ static ssize_t conn_read(Conn& c, char* p, size_t n) {
 }
 
 // Writes some bytes: how many, -1 would block, -2 failed.
-static ssize_t conn_write(Conn& c, const char* p, size_t n) {
+ssize_t conn_write(Conn& c, const char* p, size_t n) {
   c.want_write = true;
   if (!c.ssl) {
     ssize_t r = ::send(c.fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -172,38 +143,6 @@ private:
 // keep-alive and slowloris connections cost nothing until they send or time out): each connection
 // is registered with epoll once, its interest changed only when it changes, and deadlines wait in
 // a min-heap looked at only once its earliest entry has passed.
-struct Timer {
-  Clock::time_point at;
-  int fd;
-  uint64_t serial;
-  bool operator>(const Timer& o) const { return at > o.at; }
-};
-
-class Front {
-public:
-  Front(Server& s, Routes& routes) : s(s), routes(routes) {}
-  ~Front() {
-    if (listen_fd >= 0) ::close(listen_fd);
-    if (wake_fd >= 0) ::close(wake_fd);
-    if (ep >= 0) ::close(ep);
-  }
-  Server& s;
-  Routes& routes;
-  int listen_fd = -1, wake_fd = -1, ep = -1, port = 0;
-  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> tls{nullptr, SSL_CTX_free};
-  std::atomic<int> open{0}, inflight{0}, large{0};  // before the connections: they count themselves in `open`
-  // Owned by the loop thread: the connections it watches, by fd, and their deadlines. A timer
-  // entry whose connection is gone or whose deadline moved is stale and skipped.
-  std::unordered_map<int, ConnPtr> conns;
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
-  uint64_t serials = 0;
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<ConnPtr> jobs, returned;       // loop -> workers -> loop, under mu
-  bool stopping = false;                    // under mu
-  std::chrono::seconds request_time{10};
-};
-
 static std::atomic<int> g_wake_fd{-1};
 static std::atomic<bool> g_stop{false};
 static thread_local bool t_close_after = false;  // the response said Connection: close
@@ -218,6 +157,8 @@ void front_stop() {
 static const char* reason(int status) {
   switch (status) {
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
     case 411: return "Length Required";
@@ -233,7 +174,7 @@ static const char* reason(int status) {
 
 // Stops reading requests: shuts the write side and reads (and drops) what the client still sends
 // for a short while, so it sees our answer instead of a reset, and no leftover byte is parsed.
-static void start_drain(Conn& c) {
+void start_drain(Conn& c) {
   if (c.ssl) {
     ERR_clear_error();
     SSL_shutdown(c.ssl);
@@ -245,7 +186,7 @@ static void start_drain(Conn& c) {
 }
 
 // Answers a request the front refuses (before its body is read) and closes the connection.
-static void refuse(Front& f, Conn& c, int status, const char* code) {
+void refuse(Front& f, Conn& c, int status, const char* code) {
   std::string body = std::string("{\"error\":\"") + code + "\"}";
   std::string out = "HTTP/1.1 " + std::to_string(status) + " " + reason(status) +
                     "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
@@ -291,6 +232,15 @@ static ConnPtr examine(Front& f, ConnPtr c) {
     if (!f.s.config.trust_proxy.empty() && c->peer == f.s.config.trust_proxy && valid_ip(h.forwarded))
       c->client = h.forwarded;
     c->body_len = h.length;
+    if (is_live_request(h)) {  // a console's event stream: a worker checks the session, then it is parked here
+      if (f.lives >= f.s.config.max_live) return refuse(f, *c, 503, "live_full"), std::move(c);
+      if (f.inflight >= f.s.config.max_inflight) return refuse(f, *c, 503, "busy"), std::move(c);
+      c->live = true;
+      c->lives = &f.lives;
+      f.lives++;
+      hand(f, std::move(c), false, now + f.request_time);
+      return nullptr;
+    }
     size_t cap = body_cap(f.s, h.path);
     if (h.length > cap) return refuse(f, *c, 413, "too_large"), std::move(c);
     // Load shedding happens here, before a body byte is read.
@@ -354,8 +304,9 @@ static ConnPtr progress(Front& f, ConnPtr c) {
 
 // Brings epoll and the timers up to date with a connection the loop keeps: called after every
 // change to it. Draining only reads; otherwise TLS may need the socket writable to go on.
-static void watch(Front& f, Conn& c) {
+void watch(Front& f, Conn& c) {
   uint32_t want = c.state != Conn::Drain && c.want_write ? EPOLLOUT : EPOLLIN;
+  if (c.state == Conn::Live) want = EPOLLIN | (c.out.empty() && !c.want_write ? 0u : (uint32_t)EPOLLOUT);
   if (c.events != want) {
     epoll_event ev{};
     ev.events = want;
@@ -374,6 +325,7 @@ static void keep(Front& f, ConnPtr c) {
   if (!c) return;
   watch(f, *c);
   int fd = c->fd;
+  if (c->state == Conn::Live) f.live.insert(fd);
   f.conns[fd] = std::move(c);
 }
 
@@ -425,6 +377,15 @@ static void work(Front& f) {
       c = std::move(f.jobs.front());
       f.jobs.pop_front();
     }
+    if (c->live) {  // no routing: the stream's head, or a refusal, is written by live_open
+      live_open(f, *c);
+      f.inflight--;
+      std::lock_guard<std::mutex> lock(f.mu);
+      f.returned.push_back(std::move(c));
+      uint64_t one = 1;
+      (void)!::write(f.wake_fd, &one, sizeof one);
+      continue;
+    }
     ConnStream stream(*c, c->deadline);
     bool close = g_stop || ++c->requests >= kRequestsPerConnection, closed = false;
     t_close_after = false;
@@ -457,6 +418,11 @@ static void work(Front& f) {
 static void step(Front& f, int fd) {
   auto it = f.conns.find(fd);
   if (it == f.conns.end()) return;
+  if (it->second->state == Conn::Live) {
+    if (live_ready(f, *it->second)) return watch(f, *it->second);
+    f.live.erase(fd);
+    return (void)f.conns.erase(it);
+  }
   ConnPtr c = progress(f, std::move(it->second));  // touches no other connection: `it` stays valid
   if (!c) return (void)f.conns.erase(it);
   watch(f, *c);
@@ -472,7 +438,10 @@ static void expire(Front& f, Clock::time_point now) {
     auto it = f.conns.find(t.fd);
     if (it == f.conns.end() || it->second->serial != t.serial || it->second->deadline != t.at) continue;
     Conn& c = *it->second;
-    if ((c.state == Conn::Head && c.started && !c.buf.empty()) || c.state == Conn::Body) {
+    if (c.state == Conn::Live) {  // a heartbeat is due, or the session is over
+      if (live_deadline(f, c, now)) watch(f, c);
+      else f.live.erase(t.fd), f.conns.erase(it);
+    } else if ((c.state == Conn::Head && c.started && !c.buf.empty()) || c.state == Conn::Body) {
       refuse(f, c, 408, "request_timeout");
       watch(f, c);
     } else {
@@ -498,15 +467,18 @@ static void take_back(Front& f) {
   for (ConnPtr& c : back) {
     // A pipelined request may already be buffered: look at it now, not on the next wake-up.
     if (c->state == Conn::Head && (!c->buf.empty() || (c->ssl && SSL_pending(c->ssl) > 0))) c = progress(f, std::move(c));
+    if (c && c->state == Conn::Live && !live_ready(f, *c)) continue;  // flushes the stream's head
     keep(f, std::move(c));
   }
 }
 
-// How long the loop may sleep: until the earliest deadline, at most a second.
+// How long the loop may sleep: until the earliest deadline, or until woken (an idle hub with
+// no deadline pending sleeps; a stop, a worker and the event bus wake it through their eventfds).
 static int wait_ms(const Front& f) {
-  Clock::time_point now = Clock::now(), next = now + std::chrono::seconds(1);
-  if (!f.timers.empty()) next = std::min(next, f.timers.top().at);
-  return (int)std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count()) + 1;
+  if (f.timers.empty()) return -1;
+  Clock::time_point now = Clock::now();
+  int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(f.timers.top().at - now).count();
+  return (int)std::clamp<int64_t>(ms + 1, 0, 3600 * 1000);
 }
 
 void front_run(Front& f) {
@@ -517,17 +489,20 @@ void front_run(Front& f) {
     int n = epoll_wait(f.ep, ready, 256, wait_ms(f));
     if (n < 0 && errno != EINTR) break;
     Clock::time_point now = Clock::now();
-    bool accept = false, wake = false;
+    bool accept = false, wake = false, events = false;
     for (int i = 0; i < n; i++) {
       int fd = ready[i].data.fd;
       if (fd == f.listen_fd) accept = true;
       else if (fd == f.wake_fd) wake = true;
+      else if (fd == f.events_fd) events = true;
       else step(f, fd);
     }
     expire(f, now);
     if (accept) accept_all(f);
     if (wake) take_back(f);
+    if (events) live_broadcast(f);
   }
+  f.s.events.set_wake(nullptr);
   f.routes.set_listening(INVALID_SOCKET);  // responses still streaming stop
   {
     std::lock_guard<std::mutex> lock(f.mu);
@@ -595,12 +570,13 @@ FrontPtr front_open(Server& s, Routes& routes, std::string* error) {
   if (!s.config.tls_cert.empty() && !make_tls(*f, s.config, error)) return nullptr;
   if (!listen_on(*f, s.config.host, s.config.port, error)) return nullptr;
   f->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  f->events_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   f->ep = epoll_create1(EPOLL_CLOEXEC);
-  if (f->wake_fd < 0 || f->ep < 0) {
+  if (f->wake_fd < 0 || f->events_fd < 0 || f->ep < 0) {
     *error = std::string("cannot create the event loop: ") + strerror(errno);
     return nullptr;
   }
-  for (int fd : {f->listen_fd, f->wake_fd}) {
+  for (int fd : {f->listen_fd, f->wake_fd, f->events_fd}) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = fd;
@@ -608,6 +584,10 @@ FrontPtr front_open(Server& s, Routes& routes, std::string* error) {
   }
   routes.set_listening(f->listen_fd);
   g_wake_fd = f->wake_fd;
+  s.events.set_wake([fd = f->events_fd] {
+    uint64_t one = 1;
+    (void)!::write(fd, &one, sizeof one);
+  });
   g_stop = false;
   // One line per exchange: method, path (escaped), status, client. Never a body: it may hold
   // sealed personal data.

@@ -149,6 +149,8 @@ enum class PublishResult { Created, Rollback, Error };
 struct Filter {
   std::string lang, topic, kiosk, status;
   int64_t max_age_s = 0;                // 0 = any age (clamped to ten years)
+  // "My languages and desks": when not empty, only these languages / kiosks (a mediator's profile).
+  std::vector<std::string> langs, kiosks;
 };
 
 // RefConflict: another request already has this reference. RateLimited / QuotaExceeded: the
@@ -184,6 +186,7 @@ struct Account {
 
 struct ConsoleSession {
   std::string user, role, csrf;
+  int64_t expires = 0;                  // when the session ends at the latest (Unix seconds)
 };
 
 // Failed logins counted over a sliding window: per (user, address), per address, per user.
@@ -356,6 +359,7 @@ struct ServeConfig {
   std::string trust_proxy;             // X-Forwarded-For is believed only from this address
   int max_password_hashes = 4;         // concurrent Argon2id computations (64 MiB each); beyond: 503
   bool tls_proxy = false;              // behind a proxy that terminates TLS: cookies Secure and __Host-
+  int max_live = 800;                  // open live consoles (event streams); beyond, 503
   std::string notify_config;           // the notifications' file (SMTP relay, digest, desks' hours); "" = no mail
 };
 int serve(const ServeConfig& config);      // runs until SIGTERM/SIGINT; returns an exit status

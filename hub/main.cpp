@@ -10,7 +10,7 @@
 //   set-profile|show-profiles --data DIR --user NAME ...   mediator profiles (profiles_cli.cpp)
 //   serve --data DIR --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]
 //         [--release-key B64 ...] [--release-threshold N] [--max-target-mb N] [--max-connections N]
-//         [--workers N] [--request-timeout S] [--trust-proxy ADDR]
+//         [--workers N] [--request-timeout S] [--trust-proxy ADDR] [--max-live N]
 //         [--kiosk-requests-per-minute N] [--kiosk-requests-per-day N] [--notify-config FILE]
 // --cheap-hash (fast Argon2id parameters) is for the tests only: refused unless the environment has
 // SPORTELLO_TEST_CHEAP_HASH=1, which the test harness sets.
@@ -54,7 +54,7 @@ int usage() {
         "  add-admin --user NAME [--cheap-hash]    same; prints the admin API token once (again: both reset)\n"
         "  serve --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]\n"
         "        [--release-key B64 ...] [--release-threshold N] [--max-target-mb N] [--max-connections N]\n"
-        "        [--workers N] [--request-timeout S] [--trust-proxy ADDR]\n"
+        "        [--workers N] [--request-timeout S] [--trust-proxy ADDR] [--max-live N]\n"
         "        [--kiosk-requests-per-minute N] [--kiosk-requests-per-day N]  (0: no limit)\n"
         "        [--notify-config FILE]  (e-mail notifications, see hub/README.md)\n"
         "  --tls-key NAME without a '/' is read from $CREDENTIALS_DIRECTORY (systemd LoadCredential=)\n",
@@ -221,6 +221,7 @@ int main(int argc, char** argv) {
     config.tls_cert = args["tls-cert"];
     config.tls_key = credential_path(args["tls-key"]);
     if (args.count("max-connections")) config.max_connections = positive(args["max-connections"], config.max_connections);
+    if (args.count("max-live")) config.max_live = positive(args["max-live"], config.max_live);
     if (args.count("workers")) config.workers = std::min(256, positive(args["workers"], config.workers));
     if (args.count("request-timeout")) config.request_timeout_s = positive(args["request-timeout"], config.request_timeout_s);
     if (args.count("trust-proxy")) config.trust_proxy = args["trust-proxy"];

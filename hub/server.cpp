@@ -5,7 +5,9 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include <condition_variable>
 #include <csignal>
+#include <mutex>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -132,13 +134,18 @@ int serve(const ServeConfig& config) {
   signal(SIGTERM, on_signal);
   signal(SIGINT, on_signal);
   signal(SIGPIPE, SIG_IGN);
-  std::atomic<bool> stopping{false};
-  std::thread retention([&s, &config, &stopping] {
-    // Hourly, closed requests older than the retention period lose their sealed data.
-    for (int tick = 0; !stopping; tick++) {
-      if (tick % 36000 == 0) s.store->retention(unix_now() - (int64_t)config.retention_days * 86400);
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+  // Hourly, closed requests older than the retention period lose their sealed data. The thread
+  // sleeps between sweeps (woken only to stop): an idle hub runs no timer of its own.
+  std::mutex retention_mu;
+  std::condition_variable retention_cv;
+  bool stopping = false;
+  std::thread retention([&] {
+    std::unique_lock<std::mutex> lock(retention_mu);
+    do {
+      lock.unlock();
+      s.store->retention(unix_now() - (int64_t)config.retention_days * 86400);
+      lock.lock();
+    } while (!retention_cv.wait_for(lock, std::chrono::hours(1), [&] { return stopping; }));
   });
   curl_global_init(CURL_GLOBAL_DEFAULT);  // before any thread: the notifier's SMTP uses libcurl
   Notifier notifier(s, notify_config);
@@ -147,7 +154,11 @@ int serve(const ServeConfig& config) {
   printf("listening on %s:%d\n", config.host.c_str(), port);
   fflush(stdout);
   front_run(*front);
-  stopping = true;
+  {
+    std::lock_guard<std::mutex> lock(retention_mu);
+    stopping = true;
+  }
+  retention_cv.notify_all();
   retention.join();
   s.notifier = nullptr;
   notifier.stop();

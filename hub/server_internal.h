@@ -1,6 +1,7 @@
 // Shared between the kiosk API and the console: the server's state and small helpers.
 #pragma once
 
+#include "events.h"
 #include "hub.h"
 #include "release/release.h"
 
@@ -25,6 +26,7 @@ struct Server {
   uint64_t max_target_bytes = 0;
   std::atomic<int> hashing{0};          // Argon2id computations running now (consoles' logins)
   std::atomic<uint64_t> password_checks{0};  // Argon2id computations since start (logged)
+  EventBus events;                      // request and session facts, for the live consoles
   Notifier* notifier = nullptr;         // mails and escalations (notify.h); woken by new requests
 };
 

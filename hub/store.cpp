@@ -2,6 +2,8 @@
 // body's hash tells a retry (same bytes: same answer) from a conflict (another body: 409).
 #include "store_internal.h"
 
+#include <nlohmann/json.hpp>
+
 #include <sodium.h>
 
 #include <algorithm>
@@ -173,10 +175,14 @@ std::vector<Request> Store::list(const Filter& f, int64_t now) {
                     " FROM requests WHERE (?1 = '' OR lang = ?1) AND (?2 = '' OR topic = ?2) AND (?3 = '' OR kiosk = ?3)"
                     " AND (CASE ?4 WHEN '' THEN status IN ('received', 'in_progress')"
                     " WHEN 'closed' THEN status IN ('done', 'unreachable') WHEN 'all' THEN 1 ELSE status = ?4 END)"
-                    " AND (?5 = 0 OR received_at >= ?5) ORDER BY received_at DESC, rowid DESC LIMIT 500";
+                    " AND (?5 = 0 OR received_at >= ?5)"
+                    " AND (?6 = '[]' OR lang IN (SELECT value FROM json_each(?6)))"
+                    " AND (?7 = '[]' OR kiosk IN (SELECT value FROM json_each(?7)))"
+                    " ORDER BY received_at DESC, rowid DESC LIMIT 500";
   Stmt q(db_, sql.c_str());
   int64_t max_age = f.max_age_s < 0 ? 0 : std::min<int64_t>(f.max_age_s, 10LL * 366 * 86400);
   q.bind(1, f.lang).bind(2, f.topic).bind(3, f.kiosk).bind(4, f.status).bind(5, max_age ? now - max_age : 0);
+  q.bind(6, nlohmann::json(f.langs).dump()).bind(7, nlohmann::json(f.kiosks).dump());
   std::vector<Request> out;
   while (q.step() == SQLITE_ROW) {
     out.push_back(read_request(q));

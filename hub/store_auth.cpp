@@ -174,10 +174,10 @@ std::optional<ConsoleSession> Store::touch_session(const std::string& realm, con
   std::string sql = "UPDATE sessions SET last_seen = ?1 WHERE token_sha256 = ?2 AND expires > ?1 AND last_seen > ?1 - ?3"
                     " AND role IN " + std::string(roles_of(realm)) + " AND EXISTS(SELECT 1 FROM " + table_of(realm) +
                     " a WHERE a.user = sessions.user AND a.disabled = 0 AND " + role + " = sessions.role)"
-                    " RETURNING user, role, csrf";
+                    " RETURNING user, role, csrf, expires";
   Stmt q(db_, sql.c_str());
   if (q.bind(1, now).bind(2, token_sha256).bind(3, idle_s).step() != SQLITE_ROW) return std::nullopt;
-  return ConsoleSession{q.text(0), q.text(1), q.text(2)};
+  return ConsoleSession{q.text(0), q.text(1), q.text(2), q.num(3)};
 }
 
 void Store::end_session(const std::string& token_sha256) {
