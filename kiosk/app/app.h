@@ -150,7 +150,17 @@ struct OpenedRelease {
   content::Pack pack;                    // open, validated, its page cache released
   locale::Strings strings;               // its UI strings (the locales folder's where it has none)
   std::vector<std::string> log;          // what happened, for the log of the thread that asked
+  std::string map_path;                  // the release's map target, "" when it has none
 };
+
+// [SECTION] Map tiles (screen_map.cpp): a tile file opened and checked, with its cache.
+struct MapSource {
+  std::shared_ptr<map::TileCache> cache; // null: the schematic map
+  std::string path;                      // the file asked for, "" = none
+  std::string state;                     // for the staff view (Italian): the file, or why there is no map
+};
+// Opens and checks a tile file (reads it: never on the frame). A finished tile wakes the loop.
+MapSource open_map_source(const std::string& path, const std::string& origin);
 // Opens the newest installed release whose pack opens and validates; one that does not is rolled
 // back (update::roll_back) and the one before it tried. Nothing is opened when the release
 // selected is `running` (already on screen). Reads and hashes files: never on the frame.
@@ -243,6 +253,10 @@ public:
   int64_t content_pending() const { return next_ ? next_->version : 0; }
   // Waits (real time, bounded) until a release >= version is pending or running. Main thread.
   bool await_content(int64_t version, uint64_t timeout_ms);
+
+  // The map's tiles (from the running release, else --map); a release's new map comes in with it.
+  void set_map(MapSource source);
+  ~Kiosk();
 
   // The staff asked the kiosk to stop: the exit status (0 restart, kExitStaffQuit quit), or -1.
   int exit_requested() const { return exit_status_; }
@@ -354,6 +368,9 @@ private:
   std::vector<content::Service> map_offices_;     // every office with coordinates, in map_offices_lang_
   std::string map_offices_lang_;
   bool map_covered_ = false;          // the tile file's bounds hold the kiosk or an office
+  MapSource map_;                     // owns services_.map_tiles
+  std::unique_ptr<MapSource> map_next_;   // a new release's map, opened, waiting for the swap
+  bool map_opening_ = false;
   std::vector<std::string> extra_holidays_;       // the pack's extra public holidays, read at start (mediator desk days)
   int64_t hours_minute_ = -1;         // the wall-clock minute the office hours on screen were drawn for
   std::vector<uint64_t> corner_taps_; // five quick taps on home's corner open the PIN screen

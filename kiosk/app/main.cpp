@@ -8,7 +8,6 @@
 #include "outbox.h"
 #include "text.h"
 #include "update/update.h"
-#include "map/map.h"
 
 #include <SDL.h>
 
@@ -183,8 +182,8 @@ int main(int argc, char** argv) {
   int64_t release_version = 0, pack_version = 0;
   std::vector<std::string> content_log;
   if (o.locales_dir.empty()) o.locales_dir = default_locales_dir();
-  std::unique_ptr<map::TileFile> map_file;
-  std::string map_error;
+  app::MapSource map_source;
+  std::string release_map;
   std::thread loader([&] {
     text::EngineConfig text_config;
     text_config.font_dir = o.font_dir;
@@ -201,6 +200,7 @@ int main(int argc, char** argv) {
         pack = std::move(r.pack);
         strings = std::move(r.strings);
         release_version = r.version;
+        release_map = r.map_path;
       }
     }
     if (release_version) platform::trace("loader: installed release opened");
@@ -213,8 +213,10 @@ int main(int argc, char** argv) {
         pack.release_cache();
       }
     }
-    // The tile file is opened and checked here, off the frame; a bad one leaves the schematic.
-    if (!o.map_file.empty()) map_file = map::TileFile::open(o.map_file, &map_error);
+    // The tile file is opened and checked here, off the frame; a bad one leaves the schematic. A
+    // signed release's map wins over a file placed by hand.
+    map_source = release_map.empty() ? app::open_map_source(o.map_file, "--map")
+                                     : app::open_map_source(release_map, "rilascio " + std::to_string(release_version) + ":");
     strings_ok = strings.has_language("it") || (strings.load_dir(o.locales_dir) && strings.has_language("it"));
     platform::trace("loader: UI strings loaded");
     if (engine->ok() && strings_ok) app::warm_up(*engine, strings, o);
@@ -281,31 +283,8 @@ int main(int argc, char** argv) {
     services.uploader = uploader.get();
   }
 
-  // The map's tiles. Without them the map screen draws its schematic and the staff view says why.
-  std::unique_ptr<map::TileCache> map_tiles;   // before the kiosk: its worker stops after the screen is gone
-  if (o.map_file.empty()) {
-    services.map_state = "nessun file di mappa configurato (opzione map): mappa schematica";
-  } else {
-    if (map_file) {
-      const map::TileSetInfo& info = map_file->info();
-      char what[256];
-      snprintf(what, sizeof what, ": zoom %d-%d, area %.4f,%.4f - %.4f,%.4f", info.min_zoom, info.max_zoom, info.south,
-               info.west, info.north, info.east);
-      services.map_state = o.map_file + what;
-      // A finished tile wakes the loop for one frame; nothing polls.
-      map_tiles = std::make_unique<map::TileCache>(std::move(map_file), [] {
-        SDL_Event wake{};
-        wake.type = SDL_USEREVENT;
-        SDL_PushEvent(&wake);
-      });
-      services.map_tiles = map_tiles.get();
-      platform::log(platform::LogLevel::Info, "map", "%s", services.map_state.c_str());
-    } else {
-      services.map_state = o.map_file + ": " + map_error + "; mappa schematica";
-      platform::log(platform::LogLevel::Error, "map", "%s", services.map_state.c_str());
-    }
-  }
   app::Kiosk kiosk(o, *engine, strings, services);
+  kiosk.set_map(std::move(map_source));   // without tiles the map screen draws its schematic
   app::Runner runner(*window, *engine, kiosk);
   // What the network process installs (or an operator copies in) reaches the screen through the
   // state directory: the watcher wakes the loop, and nothing polls while nothing changes.

@@ -71,6 +71,46 @@ std::string Kiosk::distance_line(const content::Service& svc) {
   return fill(t("map.distance"), {{"distance", std::string("\u2066") + buf + "\u2069"}});
 }
 
+// [SECTION] Tiles --------------------------------------------------------------------------------
+MapSource open_map_source(const std::string& path, const std::string& origin) {
+  MapSource m;
+  m.path = path;
+  if (path.empty()) {
+    m.state = "nessun file di mappa configurato (opzione map): mappa schematica";
+    return m;
+  }
+  std::string error;
+  std::unique_ptr<map::TileFile> file = map::TileFile::open(path, &error);
+  if (!file) {
+    m.state = origin + " " + path + ": " + error + "; mappa schematica";
+    platform::log(platform::LogLevel::Error, "map", "%s", m.state.c_str());
+    return m;
+  }
+  const map::TileSetInfo& info = file->info();
+  char what[160];
+  snprintf(what, sizeof what, ": zoom %d-%d, area %.4f,%.4f - %.4f,%.4f", info.min_zoom, info.max_zoom, info.south,
+           info.west, info.north, info.east);
+  m.state = origin + " " + path + what;
+  // A finished tile wakes the loop for one frame (SDL_PushEvent is thread-safe); nothing polls.
+  m.cache = std::make_shared<map::TileCache>(std::move(file), [] {
+    SDL_Event wake{};
+    wake.type = SDL_USEREVENT;
+    SDL_PushEvent(&wake);
+  });
+  platform::log(platform::LogLevel::Info, "map", "%s", m.state.c_str());
+  return m;
+}
+
+Kiosk::~Kiosk() = default;
+
+void Kiosk::set_map(MapSource source) {
+  map_ = std::move(source);
+  services_.map_tiles = map_.cache.get();
+  services_.map_state = map_.state;
+  map_offices_lang_.clear();   // coverage is worked out again
+  session_.map = MapView{};
+}
+
 // [SECTION] Gestures -----------------------------------------------------------------------------
 void Kiosk::map_pan(float dx, float dy) {
   MapView& v = session_.map;

@@ -57,6 +57,7 @@ OpenedRelease open_installed(const std::string& state_dir, const release::Trust&
     if (validate(&r, inst.pack_path, inst.version, locales_dir, &why)) {
       r.ok = true;
       r.version = inst.version;
+      r.map_path = inst.map_path;
       r.log.push_back("content release " + std::to_string(inst.version) + " opened");
       break;
     }
@@ -121,6 +122,22 @@ void Kiosk::poll_content() {
 // The screens that belong to nobody: a swap there cannot change a page under a visitor's eyes.
 void Kiosk::swap_content() {
   if (!next_ || idle_prompt_) return;
+  if (!next_->map_path.empty() && next_->map_path != map_.path && !map_next_) {
+    // A new map in the release: open it on the worker; the swap waits for it (a few ms).
+    if (!map_opening_ && services_.tasks) {
+      map_opening_ = true;
+      std::string path = next_->map_path;
+      std::string origin = "rilascio " + std::to_string(next_->version) + ":";
+      services_.tasks->run([this, path, origin]() -> Tasks::Done {
+        auto opened = std::make_shared<MapSource>(open_map_source(path, origin));
+        return [this, opened]() {
+          map_opening_ = false;
+          map_next_ = std::make_unique<MapSource>(std::move(*opened));
+        };
+      });
+    }
+    if (map_opening_) return;
+  }
   if (screen_ != Screen::Home && screen_ != Screen::Waiting && screen_ != Screen::OutOfService) return;
   std::unique_ptr<OpenedRelease> next = std::move(next_);
   // The old pack closes here, on the frame; closing a read-only SQLite file is cheap.
@@ -130,6 +147,11 @@ void Kiosk::swap_content() {
   services_.out_of_service = false;
   services_.waiting = false;
   running_version_ = next->version;
+  // The release's map comes with it: opened on the worker first (a read), then swapped here.
+  if (map_next_) {
+    set_map(std::move(*map_next_));
+    map_next_.reset();
+  }
   reset_content_caches();
   home_and_forget();
   platform::log_event(platform::LogLevel::Info, "content", "content_shown", "", "now showing content release %lld",
