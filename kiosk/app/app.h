@@ -320,7 +320,7 @@ private:
   void draw_check();
   void refresh_staff();
   void draw_staff();
-  void draw_staff_actions(float x, float y);
+  float draw_staff_actions(float x, float y, float w);
   float draw_staff_health(float x, float y, float cw);
   void draw_staff_recent(float x, float y, float cw);
   bool touch_event(const union SDL_Event& event, int w, int h);  // true when the touch test changed

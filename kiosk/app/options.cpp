@@ -84,7 +84,7 @@ static bool plain_id(const std::string& v) {
 // half-edited); whether it exists is checked where it is used, with its own message.
 static bool is_path_key(const std::string& key) {
   for (const char* k : {"script", "out", "content", "locales", "font-dir", "outbox-db", "uploader", "hub-token-file",
-                        "hub-ca-file", "state-dir", "staff-lock-file", "frame-stats"})
+                        "hub-ca-file", "state-dir", "staff-lock-file", "frame-stats", "map"})
     if (key == k) return true;
   return false;
 }
@@ -180,7 +180,6 @@ static std::string apply(Options& o, const std::string& key, const std::string& 
   } else if (key == "staff-lock-file") {
     o.staff_lock_file = value;
   } else if (key == "map") {
-    if (value.empty()) return bad("the path of an MBTiles file");
     o.map_file = value;
   } else if (key == "position") {
     double lat = 0, lon = 0;

@@ -201,8 +201,16 @@ void Kiosk::draw_staff() {
   };
   y += ui_.text("staff.title", strings_.get("staff.title", lang).text, lang, {x, y, cw, 0}, m.heading, ui_.theme().primary,
                 true, text::Align::Start, "heading") + m.pad;
-  // Two columns: this kiosk, its queue and content on the left; recent errors on the right.
-  draw_staff_recent(x + cw * 0.55f, y, cw * 0.45f);
+  // Two columns: this kiosk, its queue and content on the left; the actions, then recent errors, on
+  // the right, where they stay on screen however long the left column grows.
+  float rx = x + cw * 0.55f, rw = cw * 0.45f, bw = m.px_per_mm * 70;
+  if (ui_.button("staff.refresh", "Aggiorna", lang, {rx, y, bw, m.button_h})) refresh_staff();
+  if (ui_.button("staff.touch", "Prova tocco", lang, {rx + bw + m.pad, y, bw, m.button_h})) {
+    touch_ = TouchTest{};
+    go(Screen::StaffTouch);
+  }
+  float ry = draw_staff_actions(rx, y + m.button_h + m.pad, rw);
+  draw_staff_recent(rx, ry + m.pad, rw);
   cw *= 0.52f;
   y = draw_staff_health(x, y, cw);
   if (!services_.outbox) {
@@ -236,18 +244,13 @@ void Kiosk::draw_staff() {
   y += ui_.text("staff.map", map_line, lang, {x, y, cw, 0}, m.body,
                 map_line.find("schematica") == std::string::npos ? ui_.theme().ink : ui_.theme().danger) + m.pad * 0.5f;
   y += m.pad * 0.5f;
-  y = draw_staff_content(x, y, cw);
-  if (ui_.button("staff.refresh", "Aggiorna", lang, {x, y, m.px_per_mm * 70, m.button_h})) refresh_staff();
-  if (ui_.button("staff.touch", "Prova tocco", lang, {x + m.px_per_mm * 70 + m.pad, y, m.px_per_mm * 70, m.button_h})) {
-    touch_ = TouchTest{};
-    go(Screen::StaffTouch);
-  }
-  draw_staff_actions(x, y + m.button_h + m.pad);
+  draw_staff_content(x, y, cw);
 }
 
 // Restart (the service manager starts the kiosk again) and quit (it does not: exit status
 // kExitStaffQuit, which the unit lists in RestartPreventExitStatus=). Quitting asks twice.
-void Kiosk::draw_staff_actions(float x, float y) {
+// Returns the y below the actions.
+float Kiosk::draw_staff_actions(float x, float y, float w) {
   const ui::Metrics& m = ui_.m();
   const std::string lang = "it";
   float bw = m.px_per_mm * 70;
@@ -257,15 +260,19 @@ void Kiosk::draw_staff_actions(float x, float y) {
   }
   if (!staff_exit_confirm_) {
     if (ui_.button("staff.exit", "Esci", lang, {x + bw + m.pad, y, bw, m.button_h})) staff_exit_confirm_ = true;
-    return;
+    return y + m.button_h;
   }
-  if (ui_.button("staff.exit.confirm", "Conferma: chiudi il chiosco", lang, {x + bw + m.pad, y, bw * 2, m.button_h},
+  // The confirmation takes the place of "Esci" and the row below, so the column's width holds it.
+  y += m.button_h + m.pad;
+  float confirm_w = std::max(bw, w - bw - m.pad);
+  if (ui_.button("staff.exit.confirm", "Conferma: chiudi il chiosco", lang, {x, y, confirm_w, m.button_h},
                  {ui::Variant::Primary})) {
     platform::log_event(platform::LogLevel::Info, "staff", "staff_exit", "", "quit asked from the staff view: the kiosk stays closed");
     exit_status_ = kExitStaffQuit;
   }
-  if (ui_.button("staff.exit.cancel", "Annulla", lang, {x + 3 * bw + 2 * m.pad, y, bw, m.button_h}))
+  if (ui_.button("staff.exit.cancel", "Annulla", lang, {x + confirm_w + m.pad, y, bw, m.button_h}))
     staff_exit_confirm_ = false;
+  return y + m.button_h;
 }
 
 }  // namespace app

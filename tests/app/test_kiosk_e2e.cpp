@@ -296,6 +296,8 @@ static const BadOption kBadOptions[] = {
     {"staff-pin-hash", "1234", "expected an Argon2id hash"},
     {"staff-lock-file", "", "expected a file or directory"},
     {"log-target", "syslog", "expected auto, journal, stderr or export"},
+    {"map", "", "expected a file or directory"},
+    {"position", "91,11", "expected LAT,LON in degrees"},
     {"frame-stats", "", "expected a file or directory"},
     // Flags that have no place in a config file.
     {"headless", "yes", "headless is a command-line flag only"},

@@ -143,7 +143,7 @@ std::string zbar(const std::string& png) {
 
 }  // namespace
 
-TEST_CASE("markers sit where the projection puts their offices at every zoom; gestures keep the point under the fingers",
+TEST_CASE("markers sit where the projection puts their offices at every zoom, gestures keep the point under the fingers",
           "[e2e][map]") {
   REQUIRE_FALSE(demo_pack().empty());
   auto offices = demo_offices();
@@ -347,7 +347,7 @@ TEST_CASE("a corrupt tile file gives the schematic map and a staff message, not 
   CHECK(why.find("schematica") != std::string::npos);
 }
 
-TEST_CASE("--map and --position are documented and validated, in flags and in the config file", "[e2e][map]") {
+TEST_CASE("the --map and --position are documented and validated, in flags and in the config file", "[e2e][map]") {
   std::string help = harness::capture({SPORTELLO_KIOSK_BIN, "--help"});
   CHECK(help.find("--map FILE") != std::string::npos);
   CHECK(help.find("--position LAT,LON") != std::string::npos);

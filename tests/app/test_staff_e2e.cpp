@@ -42,7 +42,7 @@ TEST_CASE("without a PIN hash the corner gesture opens nothing", "[e2e][staff]")
   CHECK(run.stderr_text.find("no staff-pin-hash configured") != std::string::npos);
 }
 
-TEST_CASE("the right PIN opens the staff view; the PIN screen shows no digit", "[e2e][staff]") {
+TEST_CASE("the right PIN opens the staff view, the PIN screen shows no digit", "[e2e][staff]") {
   std::string dir = harness::temp_dir("staff-ok");
   harness::Run run = harness::run_kiosk_in(dir, five_taps() + "dump pin\ntap key.2\ntap key.4\ndump typed\n" + enter("6810") +
                                                     "dump staff\n",
@@ -122,7 +122,7 @@ TEST_CASE("the staff view restarts the kiosk (exit 0) or closes it (exit 10, aft
   CHECK_FALSE(std::filesystem::exists(dir2 + "/after.json"));
 }
 
-TEST_CASE("sportello --hash-pin prints a config line the kiosk accepts; a malformed hash is refused with file:line",
+TEST_CASE("sportello --hash-pin prints a config line the kiosk accepts, a malformed hash is refused with file:line",
           "[e2e][staff]") {
   std::string dir = harness::temp_dir("hash-pin");
   std::string cmd = "echo 4321 | '" + std::string(SPORTELLO_KIOSK_BIN) + "' --hash-pin";
@@ -178,7 +178,7 @@ static void check_centre(const nlohmann::json& e, float x, float y) {
   CHECK(std::abs(r[1].get<float>() + r[3].get<float>() * 0.5f - y) <= 2);
 }
 
-TEST_CASE("the touch test marks each touch and turns the corner and centre targets green; idle draws nothing",
+TEST_CASE("the touch test marks each touch and turns the corner and centre targets green, idle draws nothing",
           "[e2e][staff]") {
   std::string dir = harness::temp_dir("staff-touch");
   harness::Run run = harness::run_kiosk_in(
@@ -272,7 +272,7 @@ TEST_CASE("the staff view shows the kiosk, its versions, the network, the hub un
 // "Invia ora" only wakes the network process; it would deliver this request by itself too (it
 // reads the queue when it starts), so the test shows that the action is there and answered and
 // that the view then shows an empty queue, not that the tap caused the delivery.
-TEST_CASE("with the hub up the staff view says it is reachable; after \"Invia ora\" the queue shows empty",
+TEST_CASE("with the hub up the staff view says it is reachable, after 'Invia ora' the queue shows empty",
           "[e2e][staff]") {
   std::string dir = harness::temp_dir("staff-sync");
   harness::Hub hub;

@@ -198,7 +198,7 @@ TEST_CASE("a release installed while a visitor reads a page replaces it only onc
   CHECK(title_of(harness::load_dump(run, "v2")) == "Rinnovo (versione due)");
 }
 
-TEST_CASE("release keys and threshold are checked; without a key the kiosk waits for its content", "[e2e][updates]") {
+TEST_CASE("release keys and threshold are checked, without a key the kiosk waits for its content", "[e2e][updates]") {
   // As the package installs it: a state directory, no key yet. The kiosk starts, says it waits
   // for its content, and says why in its log.
   std::string unprovisioned = harness::temp_dir("updates-nokey");

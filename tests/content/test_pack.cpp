@@ -133,7 +133,7 @@ TEST_CASE("pack: offices by id, by kind, notes with fallback, mediator days", "[
     CHECK(pack.mediator_days("desk-b").empty());
 }
 
-TEST_CASE("pack: office hours as stored intervals; a pack without them says it does not know", "[content][pack][hours]") {
+TEST_CASE("pack: office hours as stored intervals, a pack without them says it does not know", "[content][pack][hours]") {
     TempDir dir;
     content::Pack pack = open_good(dir);
     // entrate-test: Mo-Fr 08:30-12:30; PH off. Monday 23 November 2026, 08:30 CET = 07:30 UTC.

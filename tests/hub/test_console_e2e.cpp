@@ -367,7 +367,7 @@ TEST_CASE("console roles: each route refuses the roles it should", "[e2e][hub][c
   CHECK(login(hub, "eve", "abcdefghijklmn", true).empty());
 }
 
-TEST_CASE("admin tasks: add, reset, revoke, disable users; the audit log read and exported", "[e2e][hub][console]") {
+TEST_CASE("admin tasks: add, reset, revoke, disable users, the audit log read and exported", "[e2e][hub][console]") {
   REQUIRE(sodium_init() >= 0);
   Hub hub;
   REQUIRE(hub.start("console-admin-users"));

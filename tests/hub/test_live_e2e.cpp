@@ -137,7 +137,7 @@ TEST_CASE("a live stream ends with its session: logout, and the user's sessions 
   CHECK(other.wait_head() == 401);
 }
 
-TEST_CASE("--max-live bounds the open live streams: 503 beyond, room again once one closes", "[e2e][hub][live]") {
+TEST_CASE("the --max-live bounds the open live streams: 503 beyond, room again once one closes", "[e2e][hub][live]") {
   REQUIRE(sodium_init() >= 0);
   Hub hub;
   REQUIRE(hub.start("live-max", {"--max-live", "2"}));
@@ -164,7 +164,7 @@ TEST_CASE("--max-live bounds the open live streams: 503 beyond, room again once 
   CHECK(status == 200);
 }
 
-TEST_CASE("a slow reader is dropped; the other live consoles keep receiving", "[e2e][hub][live]") {
+TEST_CASE("a slow reader is dropped, the other live consoles keep receiving", "[e2e][hub][live]") {
   REQUIRE(sodium_init() >= 0);
   Hub hub;
   REQUIRE(hub.start("live-slow"));

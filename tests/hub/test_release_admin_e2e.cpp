@@ -78,7 +78,7 @@ curl_mime* upload_form(CURL* c, void* arg) {
 
 }  // namespace
 
-TEST_CASE("the admin console: its own login, refused to mediators; upload, canary, all, fleet", "[e2e][hub][release]") {
+TEST_CASE("the admin console: its own login, refused to mediators, upload, canary, all, fleet", "[e2e][hub][release]") {
   REQUIRE(sodium_init() >= 0);
   release::SecretKey key = release::SecretKey::generate();
   Hub hub;

@@ -113,7 +113,7 @@ TEST_CASE("a publish is verified: each mistake is refused with its reason, nothi
   }
 }
 
-TEST_CASE("a threshold of two needs two trusted signatures; a hub without keys refuses every publish",
+TEST_CASE("a threshold of two needs two trusted signatures, a hub without keys refuses every publish",
           "[e2e][hub][release]") {
   REQUIRE(sodium_init() >= 0);
   release::SecretKey k1 = release::SecretKey::generate(), k2 = release::SecretKey::generate();

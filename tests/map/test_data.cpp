@@ -73,7 +73,7 @@ TEST_CASE("gzip: round trip, truncation and a decompression bomb refused", "[map
     CHECK_FALSE(gunzip("not gzip at all", &out, 1 << 20, &error));
 }
 
-TEST_CASE("mbtiles: XYZ ids read the TMS rows, gzipped or not; a missing tile is empty", "[map][mbtiles]") {
+TEST_CASE("mbtiles: XYZ ids read the TMS rows, gzipped or not, a missing tile is empty", "[map][mbtiles]") {
     const std::string path = temp_path("tms.mbtiles");
     write_mbtiles(path, good_metadata(0, 3),
                   {{2, 1, 0, gzip("north row")}, {2, 1, 3, "south row, stored plain"}, {3, 7, 7, "corner"}});

@@ -86,7 +86,7 @@ TEST_CASE("mesh: a hairpin gets a bevel, and the strip stays on its line", "[map
     }
 }
 
-TEST_CASE("mesh: unknown layers and classes are skipped; labels prefer name:<lang>", "[map][mesh]") {
+TEST_CASE("mesh: unknown layers and classes are skipped, labels prefer name:<lang>", "[map][mesh]") {
     LayerSpec odd;
     odd.name = "aeroway";
     odd.features.push_back({3, {}, rings_geometry({{{0, 0}, {100, 0}, {100, 100}}})});

@@ -117,7 +117,7 @@ TEST_CASE("a strait: two coastlines make two land rings, an island stays as it i
   CHECK(covering_sea == 0);
 }
 
-TEST_CASE("a bay: the coastline leaves and re-enters through one edge; the corners go with the land", "[unit][mappipe]") {
+TEST_CASE("a bay: the coastline leaves and re-enters through one edge, the corners go with the land", "[unit][mappipe]") {
   // From the south edge up into the box, a loop, back out through the south edge: the land (on
   // the left of a path going north, then east, then south) is outside the loop, so the ring runs
   // round by the east, north and west edges, through all four corners.
@@ -128,7 +128,7 @@ TEST_CASE("a bay: the coastline leaves and re-enters through one edge; the corne
   CHECK_FALSE(contains(c.rings[0], {5, 3}));
 }
 
-TEST_CASE("a coastline ending inside the box is extended to the nearest edge; one outside is ignored", "[unit][mappipe]") {
+TEST_CASE("a coastline ending inside the box is extended to the nearest edge, one outside is ignored", "[unit][mappipe]") {
   Closed c = close_coastline(parse("w1 Nn1x5y1,n2x5y9\n"            // ends 1 from the south and north edges
                                    "w2 Nn3x20y20,n4x30y20\n"), kBox);   // far away
   CHECK(c.cut == 1);

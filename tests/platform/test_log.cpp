@@ -52,7 +52,7 @@ TEST_CASE("an event's journal entry carries its name, the request's ref, the kio
   CHECK_FALSE(has_key(platform::log_journal_fields(platform::LogLevel::Info, "app", "e", "", "x"), "SPORTELLO_KIOSK_ID"));
 }
 
-TEST_CASE("log targets by name; an unknown name is refused", "[log]") {
+TEST_CASE("log targets by name, an unknown name is refused", "[log]") {
   platform::LogTarget t = platform::LogTarget::Auto;
   CHECK(platform::log_target_from_name("journal", &t));
   CHECK(t == platform::LogTarget::Journal);

@@ -233,7 +233,7 @@ TEST_CASE("an unchanged poll is a 304 and changes nothing", "[update][attack]") 
   CHECK(k.installed() == 1);
 }
 
-TEST_CASE("a mirror gets the targets without the token; the hub's errors are reported", "[update][attack]") {
+TEST_CASE("a mirror gets the targets without the token, the hub's errors are reported", "[update][attack]") {
   Kiosk k;
   Release v2 = make_release(2, pack_bytes(20000, 2), {&k.key});
   serve(k.server, v2);
