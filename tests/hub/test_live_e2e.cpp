@@ -32,20 +32,27 @@ bool add_council(const Hub& hub, const std::string& user) {
   return std::system(cmd.c_str()) == 0;
 }
 
+// Runs one of the Chromium scripts beside this file against the hub; its output, and its exit status in *status.
+std::string run_browser_script(const Hub& hub, const char* script, int* status) {
+  std::string cmd = "/usr/bin/python3 " SPORTELLO_SOURCE_DIR "/tests/hub/" + std::string(script) + " --url " +
+                    hub.url("") + " --token=" + hub.token + " --out " + hub.dir + " 2>&1";
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) { *status = -1; return "popen failed"; }
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  *status = pclose(p);
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("in Chromium, the open queue and a request's page follow uploads, claims and closes", "[e2e][hub][live]") {
   REQUIRE(sodium_init() >= 0);
   Hub hub;
   REQUIRE(hub.start("live-chromium"));
-  std::string cmd = "/usr/bin/python3 " SPORTELLO_SOURCE_DIR "/tests/hub/console_live.py --url " + hub.url("") +
-                    " --token=" + hub.token + " --out " + hub.dir + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = pclose(p);
+  int status = 0;
+  std::string out = run_browser_script(hub, "console_live.py", &status);
   INFO(out);
   CHECK(status == 0);
   CHECK(out.find("shown live") != std::string::npos);
@@ -207,14 +214,8 @@ TEST_CASE("axe-core finds no WCAG 2.1 A/AA violation on any console page, as eac
   Hub hub;
   REQUIRE(hub.start("console-axe"));
   REQUIRE(add_council(hub, "carla"));
-  std::string cmd = "/usr/bin/python3 " SPORTELLO_SOURCE_DIR "/tests/hub/console_axe.py --url " + hub.url("") +
-                    " --token=" + hub.token + " --out " + hub.dir + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = pclose(p);
+  int status = 0;
+  std::string out = run_browser_script(hub, "console_axe.py", &status);
   INFO(out);
   CHECK(status == 0);
   CHECK(out.find("no WCAG 2.1 A/AA violation") != std::string::npos);
