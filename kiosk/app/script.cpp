@@ -23,6 +23,13 @@ std::string dump_json(const Kiosk& kiosk, int width, int height, uint64_t frames
   tree["size"] = {width, height};
   tree["idle_prompt"] = kiosk.idle_prompt();
   tree["frames"] = frames;  // drawn since start: lets a test see that waiting drew nothing
+  // Resident memory now (benchmarks compare two runs at the same step; peaks are too noisy under llvmpipe).
+  long pages_total = 0, pages_resident = 0;
+  if (FILE* f = fopen("/proc/self/statm", "r")) {
+    if (fscanf(f, "%ld %ld", &pages_total, &pages_resident) != 2) pages_resident = 0;
+    fclose(f);
+  }
+  tree["rss_kb"] = pages_resident * (sysconf(_SC_PAGESIZE) / 1024);
   // The content release (or pack) the screen runs; null when it has none.
   tree["content_version"] = kiosk.content_running() > 0 ? nlohmann::json(kiosk.content_running()) : nlohmann::json();
   if (kiosk.screen() == Screen::Map) {   // the camera, so a test can project an office itself
