@@ -124,26 +124,31 @@ void Notifier::run() {
       woken_ = false;
     }
     bool busy = false;
+    int64_t wake_at = 0;
     try {
-      busy = step();
+      busy = step(&wake_at);
     } catch (const std::exception& e) {
       note(std::string("round failed: ") + e.what());
     }
     if (busy) continue;  // more may be due at once (a batch of mails)
-    int64_t wait_ms = clock_file_.empty() ? 1000 : 100;
+    // Idle means idle: a new request wakes the thread at once, a retry or a digest sleeps until it is
+    // due, and escalation and the daily summary are looked at once a minute (a minute late at most).
+    // A test's virtual clock can jump at any time, so it is read every 100 ms.
+    int64_t wait_ms = clock_file_.empty() ? 60000 : 100;
     int64_t due = outbox::earliest_pending(*s_.store);
+    if (wake_at > 0 && (due == 0 || wake_at < due)) due = wake_at;
     if (due > 0) wait_ms = std::clamp<int64_t>((due - now()) * 1000, 10, wait_ms);
     std::unique_lock<std::mutex> lock(mutex_);
     cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return woken_ || stopping_; });
   }
 }
 
-bool Notifier::step() {
-  int64_t t = now(), wake_at = 0;
+bool Notifier::step(int64_t* wake_at) {
+  int64_t t = now();
   route_new(t);
   escalate_due(t);
   if (config_.enabled) summary_due(t);
-  compose_due(t, &wake_at);
+  compose_due(t, wake_at);
   return config_.enabled && send_one(t);
 }
 

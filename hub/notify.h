@@ -128,7 +128,7 @@ public:
 
 private:
   void run();
-  bool step();                          // one round; true when something was done
+  bool step(int64_t* wake_at);          // one round; true when something was done; *wake_at: a digest's due time
   void route_new(int64_t now);
   void escalate_due(int64_t now);
   void summary_due(int64_t now);
