@@ -179,6 +179,7 @@ bool cluster_parse(const std::string& payload, std::string* instance, Event* e) 
 struct EventBridge::Impl {
   std::string url;
   EventBus& bus;
+  std::function<void(const Event&)> on_event;
   std::string instance = random_id();
   Wake wake;
   std::atomic<bool> stop{false};
@@ -190,7 +191,12 @@ struct EventBridge::Impl {
   std::string error;        // under mu
   std::thread thread;
 
-  Impl(std::string u, EventBus& b) : url(std::move(u)), bus(b) {}
+  Impl(std::string u, EventBus& b, std::function<void(const Event&)> f)
+      : url(std::move(u)), bus(b), on_event(std::move(f)) {}
+  void deliver(const Event& e) {
+    bus.deliver(e);
+    if (on_event) on_event(e);
+  }
   void run();
   bool serve(PGconn* c);
   bool notify(PGconn* c, const Event& e);
@@ -218,7 +224,7 @@ void EventBridge::Impl::run() {
     connected = true;
     // Out of touch for a while: what the others published meanwhile never came, and what this
     // instance published (marked missed) never left. Both sides' consoles re-fetch.
-    if (again) bus.deliver(refresh_event());
+    if (again) deliver(refresh_event());
     if (!serve(c.get())) set_error(one_line(PQerrorMessage(c.get())));
     connected = false;
     std::lock_guard<std::mutex> lock(mu);
@@ -262,12 +268,13 @@ void EventBridge::Impl::receive(PGconn* c) {
   while (PGnotify* n = PQnotifies(c)) {
     std::string from;
     Event e;
-    if (cluster_parse(n->extra, &from, &e) && from != instance) bus.deliver(std::move(e));
+    if (cluster_parse(n->extra, &from, &e) && from != instance) deliver(e);
     PQfreemem(n);
   }
 }
 
-EventBridge::EventBridge(std::string url, EventBus& bus) : impl_(std::make_unique<Impl>(std::move(url), bus)) {
+EventBridge::EventBridge(std::string url, EventBus& bus, std::function<void(const Event&)> on_event)
+    : impl_(std::make_unique<Impl>(std::move(url), bus, std::move(on_event))) {
   impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
 

@@ -41,8 +41,10 @@ bool cluster_parse(const std::string& payload, std::string* instance, Event* e);
 class EventBridge {
 public:
   static constexpr const char* kChannel = "sportello_events";
-  // Connects (in its thread) to `url` and listens; other instances' events go to bus.deliver().
-  EventBridge(std::string url, EventBus& bus);
+  // Connects (in its thread) to `url` and listens; other instances' events go to bus.deliver(),
+  // and then to on_event when given (from the bridge's thread; it must not block: e.g. waking
+  // the notifier when a request arrived through another instance), refreshes included.
+  EventBridge(std::string url, EventBus& bus, std::function<void(const Event&)> on_event = nullptr);
   // Stops the thread promptly (closing the connection); events not yet sent are dropped.
   ~EventBridge();
   EventBridge(const EventBridge&) = delete;

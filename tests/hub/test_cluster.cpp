@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <poll.h>
 
+#include <atomic>
 #include <optional>
 #include <thread>
 
@@ -21,8 +22,10 @@ namespace {
 // An instance: its bus and its bridge, wired as the server wires them.
 struct Instance {
   Bus bus;
+  std::atomic<int> woken{0};  // what the notifier would be woken by: others' requests, refreshes
   hub::EventBridge bridge;
-  explicit Instance(const std::string& url) : bridge(url, bus.bus) {
+  explicit Instance(const std::string& url)
+      : bridge(url, bus.bus, [this](const Event& e) { woken += e.state == "received" || e.state.empty(); }) {
     bus.bus.set_relay([this](const Event& e) { bridge.send(e); });
   }
   ~Instance() { bus.bus.set_relay(nullptr); }
@@ -77,6 +80,8 @@ TEST_CASE("cluster: an event published on one instance reaches the other, and it
   CHECK(a.bus.count("11111111-2222-4333-8444-555555555555", "in_progress") == 1);
   CHECK(b.bus.count("11111111-2222-4333-8444-555555555555", "in_progress") == 1);
   CHECK(b.bus.count("11111111-2222-4333-8444-555555555555", "received") == 1);
+  CHECK(b.woken == 1);  // told of the other instance's new request
+  CHECK(a.woken == 0);  // its own never comes back
 
   // Session facts travel too: a logout on A ends the streams of that session on B.
   a.bus.bus.publish({Event::SessionEnded, std::string(64, 'c'), ""});
