@@ -245,9 +245,14 @@ bool EventBridge::Impl::serve(PGconn* c) {
       missed = false;
     }
     if (tell_missed) out.push_front(refresh_event());
-    for (const Event& e : out)
-      if (!notify(c, e)) return false;
+    for (const Event& e : out) {
+      if (notify(c, e)) continue;
+      std::lock_guard<std::mutex> lock(mu);
+      missed = true;  // this one and the rest: the others re-fetch once the bridge is back
+      return false;
+    }
     receive(c);  // what came while the statements ran
+    if (PQstatus(c) != CONNECTION_OK) return false;
     Woke w = wait_for(PQsocket(c), POLLIN, wake, Ms(-1));
     if (stop) return true;
     if (w == Woke::Rung) wake.drain();
@@ -351,6 +356,7 @@ void JobLock::Impl::hold(PGconn* c) {
       if (!exec(c, "SELECT pg_try_advisory_lock($1::bigint)", {key_text.c_str()}, &got)) return;
       if (got == "t") set_held(true);
     }
+    if (PQstatus(c) != CONNECTION_OK) return;
     Woke w = wait_for(PQsocket(c), POLLIN, wake, held ? Ms(-1) : retry);
     if (stop) return;
     if (w == Woke::Rung) wake.drain();

@@ -196,3 +196,27 @@ TEST_CASE("cluster: a job lock is held by one instance, and when its holder dies
   REQUIRE(pg.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted", &granted));
   CHECK(granted == "2");  // notifier (the new holder) and retention
 }
+
+TEST_CASE("cluster: what an instance published while out of touch reaches the others as a refresh", "[cluster][postgres]") {
+  harness::Postgres pg;
+  REQUIRE(pg.start("cluster-missed"));
+  REQUIRE(pg.psql("CREATE ROLE hub_a LOGIN"));
+  std::string url_a = "postgresql://hub_a@127.0.0.1:" + pg.port + "/postgres";
+  Instance a(url_a), b(pg.url());
+  REQUIRE(eventually([&] { return a.bridge.connected() && b.bridge.connected(); }));
+
+  // A loses its connection and cannot log in again for a while (its role is closed meanwhile).
+  REQUIRE(pg.psql("ALTER ROLE hub_a NOLOGIN"));
+  REQUIRE(terminate(pg, "sportello-hub events " + a.bridge.instance()));
+  // It tries again and is refused: libpq's reason is kept for the log.
+  REQUIRE(eventually([&] { return !a.bridge.connected() && a.bridge.last_error().find("hub_a") != std::string::npos; }));
+  a.bus.bus.publish({Event::RequestChanged, "bbbbbbbb-0000-4000-8000-000000000001", "received"});
+  CHECK(a.bus.count("bbbbbbbb-0000-4000-8000-000000000001", "received") == 1);  // its own consoles have it
+
+  REQUIRE(pg.psql("ALTER ROLE hub_a LOGIN"));
+  REQUIRE(eventually([&] { return a.bridge.connected(); }));
+  REQUIRE(b.bus.wait_for("", ""));  // B never lost touch, yet its consoles re-fetch: A's event is in the store
+  CHECK(b.bus.count("bbbbbbbb-0000-4000-8000-000000000001", "received") == 0);
+  CHECK(b.bridge.connections() == 1);
+  CHECK(a.bus.wait_for("", ""));  // and A's consoles, for what B published meanwhile
+}
