@@ -7,9 +7,13 @@
 #include <catch2/catch.hpp>
 #include <libpq-fe.h>
 #include <nlohmann/json.hpp>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <future>
 #include <optional>
 #include <thread>
 
@@ -219,4 +223,32 @@ TEST_CASE("cluster: what an instance published while out of touch reaches the ot
   CHECK(b.bus.count("bbbbbbbb-0000-4000-8000-000000000001", "received") == 0);
   CHECK(b.bridge.connections() == 1);
   CHECK(a.bus.wait_for("", ""));  // and A's consoles, for what B published meanwhile
+}
+
+TEST_CASE("cluster: a bridge and a job lock stop at once while their server does not answer", "[cluster][postgres]") {
+  // A "server" that takes the connection (the kernel's backlog) and never says a word: libpq
+  // waits for its answer to the start-up packet, where a blocking connect would hang.
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(bind(fd, (sockaddr*)&addr, sizeof addr) == 0);
+  REQUIRE(listen(fd, 8) == 0);
+  REQUIRE(getsockname(fd, (sockaddr*)&addr, &len) == 0);
+  std::string url = "postgresql://postgres@127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/postgres";
+  Bus bus;
+  auto bridge = std::make_unique<hub::EventBridge>(url, bus.bus);
+  auto job = std::make_unique<hub::JobLock>(url, "retention", std::chrono::milliseconds(200));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // both are inside their connect
+  CHECK_FALSE(bridge->connected());
+  CHECK_FALSE(job->held());
+  // Well within the 10 s a connection attempt is given.
+  auto stopped = std::async(std::launch::async, [&] {
+    bridge.reset();
+    job.reset();
+  });
+  CHECK(stopped.wait_for(std::chrono::seconds(3)) == std::future_status::ready);
+  stopped.wait();
+  close(fd);
 }
