@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <future>
 #include <optional>
 #include <thread>
@@ -251,4 +254,35 @@ TEST_CASE("cluster: a bridge and a job lock stop at once while their server does
   CHECK(stopped.wait_for(std::chrono::seconds(3)) == std::future_status::ready);
   stopped.wait();
   close(fd);
+}
+
+// The voluntary context switches of each of this process's threads but the calling one.
+static std::map<std::string, long> switches_of_others() {
+  std::map<std::string, long> out;
+  std::string self = std::to_string(gettid());
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::string tid = task.path().filename();
+    if (tid == self) continue;
+    std::ifstream status(task.path() / "status");
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) out[tid] = std::stol(line.substr(24));
+  }
+  return out;
+}
+
+TEST_CASE("cluster: idle means idle, a bridge and a held job lock wake for nothing", "[cluster][postgres]") {
+  harness::Postgres pg;
+  REQUIRE(pg.start("cluster-idle"));
+  Instance a(pg.url());
+  hub::JobLock job(pg.url(), "retention", std::chrono::milliseconds(200));
+  REQUIRE(eventually([&] { return a.bridge.connected() && job.held(); }));
+  std::map<std::string, long> before = switches_of_others();
+  REQUIRE(before.size() >= 2);
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // the span observed, not a wait for a result
+  std::map<std::string, long> after = switches_of_others();
+  for (const auto& [tid, n] : before) {
+    INFO("thread " << tid);
+    CHECK(after.count(tid));
+    CHECK(after[tid] == n);  // blocked in poll() the whole time
+  }
 }
