@@ -12,6 +12,10 @@
 //         [--release-key B64 ...] [--release-threshold N] [--max-target-mb N] [--max-connections N]
 //         [--workers N] [--request-timeout S] [--trust-proxy ADDR] [--max-live N]
 //         [--kiosk-requests-per-minute N] [--kiosk-requests-per-day N] [--notify-config FILE]
+// --database postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME (every subcommand that opens the store):
+// the store lives in that PostgreSQL database instead of DIR/hub.db; the keys stay in --data DIR.
+// $SPORTELLO_DATABASE is the same without showing in ps; a password is best in ~/.pgpass or
+// $PGPASSWORD. The hub never prints the password of a URL.
 // --cheap-hash (fast Argon2id parameters) is for the tests only: refused unless the environment has
 // SPORTELLO_TEST_CHEAP_HASH=1, which the test harness sets.
 // Exit codes: 0 ok, 1 failure, 2 usage.
@@ -57,7 +61,9 @@ int usage() {
         "        [--workers N] [--request-timeout S] [--trust-proxy ADDR] [--max-live N]\n"
         "        [--kiosk-requests-per-minute N] [--kiosk-requests-per-day N]  (0: no limit)\n"
         "        [--notify-config FILE]  (e-mail notifications, see hub/README.md)\n"
-        "  --tls-key NAME without a '/' is read from $CREDENTIALS_DIRECTORY (systemd LoadCredential=)\n",
+        "  --tls-key NAME without a '/' is read from $CREDENTIALS_DIRECTORY (systemd LoadCredential=)\n"
+        "  --database postgresql://USER@HOST[:PORT]/DBNAME  the store in PostgreSQL (any subcommand; default DIR/hub.db;\n"
+        "        or $SPORTELLO_DATABASE)\n",
         stderr);
   return 2;
 }
@@ -101,7 +107,7 @@ std::string read_password_hash(const Args& args) {
 }
 
 std::unique_ptr<hub::Store> open_store(const std::string& dir) {
-  auto store = hub::Store::open(dir + "/hub.db");
+  auto store = hub::Store::open_data(dir);
   if (!store->ok()) fprintf(stderr, "sportello-hub: %s\n", store->error().c_str());
   return store;
 }
@@ -163,6 +169,14 @@ int main(int argc, char** argv) {
   Args args;
   if (!parse(argc, argv, &args)) return usage();
   std::string dir = args["data"];
+  // $SPORTELLO_DATABASE does the same as --database and keeps a URL with a password out of ps.
+  const char* from_env = getenv("SPORTELLO_DATABASE");
+  std::string database = args.count("database") ? args["database"] : from_env ? from_env : "";
+  if (!database.empty()) {
+    if (std::string problem = hub::db::postgres_url_problem(database); !problem.empty())
+      return fprintf(stderr, "sportello-hub: %s\n", problem.c_str()), 2;
+    hub::set_database(database);
+  }
   if (cmd == "init") return cmd_init(dir);
   if (int status = hub::account_command(cmd, dir, args.one); status >= 0) return status;  // users_cli.cpp
   if (int status = hub::profile_command(cmd, dir, args.one); status >= 0) return status;  // profiles_cli.cpp
