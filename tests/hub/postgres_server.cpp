@@ -8,11 +8,23 @@
 #include <fstream>
 #include <string>
 
+// Stops the server recorded in `file`, if any (the destructor removes its directory).
+static bool stop_recorded(const std::string& file) {
+  harness::Postgres pg;
+  std::ifstream in(file);
+  std::string url;
+  if (!std::getline(in, url) || !std::getline(in, pg.dir) || !std::getline(in, pg.port)) return false;
+  pg.stop();
+  std::remove(file.c_str());
+  return !pg.running();
+}
+
 int main(int argc, char** argv) {
   if (argc != 3) return fprintf(stderr, "usage: hub-postgres-server start|stop FILE\n"), 2;
   std::string cmd = argv[1], file = argv[2];
   harness::Postgres pg;
   if (cmd == "start") {
+    stop_recorded(file);  // a run that was killed before its cleanup left its server behind
     if (!pg.start("ctest", {"max_connections = 300", "fsync = off"}))
       return fprintf(stderr, "hub-postgres-server: %s\n", pg.error.c_str()), 1;
     std::ofstream out(file, std::ios::trunc);
@@ -26,13 +38,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "stop") {
-    std::ifstream in(file);
-    std::string url;
-    if (!std::getline(in, url) || !std::getline(in, pg.dir) || !std::getline(in, pg.port))
-      return fprintf(stderr, "hub-postgres-server: no server recorded in %s\n", file.c_str()), 1;
-    pg.stop();  // the destructor removes its directory
-    std::remove(file.c_str());
-    return pg.running() ? 1 : 0;
+    if (!stop_recorded(file)) return fprintf(stderr, "hub-postgres-server: no server recorded in %s\n", file.c_str()), 1;
+    return 0;
   }
   return fprintf(stderr, "usage: hub-postgres-server start|stop FILE\n"), 2;
 }
