@@ -31,7 +31,9 @@ public:
   virtual void bind_text(int i, const std::string& v) = 0;
   virtual void bind_int(int i, int64_t v) = 0;
   virtual void bind_blob(int i, const std::vector<unsigned char>& v) = 0;
+  virtual void bind_null(int i) = 0;
   virtual StepResult step() = 0;
+  virtual bool is_null(int i) = 0;
   virtual std::string text(int i) = 0;          // "" for NULL
   virtual int64_t num(int i) = 0;               // 0 for NULL; a boolean reads 1 or 0
   virtual std::vector<unsigned char> blob(int i) = 0;
@@ -120,7 +122,12 @@ public:
     if (cur_) cur_->bind_blob(i, v);
     return *this;
   }
+  Stmt& bind_null(int i) {
+    if (cur_) cur_->bind_null(i);
+    return *this;
+  }
   StepResult step() { return cur_ ? cur_->step() : kError; }
+  bool is_null(int i) { return !cur_ || cur_->is_null(i); }
   std::string text(int i) { return cur_ ? cur_->text(i) : std::string(); }
   int64_t num(int i) { return cur_ ? cur_->num(i) : 0; }
   std::vector<unsigned char> blob(int i) { return cur_ ? cur_->blob(i) : std::vector<unsigned char>(); }

@@ -27,11 +27,13 @@ class PgConnection;
 class PgCursor : public Cursor {
 public:
   PgCursor(PgConnection* conn, std::string sql) : conn_(conn), sql_(std::move(sql)) {}
-  void bind_text(int i, const std::string& v) override { slot(i) = {v, kText, 0}; }
-  void bind_int(int i, int64_t v) override { slot(i) = {std::to_string(v), kInt8, 0}; }
+  void bind_text(int i, const std::string& v) override { slot(i) = {v, kText, 0, false}; }
+  void bind_int(int i, int64_t v) override { slot(i) = {std::to_string(v), kInt8, 0, false}; }
   void bind_blob(int i, const std::vector<unsigned char>& v) override {
-    slot(i) = {std::string(v.begin(), v.end()), kBytea, 1};
+    slot(i) = {std::string(v.begin(), v.end()), kBytea, 1, false};
   }
+  void bind_null(int i) override { slot(i) = {"", 0, 0, true}; }  // type 0: the server infers it
+  bool is_null(int i) override { return !res_ || PQgetisnull(res_.get(), row_, i); }
   StepResult step() override;
   std::string text(int i) override {
     if (!res_ || PQgetisnull(res_.get(), row_, i)) return {};
@@ -61,6 +63,7 @@ private:
     std::string value;
     unsigned type = kText;
     int format = 0;
+    bool null = false;
   };
   Param& slot(int i) {
     if ((size_t)i > params_.size()) params_.resize((size_t)i);
@@ -127,7 +130,7 @@ StepResult PgCursor::step() {
     std::vector<int> lengths, formats;
     std::vector<unsigned> types;
     for (const Param& p : params_) {
-      values.push_back(p.value.data());
+      values.push_back(p.null ? nullptr : p.value.data());
       lengths.push_back((int)p.value.size());
       formats.push_back(p.format);
       types.push_back(p.type);

@@ -31,6 +31,8 @@ public:
   void bind_blob(int i, const std::vector<unsigned char>& v) override {
     sqlite3_bind_blob(s_, i, v.data(), (int)v.size(), SQLITE_TRANSIENT);
   }
+  void bind_null(int i) override { sqlite3_bind_null(s_, i); }
+  bool is_null(int i) override { return sqlite3_column_type(s_, i) == SQLITE_NULL; }
   StepResult step() override {
     if (!s_) return kError;
     int rc = sqlite3_step(s_);

@@ -18,6 +18,7 @@
 #include "db.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -355,6 +356,9 @@ void set_database(const std::string& url);
 const std::string& database_url();
 // PostgreSQL's schema, created or brought up to date under an advisory lock (store_schema_pg.cpp).
 bool migrate_postgres(db::Lease& c, std::string* error);
+// sportello-hub migrate: copies an SQLite store into an empty PostgreSQL database and prints each
+// table's rows and checksums, read back from both (store_migrate.cpp). Exit status 0, 1 or 2.
+int migrate_store(const std::string& from, const std::string& to, FILE* out);
 
 // [SECTION] HTTP --------------------------------------------------------------------------------
 struct ServeConfig {

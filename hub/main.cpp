@@ -8,6 +8,8 @@
 //   add-council|passwd|disable-user|enable-user|revoke-sessions --data DIR --user NAME [--role admin]
 //                                        accounts (users_cli.cpp; passwords on stdin)
 //   set-profile|show-profiles --data DIR --user NAME ...   mediator profiles (profiles_cli.cpp)
+//   migrate --from DIR/hub.db --to postgresql://...   copies an SQLite store into an empty PostgreSQL
+//                                        database; prints each table's rows and checksums (both sides)
 //   serve --data DIR --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]
 //         [--release-key B64 ...] [--release-threshold N] [--max-target-mb N] [--max-connections N]
 //         [--workers N] [--request-timeout S] [--trust-proxy ADDR] [--max-live N]
@@ -56,6 +58,7 @@ int usage() {
         "              [--email ADDR|none] [--coordinator yes|no]   show-profiles [--role admin]\n"
         "  add-mediator --user NAME [--cheap-hash] reads the password from stdin (--cheap-hash: tests only)\n"
         "  add-admin --user NAME [--cheap-hash]    same; prints the admin API token once (again: both reset)\n"
+        "  migrate --from DIR/hub.db --to postgresql://USER@HOST/DB  (no --data; the target must be empty)\n"
         "  serve --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]\n"
         "        [--release-key B64 ...] [--release-threshold N] [--max-target-mb N] [--max-connections N]\n"
         "        [--workers N] [--request-timeout S] [--trust-proxy ADDR] [--max-live N]\n"
@@ -167,6 +170,13 @@ int main(int argc, char** argv) {
   if (sodium_init() < 0 || argc < 2) return usage();
   std::string cmd = argv[1];
   Args args;
+  if (cmd == "migrate") {  // no data directory: a file and a database
+    parse(argc, argv, &args);
+    if (args["from"].empty() || args["to"].empty()) return usage();
+    if (std::string problem = hub::db::postgres_url_problem(args["to"]); !problem.empty())
+      return fprintf(stderr, "sportello-hub: %s\n", problem.c_str()), 2;
+    return hub::migrate_store(args["from"], args["to"], stdout);
+  }
   if (!parse(argc, argv, &args)) return usage();
   std::string dir = args["data"];
   // $SPORTELLO_DATABASE does the same as --database and keeps a URL with a password out of ps.

@@ -10,6 +10,11 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
 #include <thread>
 
 namespace {
@@ -163,4 +168,112 @@ TEST_CASE("instances starting together apply the schema once", "[unit][hub][post
   auto late = hub::Store::open(target, 1);
   CHECK(late->ok());
   CHECK(storetest::count(target, "SELECT count(*) FROM schema_version") == 1);
+}
+
+TEST_CASE("migrate moves an SQLite hub with requests in every state to PostgreSQL, once, nothing changed",
+          "[unit][hub][postgres]") {
+  if (!storetest::on_postgres()) return;
+  std::string dir = std::string(SPORTELLO_BINARY_DIR) + "/test-output/hub-migrate-" + std::to_string(getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string file = dir + "/hub.db";
+  const int64_t t = 1800000000;
+  {
+    auto st = hub::Store::open(file);
+    REQUIRE(st->ok());
+    REQUIRE(st->add_kiosk("GR-01", "Grosseto", "tok1", "default", "GR1"));
+    REQUIRE(st->add_kiosk("GR-02", "Follonica", "tok2", "canary", ""));
+    REQUIRE(st->add_account("console", "anna", "mediator", "hash-a"));
+    REQUIRE(st->add_account("admin", "ada", "admin", "hash-b"));
+    for (int n = 1; n <= 7; n++) {
+      hub::Request r = request(n);
+      r.created_at = n == 5 ? "2020-01-01T00:00:00Z" : "2027-01-15T08:00:00Z";
+      REQUIRE(st->store(r, "sha" + std::to_string(n), t + n) == hub::StoreResult::Created);
+    }
+    REQUIRE(st->claim(request(2).id, "anna", t + 10));  // in_progress
+    REQUIRE(st->claim(request(3).id, "anna", t + 11));
+    REQUIRE(st->close(request(3).id, "anna", "done", t + 12));
+    REQUIRE(st->claim(request(4).id, "anna", t + 13));
+    REQUIRE(st->close(request(4).id, "anna", "unreachable", t + 14));
+    REQUIRE(st->retention(t - 86400) == 1);  // request 5: its personal data expired
+    REQUIRE(st->erase(request(6).ref, hub::AuditEvent{t + 15, "op", "operator", "", "", ""}) == 1);
+    REQUIRE(st->audit(hub::AuditEvent{t + 16, "ada", "admin", "publish", "release:3", "192.0.2.1"}));
+    REQUIRE(st->open_session("sess", "anna", "mediator", "csrf", t, 3600));
+    hub::Release rel;
+    rel.version = 3;
+    rel.created_at = t;
+    rel.envelope = "{\"signed\":\"...\"}";
+    rel.sha256 = "abc";
+    rel.published_by = "ada";
+    REQUIRE(st->add_release(rel) == hub::PublishResult::Created);
+    REQUIRE(st->roll_out(3, {"canary"}, false, t + 20));
+    REQUIRE(st->login_reserve("console", "anna", "192.0.2.9", t, hub::LoginLimits{}).attempt > 0);
+  }
+  std::string url = storetest::fresh_postgres("migrate");
+  REQUIRE(!url.empty());
+  std::string report_path = dir + "/report.txt";
+  FILE* report = fopen(report_path.c_str(), "w");
+  REQUIRE(report);
+  int status = hub::migrate_store(file, url, report);
+  fclose(report);
+  std::ifstream in(report_path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  INFO(text);
+  REQUIRE(status == 0);
+  CHECK(text.find("every table copied: counts and checksums match") != std::string::npos);
+  std::map<std::string, int64_t> rows;
+  std::istringstream lines(text);
+  for (std::string name, line; std::getline(lines, line);) {
+    int64_t n = -1;
+    std::istringstream(line) >> name >> n;
+    rows[name] = n;
+  }
+  CHECK(rows["requests"] == 7);
+  CHECK(rows["kiosks"] == 2);
+  CHECK(rows["rollouts"] == 1);
+  CHECK(rows["audit"] >= 2);
+
+  auto a = hub::Store::open(file), b = hub::Store::open(url);
+  REQUIRE(a->ok());
+  REQUIRE(b->ok());
+  hub::Filter all;
+  all.status = "all";
+  auto la = a->list(all, t + 100), lb = b->list(all, t + 100);
+  REQUIRE(la.size() == 7);
+  REQUIRE(lb.size() == la.size());
+  for (size_t i = 0; i < la.size(); i++) {  // the same order too: newest first, ties as inserted
+    CHECK(lb[i].id == la[i].id);
+    auto ra = a->get(la[i].id), rb = b->get(la[i].id);
+    REQUIRE(rb);
+    CHECK(rb->status == ra->status);
+    CHECK(rb->mediator == ra->mediator);
+    CHECK(rb->claimed_at == ra->claimed_at);
+    CHECK(rb->closed_at == ra->closed_at);
+    CHECK(rb->expired_at == ra->expired_at);
+    CHECK(rb->created_unix == ra->created_unix);
+    CHECK(rb->desk_day == ra->desk_day);
+    CHECK(rb->sealed == ra->sealed);
+  }
+  std::set<std::string> states;
+  for (const auto& r : lb) states.insert(r.status);
+  CHECK(states == std::set<std::string>{"received", "in_progress", "done", "unreachable"});
+  CHECK(b->get(request(5).id)->sealed.empty());
+  CHECK(b->status_of(request(6).ref, "GR-01", 0) == std::optional<std::string>("expired"));
+  CHECK(b->get(request(1).id)->sealed == request(1).sealed);
+  // A retry of a stored request is still a replay, now on PostgreSQL.
+  CHECK(b->store(request(1), "sha1", t + 200) == hub::StoreResult::Replayed);
+  auto audit_a = a->audit_log(100), audit_b = b->audit_log(100);
+  REQUIRE(audit_b.size() == audit_a.size());
+  for (size_t i = 0; i < audit_a.size(); i++) CHECK(audit_b[i].action == audit_a[i].action);
+  CHECK(b->touch_session("console", "sess", t + 1, 1800));
+  CHECK(b->offer_for_group("canary")->version == 3);
+  CHECK(b->kiosk_ref_prefix("GR-01") == std::optional<std::string>("GR1"));
+  CHECK(b->accounts("admin").size() == 1);
+  // New rows after the copy get new ids (the identity columns go on after the copied ones).
+  CHECK(b->login_reserve("console", "anna", "192.0.2.10", t + 1, hub::LoginLimits{}).attempt > 1);
+  // Never twice into the same database.
+  FILE* again = fopen(report_path.c_str(), "w");
+  CHECK(hub::migrate_store(file, url, again) == 1);
+  fclose(again);
+  CHECK(storetest::count(url, "SELECT count(*) FROM requests") == 8 - 1);
 }
