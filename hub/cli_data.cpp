@@ -9,7 +9,7 @@
 namespace hub {
 
 static std::unique_ptr<Store> open_data(const std::string& data_dir) {
-  auto store = Store::open(data_dir + "/hub.db");
+  auto store = Store::open_data(data_dir);
   if (!store->ok()) fprintf(stderr, "sportello-hub: %s\n", store->error().c_str());
   return store;
 }

@@ -1,6 +1,7 @@
 // sportello-hub: receives mediator requests from kiosks exactly once, opens their sealed personal
 // data only for the mediator who claimed the request, and shows the fleet. The store is one SQLite file (WAL,
-// synchronous=FULL: a 201 means the request is on disk); the key pair lives next to it.
+// synchronous=FULL: a 201 means the request is on disk), or a PostgreSQL database (--database URL,
+// hub/db.h); the key pair lives in the data directory.
 //
 // Index
 //   [SECTION] Crypto helpers (libsodium)
@@ -14,9 +15,10 @@
 //   [SECTION] Mediator profiles and notifications (profiles*.cpp, notify*.cpp, smtp.cpp; store_notify.cpp)
 #pragma once
 
-#include <sqlite3.h>
+#include "db.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -217,10 +219,15 @@ struct Profile {
 
 class Store {
 public:
-  // Opens (creating the schema if needed). Check ok()/error().
-  static std::unique_ptr<Store> open(const std::string& path);
+  // Opens (creating the schema if needed) an SQLite file, or a PostgreSQL database when `target`
+  // is a postgresql:// URL (numbered migrations, applied under an advisory lock; a pool of
+  // pool_size connections). Check ok()/error().
+  static std::unique_ptr<Store> open(const std::string& target, int pool_size = 8);
+  // The store of a data directory: the --database URL given to set_database(), else DIR/hub.db.
+  static std::unique_ptr<Store> open_data(const std::string& data_dir, int pool_size = 8);
   ~Store();
   bool ok() const { return db_ != nullptr; }
+  db::Dialect dialect() const { return dialect_; }
   const std::string& error() const { return error_; }
 
   // ref_prefix "" leaves the kiosk without one: its requests are refused until it has one.
@@ -329,19 +336,29 @@ public:
   std::vector<Profile> coordinators();
 
   // [SECTION] Store: notification outbox, escalations, timeline (store_notify.cpp; see notify.h)
-  sqlite3* raw_db() { return db_; }     // for store_notify.cpp's helpers, under lock()
-  std::mutex& lock() { return mutex_; }
+  // A connection for store_outbox.cpp's queries (SQLite: the one connection, locked while leased).
+  db::Lease lease() { return db_->lease(); }
 
 private:
-  bool exec(const char* sql);
+  bool exec(const char* sql);           // SQLite's schema and migrations only
   bool migrate();                       // columns added since the first schema
   bool migrate_privacy();               // unique references, prefixes, append-only audit
   bool migrate_auth();                  // the login attempts table (store_auth.cpp)
   bool migrate_notify();                // profiles, the notification outbox (store_notify.cpp)
-  sqlite3* db_ = nullptr;
+  std::unique_ptr<db::Database> db_;
+  db::Dialect dialect_ = db::Dialect::Sqlite;
   std::string error_;
-  std::mutex mutex_;   // one connection, serialized: simple and, with WAL, fast enough here
 };
+
+// The database every Store::open_data() opens instead of DIR/hub.db (sportello-hub --database URL);
+// "" for the SQLite file in the data directory.
+void set_database(const std::string& url);
+const std::string& database_url();
+// PostgreSQL's schema, created or brought up to date under an advisory lock (store_schema_pg.cpp).
+bool migrate_postgres(db::Lease& c, std::string* error);
+// sportello-hub migrate: copies an SQLite store into an empty PostgreSQL database and prints each
+// table's rows and checksums, read back from both (store_migrate.cpp). Exit status 0, 1 or 2.
+int migrate_store(const std::string& from, const std::string& to, FILE* out);
 
 // [SECTION] HTTP --------------------------------------------------------------------------------
 struct ServeConfig {

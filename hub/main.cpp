@@ -8,10 +8,16 @@
 //   add-council|passwd|disable-user|enable-user|revoke-sessions --data DIR --user NAME [--role admin]
 //                                        accounts (users_cli.cpp; passwords on stdin)
 //   set-profile|show-profiles --data DIR --user NAME ...   mediator profiles (profiles_cli.cpp)
+//   migrate --from DIR/hub.db --to postgresql://...   copies an SQLite store into an empty PostgreSQL
+//                                        database; prints each table's rows and checksums (both sides)
 //   serve --data DIR --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]
 //         [--release-key B64 ...] [--release-threshold N] [--max-target-mb N] [--max-connections N]
 //         [--workers N] [--request-timeout S] [--trust-proxy ADDR] [--max-live N]
 //         [--kiosk-requests-per-minute N] [--kiosk-requests-per-day N] [--notify-config FILE]
+// --database postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME (every subcommand that opens the store):
+// the store lives in that PostgreSQL database instead of DIR/hub.db; the keys stay in --data DIR.
+// $SPORTELLO_DATABASE is the same without showing in ps; a password is best in ~/.pgpass or
+// $PGPASSWORD. The hub never prints the password of a URL.
 // --cheap-hash (fast Argon2id parameters) is for the tests only: refused unless the environment has
 // SPORTELLO_TEST_CHEAP_HASH=1, which the test harness sets.
 // Exit codes: 0 ok, 1 failure, 2 usage.
@@ -52,12 +58,15 @@ int usage() {
         "              [--email ADDR|none] [--coordinator yes|no]   show-profiles [--role admin]\n"
         "  add-mediator --user NAME [--cheap-hash] reads the password from stdin (--cheap-hash: tests only)\n"
         "  add-admin --user NAME [--cheap-hash]    same; prints the admin API token once (again: both reset)\n"
+        "  migrate --from DIR/hub.db --to postgresql://USER@HOST/DB  (no --data; the target must be empty)\n"
         "  serve --listen HOST:PORT [--tls-cert F --tls-key F] [--max-inflight N] [--retention-days N]\n"
         "        [--release-key B64 ...] [--release-threshold N] [--max-target-mb N] [--max-connections N]\n"
         "        [--workers N] [--request-timeout S] [--trust-proxy ADDR] [--max-live N]\n"
         "        [--kiosk-requests-per-minute N] [--kiosk-requests-per-day N]  (0: no limit)\n"
         "        [--notify-config FILE]  (e-mail notifications, see hub/README.md)\n"
-        "  --tls-key NAME without a '/' is read from $CREDENTIALS_DIRECTORY (systemd LoadCredential=)\n",
+        "  --tls-key NAME without a '/' is read from $CREDENTIALS_DIRECTORY (systemd LoadCredential=)\n"
+        "  --database postgresql://USER@HOST[:PORT]/DBNAME  the store in PostgreSQL (any subcommand; default DIR/hub.db;\n"
+        "        or $SPORTELLO_DATABASE)\n",
         stderr);
   return 2;
 }
@@ -101,7 +110,7 @@ std::string read_password_hash(const Args& args) {
 }
 
 std::unique_ptr<hub::Store> open_store(const std::string& dir) {
-  auto store = hub::Store::open(dir + "/hub.db");
+  auto store = hub::Store::open_data(dir);
   if (!store->ok()) fprintf(stderr, "sportello-hub: %s\n", store->error().c_str());
   return store;
 }
@@ -161,8 +170,23 @@ int main(int argc, char** argv) {
   if (sodium_init() < 0 || argc < 2) return usage();
   std::string cmd = argv[1];
   Args args;
+  if (cmd == "migrate") {  // no data directory: a file and a database
+    parse(argc, argv, &args);
+    if (args["from"].empty() || args["to"].empty()) return usage();
+    if (std::string problem = hub::db::postgres_url_problem(args["to"]); !problem.empty())
+      return fprintf(stderr, "sportello-hub: %s\n", problem.c_str()), 2;
+    return hub::migrate_store(args["from"], args["to"], stdout);
+  }
   if (!parse(argc, argv, &args)) return usage();
   std::string dir = args["data"];
+  // $SPORTELLO_DATABASE does the same as --database and keeps a URL with a password out of ps.
+  const char* from_env = getenv("SPORTELLO_DATABASE");
+  std::string database = args.count("database") ? args["database"] : from_env ? from_env : "";
+  if (!database.empty()) {
+    if (std::string problem = hub::db::postgres_url_problem(database); !problem.empty())
+      return fprintf(stderr, "sportello-hub: %s\n", problem.c_str()), 2;
+    hub::set_database(database);
+  }
   if (cmd == "init") return cmd_init(dir);
   if (int status = hub::account_command(cmd, dir, args.one); status >= 0) return status;  // users_cli.cpp
   if (int status = hub::profile_command(cmd, dir, args.one); status >= 0) return status;  // profiles_cli.cpp

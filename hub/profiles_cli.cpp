@@ -30,7 +30,7 @@ int profile_command(const std::string& cmd, const std::string& data_dir,
   std::string role = has(options, "role") ? options.at("role") : "";
   if (!role.empty() && role != "admin") return fprintf(stderr, "sportello-hub: --role: only admin\n"), 2;
   std::string realm = role == "admin" ? "admin" : "console";
-  auto store = Store::open(data_dir + "/hub.db");
+  auto store = Store::open_data(data_dir);
   if (!store->ok()) return fprintf(stderr, "sportello-hub: %s\n", store->error().c_str()), 1;
   if (cmd == "show-profiles") {
     for (const Profile& p : store->profiles(realm))

@@ -96,7 +96,7 @@ int serve(const ServeConfig& config) {
   if (s.trust.keys.empty())
     fprintf(stderr, "sportello-hub: no --release-key: content releases cannot be published\n");
   s.max_target_bytes = (uint64_t)config.max_target_mb << 20;
-  s.store = Store::open(config.data_dir + "/hub.db");
+  s.store = Store::open_data(config.data_dir);
   if (!s.store->ok()) {
     fprintf(stderr, "sportello-hub: %s\n", s.store->error().c_str());
     return 1;

@@ -51,16 +51,16 @@ bool valid_email(const std::string& e) {
 const char* table_of(const std::string& realm) { return realm == "admin" ? "admins" : "mediators"; }
 
 // Every account of the realm (or one user) joined with its profile.
-std::vector<Profile> read_profiles(sqlite3* db, const std::string& realm, const std::string& user) {
-  std::string sql = std::string("SELECT a.user, ") + (realm == "admin" ? "'admin'" : "a.role") +
+std::vector<Profile> read_profiles(db::Lease& c, const std::string& realm, const std::string& user) {
+  std::string sql = std::string("SELECT a.\"user\", ") + (realm == "admin" ? "'admin'" : "a.role") +
                     ", a.disabled, coalesce(p.languages, ''), coalesce(p.desks, ''), coalesce(p.on_duty, 0),"
                     " coalesce(p.coordinator, 0), coalesce(p.email, ''), coalesce(p.updated_at, 0) FROM " +
-                    table_of(realm) + " a LEFT JOIN profiles p ON p.realm = ?1 AND p.user = a.user"
-                    " WHERE (?2 = '' OR a.user = ?2) ORDER BY a.user";
-  Stmt q(db, sql.c_str());
+                    table_of(realm) + " a LEFT JOIN profiles p ON p.realm = ?1 AND p.\"user\" = a.\"user\""
+                    " WHERE (?2 = '' OR a.\"user\" = ?2) ORDER BY a.\"user\"";
+  Stmt q(c, sql);
   q.bind(1, realm).bind(2, user);
   std::vector<Profile> out;
-  while (q.step() == SQLITE_ROW) {
+  while (q.step() == db::kRow) {
     Profile p;
     p.realm = realm;
     p.user = q.text(0);
@@ -114,50 +114,50 @@ std::string profile_problem(const Profile& p) {
 bool Store::migrate_notify() { return exec(kNotifySchema); }
 
 std::vector<Profile> Store::profiles(const std::string& realm) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return read_profiles(db_, realm, "");
+  db::Lease c = db_->lease();
+  return read_profiles(c, realm, "");
 }
 
 std::optional<Profile> Store::profile(const std::string& realm, const std::string& user) {
   if (user.empty()) return std::nullopt;
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto found = read_profiles(db_, realm, user);
+  db::Lease c = db_->lease();
+  auto found = read_profiles(c, realm, user);
   if (found.empty()) return std::nullopt;
   return found.front();
 }
 
 bool Store::set_profile(const Profile& p, int64_t now) {
   if ((p.realm != "console" && p.realm != "admin") || !profile_problem(p).empty()) return false;
-  std::lock_guard<std::mutex> lock(mutex_);
-  std::string exists = std::string("SELECT count(*) FROM ") + table_of(p.realm) + " WHERE user = ?";
-  Stmt e(db_, exists.c_str());
-  if (e.bind(1, p.user).step() != SQLITE_ROW || e.num(0) != 1) return false;
-  Stmt q(db_, "INSERT INTO profiles(realm, user, languages, desks, on_duty, coordinator, email, updated_at)"
-              " VALUES(?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(realm, user) DO UPDATE SET languages = excluded.languages,"
+  db::Lease c = db_->lease();
+  std::string exists = std::string("SELECT count(*) FROM ") + table_of(p.realm) + " WHERE \"user\" = ?";
+  Stmt e(c, exists);
+  if (e.bind(1, p.user).step() != db::kRow || e.num(0) != 1) return false;
+  Stmt q(c, "INSERT INTO profiles(realm, \"user\", languages, desks, on_duty, coordinator, email, updated_at)"
+              " VALUES(?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(realm, \"user\") DO UPDATE SET languages = excluded.languages,"
               " desks = excluded.desks, on_duty = excluded.on_duty, coordinator = excluded.coordinator,"
               " email = excluded.email, updated_at = excluded.updated_at");
   q.bind(1, p.realm).bind(2, p.user).bind(3, join_list(p.languages)).bind(4, join_list(p.desks));
   q.bind(5, (int64_t)p.on_duty).bind(6, (int64_t)p.coordinator).bind(7, p.email).bind(8, now);
-  return q.step() == SQLITE_DONE;
+  return q.step() == db::kDone;
 }
 
 bool Store::set_duty(const std::string& realm, const std::string& user, bool on_duty, const std::string& email,
                      int64_t now) {
   if (!email.empty() && !valid_email(email)) return false;
-  std::lock_guard<std::mutex> lock(mutex_);
-  std::string exists = std::string("SELECT count(*) FROM ") + table_of(realm) + " WHERE user = ?";
-  Stmt e(db_, exists.c_str());
-  if (e.bind(1, user).step() != SQLITE_ROW || e.num(0) != 1) return false;
-  Stmt q(db_, "INSERT INTO profiles(realm, user, on_duty, email, updated_at) VALUES(?1,?2,?3,?4,?5)"
-              " ON CONFLICT(realm, user) DO UPDATE SET on_duty = excluded.on_duty, email = excluded.email,"
+  db::Lease c = db_->lease();
+  std::string exists = std::string("SELECT count(*) FROM ") + table_of(realm) + " WHERE \"user\" = ?";
+  Stmt e(c, exists);
+  if (e.bind(1, user).step() != db::kRow || e.num(0) != 1) return false;
+  Stmt q(c, "INSERT INTO profiles(realm, \"user\", on_duty, email, updated_at) VALUES(?1,?2,?3,?4,?5)"
+              " ON CONFLICT(realm, \"user\") DO UPDATE SET on_duty = excluded.on_duty, email = excluded.email,"
               " updated_at = excluded.updated_at");
-  return q.bind(1, realm).bind(2, user).bind(3, (int64_t)on_duty).bind(4, email).bind(5, now).step() == SQLITE_DONE;
+  return q.bind(1, realm).bind(2, user).bind(3, (int64_t)on_duty).bind(4, email).bind(5, now).step() == db::kDone;
 }
 
 std::vector<Profile> Store::matching_mediators(const std::string& lang, const std::string& desk) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  db::Lease c = db_->lease();
   std::vector<Profile> out;
-  for (Profile& p : read_profiles(db_, "console", "")) {
+  for (Profile& p : read_profiles(c, "console", "")) {
     if (p.disabled || p.role != "mediator" || !p.on_duty || p.email.empty()) continue;
     if (std::find(p.languages.begin(), p.languages.end(), lang) == p.languages.end()) continue;
     if (std::find(p.desks.begin(), p.desks.end(), desk) == p.desks.end()) continue;
@@ -167,9 +167,9 @@ std::vector<Profile> Store::matching_mediators(const std::string& lang, const st
 }
 
 std::vector<Profile> Store::coordinators() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  db::Lease c = db_->lease();
   std::vector<Profile> out;
-  for (Profile& p : read_profiles(db_, "console", ""))
+  for (Profile& p : read_profiles(c, "console", ""))
     if (!p.disabled && p.coordinator && !p.email.empty()) out.push_back(std::move(p));
   return out;
 }

@@ -32,80 +32,94 @@ bool Store::migrate_privacy() {
 }
 
 // Seconds until the oldest of the kiosk's requests received since `since` leaves the window, or
-// -1 when fewer than `limit` arrived since then (the caller holds the lock).
-static int64_t over_limit(sqlite3* db, const std::string& kiosk, int64_t since, int64_t window, int64_t limit,
+// -1 when fewer than `limit` arrived since then (inside the caller's transaction).
+static int64_t over_limit(db::Lease& c, const std::string& kiosk, int64_t since, int64_t window, int64_t limit,
                           int64_t now) {
   if (limit <= 0) return -1;
-  Stmt q(db, "SELECT count(*), min(received_at) FROM requests WHERE kiosk = ? AND received_at > ?");
-  if (q.bind(1, kiosk).bind(2, since).step() != SQLITE_ROW || q.num(0) < limit) return -1;
+  Stmt q(c, "SELECT count(*), min(received_at) FROM requests WHERE kiosk = ? AND received_at > ?");
+  if (q.bind(1, kiosk).bind(2, since).step() != db::kRow || q.num(0) < limit) return -1;
   return std::max<int64_t>(1, q.num(1) + window - now + 1);
+}
+
+// One attempt of store(): the checks and the insert, inside its transaction. False: roll back.
+static bool store_once(db::Lease& c, const Request& r, const std::string& body_sha256, int64_t now,
+                       const KioskLimits& limits, StoreResult* result, int64_t* wait) {
+  *result = StoreResult::Error;
+  *wait = 0;
+  Stmt seen(c, "SELECT body_sha256 FROM requests WHERE id = ?");
+  int rc = seen.bind(1, r.id).step();
+  // A retry of a stored request is answered whatever the limits: it costs nothing.
+  if (rc == db::kRow) {
+    *result = seen.text(0) == body_sha256 ? StoreResult::Replayed : StoreResult::Conflict;
+    return true;
+  }
+  if (rc != db::kDone) return false;
+  Stmt taken(c, "SELECT 1 FROM requests WHERE ref = ? AND id != ?");
+  if (int t = taken.bind(1, r.ref).bind(2, r.id).step(); t != db::kDone) {
+    *result = t == db::kRow ? StoreResult::RefConflict : StoreResult::Error;
+    return t == db::kRow;
+  }
+  if ((*wait = over_limit(c, r.kiosk, now - 60, 60, limits.per_minute, now)) > 0) {
+    *result = StoreResult::RateLimited;
+    return true;
+  }
+  if ((*wait = over_limit(c, r.kiosk, now - 86400, 86400, limits.per_day, now)) > 0) {
+    *result = StoreResult::QuotaExceeded;
+    return true;
+  }
+  *wait = 0;
+  // The retention clock starts at creation, but never later than arrival.
+  int64_t created = parse_utc(r.created_at);
+  created = created < 0 || created > now ? now : created;
+  Stmt ins(c, "INSERT INTO requests(id, ref, kiosk, created_at, received_at, lang, topic, contact, desk_day,"
+              " sealed, body_sha256, created_unix) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+  ins.bind(1, r.id).bind(2, r.ref).bind(3, r.kiosk).bind(4, r.created_at).bind(5, now).bind(6, r.lang);
+  ins.bind(7, r.topic).bind(8, r.contact).bind(9, r.desk_day).bind_blob(10, r.sealed).bind(11, body_sha256);
+  ins.bind(12, created);
+  if (ins.step() == db::kDone) {
+    *result = StoreResult::Created;
+    return true;
+  }
+  // SQLite: an old database's duplicate reference. PostgreSQL: another instance stored this id
+  // or reference after our checks; the transaction fails and runs again, and its checks answer.
+  if (ins.unique_violation()) *result = StoreResult::RefConflict;
+  return ins.unique_violation();
 }
 
 StoreResult Store::store(const Request& r, const std::string& body_sha256, int64_t now, const KioskLimits& limits,
                          int64_t* retry_after_s) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  // One transaction: two identical posts racing each other still store one row.
-  if (!exec("BEGIN IMMEDIATE")) return StoreResult::Error;
+  db::Lease c = db_->lease();
+  // One transaction: two identical posts racing each other still store one row, and the 201
+  // leaves only once the commit returned.
   StoreResult result = StoreResult::Error;
   int64_t wait = 0;
-  {
-    Stmt seen(db_, "SELECT body_sha256 FROM requests WHERE id = ?");
-    Stmt taken(db_, "SELECT 1 FROM requests WHERE ref = ? AND id != ?");
-    int rc = seen.bind(1, r.id).step();
-    // A retry of a stored request is answered whatever the limits: it costs nothing.
-    if (rc == SQLITE_ROW) {
-      result = seen.text(0) == body_sha256 ? StoreResult::Replayed : StoreResult::Conflict;
-    } else if (rc != SQLITE_DONE) {
-      result = StoreResult::Error;
-    } else if (int t = taken.bind(1, r.ref).bind(2, r.id).step(); t != SQLITE_DONE) {
-      result = t == SQLITE_ROW ? StoreResult::RefConflict : StoreResult::Error;
-    } else if ((wait = over_limit(db_, r.kiosk, now - 60, 60, limits.per_minute, now)) > 0) {
-      result = StoreResult::RateLimited;
-    } else if ((wait = over_limit(db_, r.kiosk, now - 86400, 86400, limits.per_day, now)) > 0) {
-      result = StoreResult::QuotaExceeded;
-    } else {
-      // The retention clock starts at creation, but never later than arrival.
-      int64_t created = parse_utc(r.created_at);
-      created = created < 0 || created > now ? now : created;
-      Stmt ins(db_, "INSERT INTO requests(id, ref, kiosk, created_at, received_at, lang, topic, contact, desk_day,"
-                    " sealed, body_sha256, created_unix) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
-      ins.bind(1, r.id).bind(2, r.ref).bind(3, r.kiosk).bind(4, r.created_at).bind(5, now).bind(6, r.lang);
-      ins.bind(7, r.topic).bind(8, r.contact).bind(9, r.desk_day).bind_blob(10, r.sealed).bind(11, body_sha256);
-      ins.bind(12, created);
-      int done = ins.step();
-      if (done == SQLITE_DONE) result = StoreResult::Created;
-      else if (sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_UNIQUE) result = StoreResult::RefConflict;
-    }
-  }
-  if (retry_after_s) *retry_after_s = wait;
-  if (result == StoreResult::Error || !exec("COMMIT")) {
-    exec("ROLLBACK");
+  if (!db::transaction(c, [&] { return store_once(c, r, body_sha256, now, limits, &result, &wait); }))
     return StoreResult::Error;
-  }
+  if (retry_after_s) *retry_after_s = wait;
   return result;
 }
 
 std::optional<std::string> Store::status_of(const std::string& ref, const std::string& kiosk, int64_t expire_before) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "SELECT status, expired_at, CASE WHEN created_unix > 0 THEN created_unix ELSE received_at END"
+  db::Lease c = db_->lease();
+  Stmt q(c, "SELECT status, expired_at, CASE WHEN created_unix > 0 THEN created_unix ELSE received_at END"
               " FROM requests WHERE ref = ? AND kiosk = ?");
-  if (q.bind(1, ref).bind(2, kiosk).step() != SQLITE_ROW) return std::nullopt;
+  if (q.bind(1, ref).bind(2, kiosk).step() != db::kRow) return std::nullopt;
   if (q.num(1) > 0 || q.num(2) < expire_before) return "expired";
   return q.text(0);
 }
 
 std::optional<std::string> Store::kiosk_ref_prefix(const std::string& kiosk) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "SELECT ref_prefix FROM kiosks WHERE id = ? AND ref_prefix IS NOT NULL");
-  if (q.bind(1, kiosk).step() != SQLITE_ROW) return std::nullopt;
+  db::Lease c = db_->lease();
+  Stmt q(c, "SELECT ref_prefix FROM kiosks WHERE id = ? AND ref_prefix IS NOT NULL");
+  if (q.bind(1, kiosk).step() != db::kRow) return std::nullopt;
   return q.text(0);
 }
 
 bool Store::set_ref_prefix(const std::string& kiosk, const std::string& ref_prefix) {
   if (!valid_ref_prefix(ref_prefix)) return false;
-  std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "UPDATE kiosks SET ref_prefix = ? WHERE id = ?");
-  return q.bind(1, ref_prefix).bind(2, kiosk).step() == SQLITE_DONE && sqlite3_changes(db_) == 1;
+  db::Lease c = db_->lease();
+  Stmt q(c, "UPDATE kiosks SET ref_prefix = ? WHERE id = ?");
+  return q.bind(1, ref_prefix).bind(2, kiosk).step() == db::kDone && q.changes() == 1;
 }
 
 // Zeroes every string inside a parsed JSON value (the parser's copies of the plaintext).
@@ -138,12 +152,11 @@ OpenResult Store::open_personal(const std::string& id, const KeyPair& keys, cons
                                 int64_t expire_before, Personal* out) {
   out->name.wipe();
   out->phone.wipe();
-  std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "SELECT status, mediator, sealed, expired_at, CASE WHEN created_unix > 0 THEN created_unix"
+  db::Lease c = db_->lease();
+  Stmt q(c, "SELECT status, mediator, sealed, expired_at, CASE WHEN created_unix > 0 THEN created_unix"
               " ELSE received_at END FROM requests WHERE id = ?");
-  if (q.bind(1, id).step() != SQLITE_ROW) return OpenResult::NotFound;
-  const unsigned char* blob = (const unsigned char*)sqlite3_column_blob(q.s, 2);
-  std::vector<unsigned char> sealed(blob, blob + sqlite3_column_bytes(q.s, 2));
+  if (q.bind(1, id).step() != db::kRow) return OpenResult::NotFound;
+  std::vector<unsigned char> sealed = q.blob(2);
   if (q.num(3) > 0 || q.num(4) < expire_before || sealed.empty()) return OpenResult::Expired;
   if (q.text(0) != "in_progress" || view.actor.empty() || q.text(1) != view.actor) return OpenResult::NotClaimant;
   SecretString plain;
@@ -152,9 +165,9 @@ OpenResult Store::open_personal(const std::string& id, const KeyPair& keys, cons
     out->phone.wipe();
     return OpenResult::Unreadable;
   }
-  Stmt a(db_, "INSERT INTO audit(at, user, role, action, request_id, client) VALUES(?,?,?,?,?,?)");
+  Stmt a(c, "INSERT INTO audit(at, \"user\", role, action, request_id, client) VALUES(?,?,?,?,?,?)");
   a.bind(1, view.at).bind(2, view.actor).bind(3, view.role).bind(4, std::string("view_personal"));
-  if (a.bind(5, id).bind(6, view.client).step() != SQLITE_DONE) {
+  if (a.bind(5, id).bind(6, view.client).step() != db::kDone) {
     out->name.wipe();
     out->phone.wipe();
     return OpenResult::AuditFailed;
@@ -171,47 +184,47 @@ static std::string audit_text(const std::string& s) {
 }
 
 bool Store::audit(const AuditEvent& e) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "INSERT INTO audit(at, user, role, action, request_id, client) VALUES(?,?,?,?,?,?)");
+  db::Lease c = db_->lease();
+  Stmt q(c, "INSERT INTO audit(at, \"user\", role, action, request_id, client) VALUES(?,?,?,?,?,?)");
   q.bind(1, e.at).bind(2, audit_text(e.actor)).bind(3, audit_text(e.role)).bind(4, audit_text(e.action));
   q.bind(5, audit_text(e.object)).bind(6, audit_text(e.client));
-  return q.step() == SQLITE_DONE;
+  return q.step() == db::kDone;
 }
 
 std::vector<AuditEvent> Store::audit_log(int64_t limit) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  db::Lease c = db_->lease();
   // Rows from before the role and client columns read as "" there.
-  Stmt q(db_, "SELECT coalesce(at, 0), coalesce(user, ''), coalesce(role, ''), coalesce(action, ''),"
-              " coalesce(request_id, ''), coalesce(client, '') FROM audit ORDER BY rowid DESC LIMIT ?");
+  std::string sql = std::string("SELECT coalesce(at, 0), coalesce(\"user\", ''), coalesce(role, ''), coalesce(action, ''),"
+                    " coalesce(request_id, ''), coalesce(client, '') FROM audit ORDER BY ") + insertion_order(c) +
+                    " DESC LIMIT ?";
+  Stmt q(c, sql);
   q.bind(1, limit);
   std::vector<AuditEvent> out;
-  while (q.step() == SQLITE_ROW) out.push_back({q.num(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5)});
+  while (q.step() == db::kRow) out.push_back({q.num(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5)});
   return out;
 }
 
 int Store::erase(const std::string& ref, const AuditEvent& by) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (!exec("BEGIN IMMEDIATE")) return -1;
+  db::Lease c = db_->lease();
   int result = -1;
-  {
-    Stmt find(db_, "SELECT id FROM requests WHERE ref = ?");
+  bool committed = db::transaction(c, [&] {
+    result = -1;
+    Stmt find(c, "SELECT id FROM requests WHERE ref = ?");
     int rc = find.bind(1, ref).step();
-    if (rc == SQLITE_DONE) {
-      result = 0;
-    } else if (rc == SQLITE_ROW) {
-      std::string id = find.text(0);
-      // The desk day is a date the visitor chose: it goes with the name and phone.
-      Stmt upd(db_, "UPDATE requests SET sealed = NULL, desk_day = '', expired_at = ? WHERE id = ?");
-      Stmt a(db_, "INSERT INTO audit(at, user, role, action, request_id, client) VALUES(?,?,?,?,?,?)");
-      a.bind(1, by.at).bind(2, by.actor).bind(3, by.role).bind(4, std::string("erase")).bind(5, id).bind(6, by.client);
-      if (upd.bind(1, by.at).bind(2, id).step() == SQLITE_DONE && a.step() == SQLITE_DONE) result = 1;
-    }
-  }
-  if (result < 0 || !exec("COMMIT")) {
-    exec("ROLLBACK");
-    return -1;
-  }
-  if (result > 0) exec("PRAGMA wal_checkpoint(TRUNCATE)");  // secure_delete + checkpoint: gone from the WAL too
+    if (rc == db::kDone) result = 0;
+    if (rc != db::kRow) return rc == db::kDone;
+    std::string id = find.text(0);
+    // The desk day is a date the visitor chose: it goes with the name and phone.
+    Stmt upd(c, "UPDATE requests SET sealed = NULL, desk_day = '', expired_at = ? WHERE id = ?");
+    Stmt a(c, "INSERT INTO audit(at, \"user\", role, action, request_id, client) VALUES(?,?,?,?,?,?)");
+    a.bind(1, by.at).bind(2, by.actor).bind(3, by.role).bind(4, std::string("erase")).bind(5, id).bind(6, by.client);
+    if (upd.bind(1, by.at).bind(2, id).step() != db::kDone || a.step() != db::kDone) return false;
+    result = 1;
+    return true;
+  });
+  if (!committed) return -1;
+  // secure_delete + checkpoint: gone from SQLite's WAL too (PostgreSQL: VACUUM reclaims the old row).
+  if (result > 0 && c.dialect() == db::Dialect::Sqlite) c->exec("PRAGMA wal_checkpoint(TRUNCATE)");
   return result;
 }
 

@@ -9,16 +9,16 @@ namespace hub {
 
 bool Store::add_admin(const std::string& user, const std::string& hash, const std::string& token_sha256) {
   if (user.empty() || !clean_text(user, 64)) return false;
-  std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "INSERT INTO admins(user, password_hash, token_sha256) VALUES(?,?,?) ON CONFLICT(user) DO UPDATE"
+  db::Lease c = db_->lease();
+  Stmt q(c, "INSERT INTO admins(\"user\", password_hash, token_sha256) VALUES(?,?,?) ON CONFLICT(\"user\") DO UPDATE"
               " SET password_hash = excluded.password_hash, token_sha256 = excluded.token_sha256");
-  return q.bind(1, user).bind(2, hash).bind(3, token_sha256).step() == SQLITE_DONE;
+  return q.bind(1, user).bind(2, hash).bind(3, token_sha256).step() == db::kDone;
 }
 
 std::optional<std::string> Store::admin_for_token(const std::string& token_sha256) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "SELECT user FROM admins WHERE token_sha256 = ?");
-  if (q.bind(1, token_sha256).step() != SQLITE_ROW) return std::nullopt;
+  db::Lease c = db_->lease();
+  Stmt q(c, "SELECT \"user\" FROM admins WHERE token_sha256 = ?");
+  if (q.bind(1, token_sha256).step() != db::kRow) return std::nullopt;
   return q.text(0);
 }
 
@@ -28,45 +28,39 @@ static std::string rollout_json(bool all, const std::vector<std::string>& groups
 }
 
 PublishResult Store::add_release(const Release& r) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (!exec("BEGIN IMMEDIATE")) return PublishResult::Error;
+  db::Lease c = db_->lease();
   PublishResult result = PublishResult::Error;
-  {
-    Stmt newest(db_, "SELECT coalesce(max(version), 0) FROM releases");
-    if (newest.step() == SQLITE_ROW) {
-      if (newest.num(0) >= r.version) {
-        result = PublishResult::Rollback;
-      } else {
-        Stmt ins(db_, "INSERT INTO releases(version, envelope, sha256, created_at, published_by, rollout)"
-                      " VALUES(?,?,?,?,?,?)");
-        ins.bind(1, r.version).bind(2, r.envelope).bind(3, r.sha256).bind(4, r.created_at).bind(5, r.published_by);
-        ins.bind(6, rollout_json(false, {}));
-        if (ins.step() == SQLITE_DONE) result = PublishResult::Created;
-      }
+  bool committed = db::transaction(c, [&] {
+    result = PublishResult::Error;
+    Stmt newest(c, "SELECT coalesce(max(version), 0) FROM releases");
+    if (newest.step() != db::kRow) return false;
+    if (newest.num(0) >= r.version) {
+      result = PublishResult::Rollback;
+      return false;
     }
-  }
-  if (result != PublishResult::Created) {
-    exec("ROLLBACK");
-    return result;
-  }
-  if (!exec("COMMIT")) {
-    exec("ROLLBACK");
-    return PublishResult::Error;
-  }
+    Stmt ins(c, "INSERT INTO releases(version, envelope, sha256, created_at, published_by, rollout)"
+                " VALUES(?,?,?,?,?,?)");
+    ins.bind(1, r.version).bind(2, r.envelope).bind(3, r.sha256).bind(4, r.created_at).bind(5, r.published_by);
+    ins.bind(6, rollout_json(false, {}));
+    if (ins.step() != db::kDone) return false;
+    result = PublishResult::Created;
+    return true;
+  });
+  if (result == PublishResult::Created && !committed) return PublishResult::Error;
   return result;
 }
 
 int64_t Store::newest_version() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "SELECT coalesce(max(version), 0) FROM releases");
-  return q.step() == SQLITE_ROW ? q.num(0) : 0;
+  db::Lease c = db_->lease();
+  Stmt q(c, "SELECT coalesce(max(version), 0) FROM releases");
+  return q.step() == db::kRow ? q.num(0) : 0;
 }
 
 // Fills a release's rollout from the rollouts table (the caller holds the lock).
-static void read_rollout(sqlite3* db, Release* r) {
-  Stmt q(db, "SELECT grp, at FROM rollouts WHERE version = ? ORDER BY grp");
+static void read_rollout(db::Lease& c, Release* r) {
+  Stmt q(c, "SELECT grp, at FROM rollouts WHERE version = ? ORDER BY grp");
   q.bind(1, r->version);
-  while (q.step() == SQLITE_ROW) {
+  while (q.step() == db::kRow) {
     if (q.text(0) == "*") {
       r->all = true;
       r->all_at = q.num(1);
@@ -77,84 +71,74 @@ static void read_rollout(sqlite3* db, Release* r) {
 }
 
 std::vector<Release> Store::releases() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "SELECT version, sha256, created_at, published_by FROM releases ORDER BY version DESC LIMIT 200");
+  db::Lease c = db_->lease();
+  Stmt q(c, "SELECT version, sha256, created_at, published_by FROM releases ORDER BY version DESC LIMIT 200");
   std::vector<Release> out;
-  while (q.step() == SQLITE_ROW) {
+  while (q.step() == db::kRow) {
     Release r;
     r.version = q.num(0);
     r.sha256 = q.text(1);
     r.created_at = q.num(2);
     r.published_by = q.text(3);
-    read_rollout(db_, &r);
+    read_rollout(c, &r);
     out.push_back(std::move(r));
   }
   return out;
 }
 
 std::optional<Release> Store::release(int64_t version) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "SELECT version, envelope, sha256, created_at, published_by FROM releases WHERE version = ?");
-  if (q.bind(1, version).step() != SQLITE_ROW) return std::nullopt;
+  db::Lease c = db_->lease();
+  Stmt q(c, "SELECT version, envelope, sha256, created_at, published_by FROM releases WHERE version = ?");
+  if (q.bind(1, version).step() != db::kRow) return std::nullopt;
   Release r;
   r.version = q.num(0);
   r.envelope = q.text(1);
   r.sha256 = q.text(2);
   r.created_at = q.num(3);
   r.published_by = q.text(4);
-  read_rollout(db_, &r);
+  read_rollout(c, &r);
   return r;
 }
 
 bool Store::roll_out(int64_t version, const std::vector<std::string>& groups, bool all, int64_t now) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (!exec("BEGIN IMMEDIATE")) return false;
-  bool ok = false;
-  {
-    Stmt exists(db_, "SELECT 1 FROM releases WHERE version = ?");
-    if (exists.bind(1, version).step() == SQLITE_ROW) {
-      ok = true;
-      std::vector<std::string> targets = groups;
-      if (all) targets.push_back("*");
-      // INSERT OR IGNORE: a group already reached keeps its first time (the 24 h rule counts from it).
-      for (const std::string& g : targets) {
-        Stmt ins(db_, "INSERT OR IGNORE INTO rollouts(version, grp, at) VALUES(?,?,?)");
-        ok = ok && ins.bind(1, version).bind(2, g).bind(3, now).step() == SQLITE_DONE;
-      }
-      Release r;
-      r.version = version;
-      read_rollout(db_, &r);
-      Stmt upd(db_, "UPDATE releases SET rollout = ? WHERE version = ?");
-      ok = ok && upd.bind(1, rollout_json(r.all, r.groups)).bind(2, version).step() == SQLITE_DONE;
+  db::Lease c = db_->lease();
+  return db::transaction(c, [&] {
+    Stmt exists(c, "SELECT 1 FROM releases WHERE version = ?");
+    if (exists.bind(1, version).step() != db::kRow) return false;
+    std::vector<std::string> targets = groups;
+    if (all) targets.push_back("*");
+    // DO NOTHING: a group already reached keeps its first time (the 24 h rule counts from it).
+    for (const std::string& g : targets) {
+      Stmt ins(c, "INSERT INTO rollouts(version, grp, at) VALUES(?,?,?) ON CONFLICT DO NOTHING");
+      if (ins.bind(1, version).bind(2, g).bind(3, now).step() != db::kDone) return false;
     }
-  }
-  if (!ok || !exec("COMMIT")) {
-    exec("ROLLBACK");
-    return false;
-  }
-  return true;
+    Release r;
+    r.version = version;
+    read_rollout(c, &r);
+    Stmt upd(c, "UPDATE releases SET rollout = ? WHERE version = ?");
+    return upd.bind(1, rollout_json(r.all, r.groups)).bind(2, version).step() == db::kDone;
+  });
 }
 
 std::optional<Offer> Store::offer_for_group(const std::string& group) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "SELECT r.version, r.envelope, r.sha256, min(o.at) FROM releases r JOIN rollouts o ON o.version = r.version"
+  db::Lease c = db_->lease();
+  Stmt q(c, "SELECT r.version, r.envelope, r.sha256, min(o.at) FROM releases r JOIN rollouts o ON o.version = r.version"
               " WHERE o.grp = ? OR o.grp = '*' GROUP BY r.version ORDER BY r.version DESC LIMIT 1");
-  if (q.bind(1, group).step() != SQLITE_ROW) return std::nullopt;
+  if (q.bind(1, group).step() != db::kRow) return std::nullopt;
   return Offer{q.num(0), q.num(3), q.text(1), q.text(2)};
 }
 
 std::optional<std::string> Store::kiosk_group(const std::string& kiosk) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "SELECT grp FROM kiosks WHERE id = ?");
-  if (q.bind(1, kiosk).step() != SQLITE_ROW) return std::nullopt;
+  db::Lease c = db_->lease();
+  Stmt q(c, "SELECT grp FROM kiosks WHERE id = ?");
+  if (q.bind(1, kiosk).step() != db::kRow) return std::nullopt;
   return q.text(0);
 }
 
 bool Store::kiosk_update(const std::string& kiosk, int64_t running_version, const std::string& update_json) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Stmt q(db_, "UPDATE kiosks SET running_version = ?, update_json = ? WHERE id = ?");
-  return q.bind(1, running_version).bind(2, update_json).bind(3, kiosk).step() == SQLITE_DONE &&
-         sqlite3_changes(db_) == 1;
+  db::Lease c = db_->lease();
+  Stmt q(c, "UPDATE kiosks SET running_version = ?, update_json = ? WHERE id = ?");
+  return q.bind(1, running_version).bind(2, update_json).bind(3, kiosk).step() == db::kDone && q.changes() == 1;
 }
 
 }  // namespace hub

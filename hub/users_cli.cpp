@@ -47,7 +47,7 @@ int account_command(const std::string& cmd, const std::string& data_dir,
   }
   std::string realm = role == "admin" ? "admin" : "console";
   bool cheap = !option(options, "cheap-hash").empty();
-  auto store = Store::open(data_dir + "/hub.db");
+  auto store = Store::open_data(data_dir);
   if (!store->ok()) {
     fprintf(stderr, "sportello-hub: %s\n", store->error().c_str());
     return 1;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <cerrno>
 #include <csignal>
@@ -158,20 +159,124 @@ Server::~Server() {
   if (stdout_fd >= 0) close(stdout_fd);
 }
 
+std::string test_postgres_server() {
+  const char* file = getenv("SPORTELLO_TEST_POSTGRES");
+  if (!file || !*file) return "";
+  std::ifstream in(file);
+  std::string url;
+  std::getline(in, url);
+  return url;
+}
+
+bool psql(const std::string& url, const std::string& sql, std::string* out) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return false;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], 1);
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0) dup2(null, 2);
+    execl("/usr/bin/psql", "psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url.c_str(), "-c", sql.c_str(),
+          (char*)nullptr);
+    _exit(127);
+  }
+  close(fds[1]);
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0) text.append(buf, (size_t)n);
+  close(fds[0]);
+  int status = 0;
+  if (pid < 0 || waitpid(pid, &status, 0) < 0) return false;
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  if (out) *out = text;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+std::string fresh_postgres_database(const std::string& name) {
+  static std::atomic<int> counter{0};
+  std::string server = test_postgres_server();
+  if (server.empty()) return "";
+  std::string db = "e2e_";
+  for (char ch : name) db += isalnum((unsigned char)ch) ? (char)tolower((unsigned char)ch) : '_';
+  db = db.substr(0, 40) + "_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+  if (!psql(server + "/postgres", "DROP DATABASE IF EXISTS " + db, nullptr) ||
+      !psql(server + "/postgres", "CREATE DATABASE " + db, nullptr))
+    return "";
+  return server + "/" + db;
+}
+
+// The tests' SQL is SQLite's; on PostgreSQL the few differences they use are rewritten here:
+// the column "user" (a reserved word), strftime('%s','now'), and a trigger that refuses writes
+// (SQLite's RAISE(ABORT) as a plpgsql function; dropping the trigger drops the function).
+std::string postgres_test_sql(const std::string& sql) {
+  static const std::regex now_re(R"(strftime\(\s*'%s'\s*,\s*'now'\s*\))");
+  static const std::regex trigger_re(
+      R"(CREATE TRIGGER (\w+) BEFORE (INSERT|UPDATE|DELETE) ON (\w+) BEGIN SELECT RAISE\(ABORT, '([^']*)'\); END)");
+  static const std::regex drop_re(R"(^DROP TRIGGER (\w+)$)");
+  std::string out = std::regex_replace(sql, now_re, "CAST(extract(epoch FROM now()) AS bigint)");
+  out = std::regex_replace(out, trigger_re,
+                           "CREATE FUNCTION $1_fn() RETURNS trigger LANGUAGE plpgsql AS $$$$ BEGIN RAISE EXCEPTION '$4'; "
+                           "END $$$$; CREATE TRIGGER $1 BEFORE $2 ON $3 FOR EACH ROW EXECUTE FUNCTION $1_fn()");
+  out = std::regex_replace(out, drop_re, "DROP FUNCTION $1_fn() CASCADE");
+  // user -> "user" outside quoted text.
+  std::string quoted;
+  char quote = 0;
+  for (size_t i = 0; i < out.size(); i++) {
+    char ch = out[i];
+    if (quote) {
+      quoted += ch;
+      if (ch == quote) quote = 0;
+      continue;
+    }
+    if (ch == '\'' || ch == '"') quote = ch;
+    bool word_start = i == 0 || !(isalnum((unsigned char)out[i - 1]) || out[i - 1] == '_');
+    if (word_start && out.compare(i, 4, "user") == 0 &&
+        (i + 4 == out.size() || !(isalnum((unsigned char)out[i + 4]) || out[i + 4] == '_'))) {
+      quoted += "\"user\"";
+      i += 3;
+      continue;
+    }
+    quoted += ch;
+  }
+  return quoted;
+}
+
+std::vector<std::string> Hub::database_args() const {
+  if (database.empty()) return {};
+  return {"--database", database};
+}
+
 bool Hub::start(const std::string& name, const std::vector<std::string>& serve_args) {
   dir = temp_dir(name);
   data = dir + "/hub";
-  public_key = last_line(capture({SPORTELLO_HUB_BIN, "init", "--data", data}));
-  token = last_line(capture({SPORTELLO_HUB_BIN, "add-kiosk", "--data", data, "--id", "GR-01", "--ref-prefix", ref_prefix}));
+  if (!test_postgres_server().empty()) {
+    database = fresh_postgres_database(name);
+    if (database.empty()) return false;
+    // The commands a test runs itself (erase, passwd, set-profile, a second serve) find it too.
+    setenv("SPORTELLO_DATABASE", database.c_str(), 1);
+  }
+  std::vector<std::string> db = database_args();
+  std::string db_sh = database.empty() ? "" : " --database " + quote(database);
+  std::vector<std::string> init = {SPORTELLO_HUB_BIN, "init", "--data", data};
+  init.insert(init.end(), db.begin(), db.end());
+  public_key = last_line(capture(init));
+  std::vector<std::string> kiosk = {SPORTELLO_HUB_BIN, "add-kiosk", "--data", data, "--id", "GR-01", "--ref-prefix",
+                                    ref_prefix};
+  kiosk.insert(kiosk.end(), db.begin(), db.end());
+  token = last_line(capture(kiosk));
   for (const std::string user : {"anna", "bruno"}) {
     std::string added = capture({"/bin/sh", "-c", "echo 'password-" + user + "' | SPORTELLO_TEST_CHEAP_HASH=1 " + quote(SPORTELLO_HUB_BIN) +
                                                       " add-mediator --data " + quote(data) + " --user " + user +
-                                                      " --cheap-hash"});
+                                                      " --cheap-hash" + db_sh});
     if (added.find("mediator " + user + " added") == std::string::npos) return false;
   }
   admin_token = last_line(capture({"/bin/sh", "-c", "echo 'password-ada' | SPORTELLO_TEST_CHEAP_HASH=1 " + quote(SPORTELLO_HUB_BIN) +
-                                                         " add-admin --data " + quote(data) + " --user ada --cheap-hash"}));
+                                                         " add-admin --data " + quote(data) + " --user ada --cheap-hash" +
+                                                         db_sh}));
   std::vector<std::string> args = {SPORTELLO_HUB_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0"};
+  args.insert(args.end(), db.begin(), db.end());
   for (const std::string& key : release_keys) args.insert(args.end(), {"--release-key", key});
   if (release_threshold > 0) args.insert(args.end(), {"--release-threshold", std::to_string(release_threshold)});
   args.insert(args.end(), {"--kiosk-requests-per-minute", std::to_string(kiosk_per_minute), "--kiosk-requests-per-day",
@@ -192,11 +297,27 @@ std::string Hub::add_kiosk(const std::string& id, const std::string& group, cons
     digits = digits.substr(0, 3);  // prefixes are at most 4 characters, and must differ per kiosk
     prefix = letters.substr(0, 4 - digits.size()) + digits;
   }
-  return last_line(capture({SPORTELLO_HUB_BIN, "add-kiosk", "--data", data, "--id", id, "--group", group,
-                            "--ref-prefix", prefix}));
+  std::vector<std::string> args = {SPORTELLO_HUB_BIN, "add-kiosk", "--data", data, "--id", id, "--group", group,
+                                    "--ref-prefix", prefix};
+  std::vector<std::string> db = database_args();
+  args.insert(args.end(), db.begin(), db.end());
+  return last_line(capture(args));
+}
+
+// The last number of psql's last line: the rows a statement changed ("UPDATE 3", "INSERT 0 1").
+static int64_t changed_rows(const std::string& output) {
+  size_t end = output.find_last_of("0123456789");
+  if (end == std::string::npos) return 0;
+  size_t begin = output.find_last_not_of("0123456789", end);
+  begin = begin == std::string::npos ? 0 : begin + 1;
+  return std::atoll(output.substr(begin, end - begin + 1).c_str());
 }
 
 bool Hub::sql(const std::string& statement) const {
+  if (!database.empty()) {
+    std::string out;
+    return psql(database, postgres_test_sql(statement), &out) && changed_rows(out) > 0;
+  }
   sqlite3* db = nullptr;
   bool ok = sqlite3_open_v2((data + "/hub.db").c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK;
   if (ok) {
@@ -227,19 +348,33 @@ static void query_hub(const std::string& data, const char* sql, const std::strin
 
 static void first_int(sqlite3_stmt* st, void* out) { *static_cast<int64_t*>(out) = sqlite3_column_int64(st, 0); }
 
+// The first column of the first row of a query on PostgreSQL, -1 when it fails.
+static int64_t pg_first_int(const std::string& url, const std::string& query) {
+  std::string out;
+  if (!psql(url, query, &out) || out.empty()) return -1;
+  return std::atoll(out.substr(0, out.find_first_of("|\n")).c_str());
+}
+
 int64_t Hub::rows() const {
+  if (!database.empty()) return pg_first_int(database, "SELECT count(*) FROM requests");
   int64_t n = -1;
   query_hub(data, "SELECT count(*) FROM requests", "", first_int, &n);
   return n;
 }
 
 int64_t Hub::rows_with_ref(const std::string& ref) const {
+  if (!database.empty()) {
+    std::string quoted;
+    for (char ch : ref) quoted += ch == '\'' ? std::string("''") : std::string(1, ch);
+    return pg_first_int(database, "SELECT count(*) FROM requests WHERE ref = '" + quoted + "'");
+  }
   int64_t n = -1;
   query_hub(data, "SELECT count(*) FROM requests WHERE ref = ?1", ref, first_int, &n);
   return n;
 }
 
 int64_t Hub::count(const std::string& query) const {
+  if (!database.empty()) return pg_first_int(database, postgres_test_sql(query));
   int64_t n = -1;
   query_hub(data, query.c_str(), "", first_int, &n);
   return n;
@@ -247,6 +382,15 @@ int64_t Hub::count(const std::string& query) const {
 
 std::set<std::string> Hub::ids() const {
   std::set<std::string> out;
+  if (!database.empty()) {
+    std::string text;
+    if (psql(database, "SELECT id FROM requests", &text)) {
+      std::istringstream lines(text);
+      for (std::string line; std::getline(lines, line);)
+        if (!line.empty()) out.insert(line);
+    }
+    return out;
+  }
   query_hub(data, "SELECT id FROM requests", "",
             [](sqlite3_stmt* st, void* out) {
               static_cast<std::set<std::string>*>(out)->insert((const char*)sqlite3_column_text(st, 0));

@@ -68,8 +68,14 @@ struct Server {
 // dir/hub.log. Set release_keys (base64) and release_threshold before start() to make it trust them.
 // Its kiosks have no per-kiosk request limits (benches upload thousands) unless a test sets
 // kiosk_per_minute / kiosk_per_day before start().
+//
+// With SPORTELLO_TEST_POSTGRES in the environment (the file where ctest's PostgreSQL fixture wrote
+// its server's URL) the hub's store is a fresh database on that server instead of DIR/hub.db:
+// every sportello-hub command gets --database, SPORTELLO_DATABASE is set for the commands a test
+// runs itself, and sql/rows/count/ids go through psql.
 struct Hub {
   std::string dir, data, public_key, token, admin_token;
+  std::string database;                // the PostgreSQL URL, or "" for the SQLite file in data
   std::string scheme = "http";
   std::string ref_prefix = "GR1";      // GR-01's reference prefix
   std::vector<std::string> release_keys;
@@ -93,7 +99,18 @@ struct Hub {
   // what a test asks of tables the hub only appends to, such as the audit log. -1 when unreadable.
   int64_t count(const std::string& query) const;
   std::set<std::string> ids() const;
+  // --database URL for a sportello-hub command line, or nothing on SQLite.
+  std::vector<std::string> database_args() const;
 };
+
+// The PostgreSQL server of this ctest run ("postgresql://postgres@127.0.0.1:PORT"), or "" when
+// the tests run on SQLite (no SPORTELLO_TEST_POSTGRES).
+std::string test_postgres_server();
+// A new, empty database on that server; its URL, or "" on failure.
+std::string fresh_postgres_database(const std::string& name);
+// Runs SQL through psql on a database URL; its output (unaligned, tuples only, command tags kept)
+// without the final newline; false when psql fails.
+bool psql(const std::string& url, const std::string& sql, std::string* out);
 
 nlohmann::json load_dump(const Run& run, const std::string& name);
 // The element with this id in a dump, or null json when absent.

@@ -1,5 +1,6 @@
 // hub store and crypto: requests stored exactly once, claims atomic, passwords and sealed boxes.
 #include "hub.h"
+#include "store_util.h"
 
 #include <catch2/catch.hpp>
 #include <sodium.h>
@@ -10,9 +11,7 @@
 
 static std::string fresh_db(const char* name) {
   std::string dir = std::string(SPORTELLO_BINARY_DIR) + "/test-output/hub-" + name + "-" + std::to_string(getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir + "/hub.db";
+  return storetest::fresh_target(dir, std::string("hub-") + name);
 }
 
 static hub::Request request(const char* id, const char* ref) {

@@ -1,6 +1,7 @@
 // Mediator profiles in the hub's store: who is notified of a request (language, desk, duty,
 // address, enabled account), coordinators, what is refused.
 #include "hub.h"
+#include "store_util.h"
 
 #include <catch2/catch.hpp>
 
@@ -8,9 +9,7 @@
 
 static std::string fresh_db(const char* name) {
   std::string dir = std::string(SPORTELLO_BINARY_DIR) + "/test-output/hub-notify-" + name + "-" + std::to_string(getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir + "/hub.db";
+  return storetest::fresh_target(dir, std::string("hub-notify-") + name);
 }
 
 static std::vector<std::string> users(const std::vector<hub::Profile>& ps) {

@@ -3,6 +3,7 @@
 // are unique, bound to their kiosk and rate-limited; the audit log is append-only; the queue
 // shows open requests first; inputs are strict.
 #include "hub.h"
+#include "store_util.h"
 
 #include <catch2/catch.hpp>
 #include <sodium.h>
@@ -16,9 +17,7 @@ namespace {
 
 std::string fresh_db(const char* name) {
   std::string dir = std::string(SPORTELLO_BINARY_DIR) + "/test-output/hubpriv-" + name + "-" + std::to_string(getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir + "/hub.db";
+  return storetest::fresh_target(dir, std::string("hubpriv-") + name);
 }
 
 const int64_t kNow = 1800000000;  // 2027-01-15
@@ -70,7 +69,7 @@ hub::Request request(int n, const std::string& ref, int64_t created, const std::
 
 hub::AuditEvent viewer(const std::string& who) { return hub::AuditEvent{kNow, who, "mediator", "", "", "192.0.2.7"}; }
 
-// Runs SQL on the store's file as a second connection; the sqlite3 result code.
+// Runs SQL on the store's SQLite file as a second connection; the sqlite3 result code.
 int run_sql(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open(path.c_str(), &db);
@@ -82,18 +81,7 @@ int run_sql(const std::string& path, const std::string& sql) {
   return rc;
 }
 
-int64_t count(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  int64_t n = -1;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-      n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-  }
-  sqlite3_close(db);
-  return n;
-}
+int64_t count(const std::string& target, const std::string& sql) { return storetest::count(target, sql); }
 
 }  // namespace
 
@@ -115,7 +103,7 @@ TEST_CASE("name and phone open only for the mediator who claimed the request, an
   REQUIRE(store->open_personal(r.id, keys.pair, viewer("anna"), 0, &p) == hub::OpenResult::Ok);
   CHECK(p.name.str() == "Amina Z");  // the right-to-left override is gone
   CHECK(p.phone.str() == "3331234567");
-  CHECK(count(path, "SELECT count(*) FROM audit WHERE user = 'anna' AND role = 'mediator' AND action = 'view_personal'"
+  CHECK(count(path, "SELECT count(*) FROM audit WHERE \"user\" = 'anna' AND role = 'mediator' AND action = 'view_personal'"
                     " AND request_id = '" + r.id + "' AND client = '192.0.2.7' AND at = " + std::to_string(kNow)) == 1);
   CHECK(store->open_personal(uuid(99), keys.pair, viewer("anna"), 0, &p) == hub::OpenResult::NotFound);
   REQUIRE(store->close(r.id, "anna", "done", kNow + 1));
@@ -146,14 +134,20 @@ TEST_CASE("when the audit write fails, the personal data is not opened", "[unit]
   hub::Request r = request(1, "GR1-BCDF", kNow, keys.seal("{\"name\":\"Amina\",\"phone\":\"333\"}"));
   REQUIRE(store->store(r, "h", kNow) == hub::StoreResult::Created);
   REQUIRE(store->claim(r.id, "anna", kNow));
-  REQUIRE(run_sql(path, "CREATE TRIGGER audit_broken BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'disk'); END") ==
-          SQLITE_OK);
+  // A disk that refuses the audit's write, played by a trigger.
+  if (storetest::on_postgres())
+    REQUIRE(storetest::run(path, "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS"
+                                 " $$ BEGIN RAISE EXCEPTION 'disk'; END $$;"
+                                 "CREATE TRIGGER audit_broken BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION disk_full()"));
+  else
+    REQUIRE(run_sql(path, "CREATE TRIGGER audit_broken BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'disk'); END") ==
+            SQLITE_OK);
   hub::Personal p;
   CHECK(store->open_personal(r.id, keys.pair, viewer("anna"), 0, &p) == hub::OpenResult::AuditFailed);
   CHECK(p.name.empty());
   CHECK(p.phone.empty());
   CHECK_FALSE(store->audit(hub::AuditEvent{kNow, "ada", "admin", "x", "y", ""}));
-  REQUIRE(run_sql(path, "DROP TRIGGER audit_broken") == SQLITE_OK);
+  REQUIRE(storetest::run(path, storetest::on_postgres() ? "DROP TRIGGER audit_broken ON audit" : "DROP TRIGGER audit_broken"));
   CHECK(store->open_personal(r.id, keys.pair, viewer("anna"), 0, &p) == hub::OpenResult::Ok);
 }
 
@@ -239,6 +233,7 @@ TEST_CASE("references are unique, bound to their kiosk, and a kiosk's requests a
 }
 
 TEST_CASE("kiosks from before prefixes take the one prefix of their history", "[unit][hub]") {
+  if (storetest::on_postgres()) return;  // an old SQLite file's migration: PostgreSQL starts whole
   std::string path = fresh_db("prefixmig");
   {
     auto store = hub::Store::open(path);
@@ -259,6 +254,7 @@ TEST_CASE("kiosks from before prefixes take the one prefix of their history", "[
 }
 
 TEST_CASE("the audit log is append-only and an old one gains role and client", "[unit][hub]") {
+  if (storetest::on_postgres()) return;  // an old SQLite file; PostgreSQL's own case follows
   std::string path = fresh_db("audit");
   REQUIRE(run_sql(path, "CREATE TABLE audit(at INTEGER, user TEXT, request_id TEXT, action TEXT);"
                         "INSERT INTO audit VALUES(1, 'anna', 'r1', 'view');") == SQLITE_OK);
@@ -275,6 +271,25 @@ TEST_CASE("the audit log is append-only and an old one gains role and client", "
   CHECK(run_sql(path, "DELETE FROM audit WHERE user = 'anna'") == SQLITE_CONSTRAINT);
   CHECK(count(path, "SELECT count(*) FROM audit") == 3);
   CHECK(count(path, "SELECT count(*) FROM audit WHERE user = 'nobody'") == 0);
+}
+
+TEST_CASE("on PostgreSQL the audit log is append-only: a trigger refuses update, delete and truncate",
+          "[unit][hub]") {
+  if (!storetest::on_postgres()) return;  // SQLite's triggers: the case above
+  std::string target = fresh_db("pgaudit");
+  auto store = hub::Store::open(target);
+  REQUIRE(store->ok());
+  CHECK(store->audit(hub::AuditEvent{5, "ada", "admin", "publish", "release:3", "192.0.2.1"}));
+  CHECK(store->audit(hub::AuditEvent{6, "eve\n2026 admin_login ok\u202e", "mediator", "login_failed", "", ""}));
+  CHECK(count(target, "SELECT count(*) FROM audit WHERE \"user\" = 'eve2026 admin_login ok'") == 1);
+  CHECK_FALSE(storetest::run(target, "UPDATE audit SET \"user\" = 'nobody'"));
+  CHECK_FALSE(storetest::run(target, "DELETE FROM audit"));
+  CHECK_FALSE(storetest::run(target, "TRUNCATE audit"));
+  CHECK(count(target, "SELECT count(*) FROM audit") == 2);
+  auto log = store->audit_log(10);
+  REQUIRE(log.size() == 2);
+  CHECK(log[0].actor == "eve2026 admin_login ok");  // newest first
+  CHECK(log[1].client == "192.0.2.1");
 }
 
 TEST_CASE("the default queue lists open requests newest first, even behind 600 closed ones", "[unit][hub]") {

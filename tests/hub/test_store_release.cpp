@@ -1,6 +1,7 @@
 // hub store, content releases: versions only go up (also when two publishers race), rollouts
 // only widen, each group is offered its newest release, and an older database gains the columns.
 #include "hub.h"
+#include "store_util.h"
 
 #include <catch2/catch.hpp>
 #include <sqlite3.h>
@@ -12,9 +13,7 @@
 
 static std::string fresh_db(const char* name) {
   std::string dir = std::string(SPORTELLO_BINARY_DIR) + "/test-output/hubrel-" + name + "-" + std::to_string(getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir + "/hub.db";
+  return storetest::fresh_target(dir, std::string("hubrel-") + name);
 }
 
 static hub::Release rel(int64_t version) {
@@ -73,6 +72,7 @@ TEST_CASE("rollouts only widen and each group gets its newest release", "[unit][
 }
 
 TEST_CASE("a hub database from before releases gains the new columns and keeps its kiosks", "[unit][hub]") {
+  if (storetest::on_postgres()) return;  // an old SQLite file's migration: PostgreSQL starts whole
   std::string path = fresh_db("migrate");
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
