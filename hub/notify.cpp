@@ -123,14 +123,19 @@ void Notifier::run() {
       if (stopping_) return;
       woken_ = false;
     }
-    bool busy = false;
+    bool busy = false, may_run = !may_run_ || may_run_();
     int64_t wake_at = 0;
     try {
-      busy = step(&wake_at);
+      if (may_run) busy = step(&wake_at);
     } catch (const std::exception& e) {
       note(std::string("round failed: ") + e.what());
     }
     if (busy) continue;  // more may be due at once (a batch of mails)
+    if (!may_run) {  // another instance runs the notifier: wait to be woken (the job lock changed hands)
+      std::unique_lock<std::mutex> lock(mutex_);
+      cv_.wait(lock, [this] { return woken_ || stopping_; });
+      continue;
+    }
     // Idle means idle: a new request wakes the thread at once, a retry or a digest sleeps until it is
     // due, and escalation and the daily summary are looked at once a minute (a minute late at most).
     // A test's virtual clock can jump at any time, so it is read every 100 ms.

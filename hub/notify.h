@@ -22,6 +22,7 @@
 #include "server_internal.h"
 
 #include <condition_variable>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -122,6 +123,9 @@ public:
   ~Notifier();                          // stops and joins
   void start();
   void wake();                          // a request arrived: route it now
+  // With several hub instances on one database only the holder of the notifier's job lock
+  // routes, sends and escalates (cluster.h); the others wait until woken. Set before start().
+  void set_may_run(std::function<bool()> may_run) { may_run_ = std::move(may_run); }
   void stop();
   const NotifyConfig& config() const { return config_; }
   int64_t now() const;                  // the notifier's clock (SPORTELLO_TEST_CLOCK_FILE in tests)
@@ -137,6 +141,7 @@ private:
   Server& s_;
   NotifyConfig config_;
   std::string clock_file_, pause_;
+  std::function<bool()> may_run_;       // empty: always (one instance)
   int64_t routing_since_ = 0;
   int64_t scan_from_ = 0;               // requests received before this are all routed (see route_new)
   std::string message_domain_;

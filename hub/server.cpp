@@ -1,4 +1,6 @@
 // [SECTION] Server: keys, TLS or loopback HTTP, the API and console routes, retention, signals.
+#include "cluster.h"
+#include "db.h"
 #include "notify.h"
 #include "server_internal.h"
 
@@ -134,21 +136,53 @@ int serve(const ServeConfig& config) {
   signal(SIGTERM, on_signal);
   signal(SIGINT, on_signal);
   signal(SIGPIPE, SIG_IGN);
-  // Hourly, closed requests older than the retention period lose their sealed data. The thread
-  // sleeps between sweeps (woken only to stop): an idle hub runs no timer of its own.
+  // Several instances on one PostgreSQL database (cluster.h): the live queue's events reach the
+  // consoles of every instance, and retention and the notifier run on one instance at a time
+  // (the holder of their job lock; the row guards of the store stay in force beside it).
+  const std::string& cluster_url = database_url();
+  const bool clustered = db::is_postgres_url(cluster_url);
   std::mutex retention_mu;
   std::condition_variable retention_cv;
-  bool stopping = false;
+  bool stopping = false, retention_now = false;
+  std::unique_ptr<JobLock> retention_lock;
+  if (clustered)
+    retention_lock = std::make_unique<JobLock>(cluster_url, "retention", std::chrono::seconds(5), [&](bool held) {
+      if (!held) return;
+      {
+        std::lock_guard<std::mutex> lock(retention_mu);
+        retention_now = true;
+      }
+      retention_cv.notify_all();
+    });
+  // Hourly, closed requests older than the retention period lose their sealed data. The thread
+  // sleeps between sweeps (woken only to stop, or when this instance takes the job over): an idle
+  // hub runs no timer of its own.
   std::thread retention([&] {
     std::unique_lock<std::mutex> lock(retention_mu);
-    do {
+    while (!stopping) {
+      retention_now = false;
       lock.unlock();
-      s.store->retention(unix_now() - (int64_t)config.retention_days * 86400);
+      if (!retention_lock || retention_lock->held())
+        s.store->retention(unix_now() - (int64_t)config.retention_days * 86400);
       lock.lock();
-    } while (!retention_cv.wait_for(lock, std::chrono::hours(1), [&] { return stopping; }));
+      retention_cv.wait_for(lock, std::chrono::hours(1), [&] { return stopping || retention_now; });
+    }
   });
   curl_global_init(CURL_GLOBAL_DEFAULT);  // before any thread: the notifier's SMTP uses libcurl
   Notifier notifier(s, notify_config);
+  std::unique_ptr<JobLock> notify_lock;
+  std::unique_ptr<EventBridge> bridge;
+  if (clustered) {
+    notify_lock = std::make_unique<JobLock>(cluster_url, "notifier", std::chrono::seconds(5), [&notifier](bool held) {
+      if (held) notifier.wake();
+    });
+    notifier.set_may_run([&notify_lock] { return notify_lock->held(); });
+    // A request that arrived through another instance (or a gap in the events) wakes the notifier.
+    bridge = std::make_unique<EventBridge>(cluster_url, s.events, [&notifier](const Event& e) {
+      if (e.kind == Event::RequestChanged && (e.state == "received" || e.state.empty())) notifier.wake();
+    });
+    s.events.set_relay([b = bridge.get()](const Event& e) { b->send(e); });
+  }
   notifier.start();
   s.notifier = &notifier;
   printf("listening on %s:%d\n", config.host.c_str(), port);
@@ -160,6 +194,8 @@ int serve(const ServeConfig& config) {
   }
   retention_cv.notify_all();
   retention.join();
+  s.events.set_relay(nullptr);
+  bridge.reset();
   s.notifier = nullptr;
   notifier.stop();
   return 0;
