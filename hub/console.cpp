@@ -310,7 +310,10 @@ static void act(Server& s, const httplib::Request& req, httplib::Response& res) 
     code = s.store->close(id, session->user, what, now) ? "closed" : "not_closed";
     if (code == "closed") s.events.publish({Event::RequestChanged, id, what});
   }
-  s.store->audit(audit_event(req, session->user, session->role, what, id));
+  // A refused attempt is logged as one: "claim" in the log is always the claim that took effect
+  // (two mediators racing, even on two instances, leave one).
+  bool done = code == "claimed" || code == "closed";
+  s.store->audit(audit_event(req, session->user, session->role, done ? what : what + "_refused", id));
   res.set_redirect("/console/request/" + id + "?m=" + code);
 }
 

@@ -52,6 +52,7 @@ std::string step_text(const TimelineStep& t) {
   if (a == "notify_nobody") return "Nessun mediatore né coordinatore da avvisare";
   if (a == "escalated") return "Non presa in tempo: segnalata ai coordinatori";
   if (a == "claim") return "Presa in carico da " + t.actor;
+  if (a == "claim_refused") return "Presa in carico tentata da " + t.actor + " (era già presa)";
   if (a == "unreachable") return "Non raggiungibile (" + t.actor + ")";
   if (a == "done") return "Chiusa da " + t.actor;
   if (a == "view_personal") return "Dati personali visti da " + t.actor;
