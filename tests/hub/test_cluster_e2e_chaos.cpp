@@ -74,7 +74,7 @@ TEST_CASE("cluster e2e chaos: kiosks upload while instances die (kill -9) and re
   std::vector<Upload> uploads;
   for (int i = 0; i < n; i++) uploads.push_back(make_upload(a, 1000 + i));
 
-  std::atomic<int> acked{0}, failed{0}, unexpected{0}, retries{0};
+  std::atomic<int> acked{0}, replayed{0}, failed{0}, unexpected{0}, retries{0};
   std::mutex acked_mu;
   std::set<std::string> acked_ids;
   std::vector<std::string> refusals;
@@ -91,6 +91,7 @@ TEST_CASE("cluster e2e chaos: kiosks upload while instances die (kill -9) and re
             std::lock_guard<std::mutex> lock(acked_mu);
             acked_ids.insert(u.id);
             acked++;
+            replayed += r.status == 200;  // stored before, its answer lost with the instance
             pair.cv.notify_all();
             break;
           }
@@ -139,7 +140,8 @@ TEST_CASE("cluster e2e chaos: kiosks upload while instances die (kill -9) and re
   }
   for (std::thread& t : threads) t.join();
 
-  INFO("seed " << seed << ": " << n << " requests, " << kills << " kills, " << retries << " retries");
+  INFO("seed " << seed << ": " << n << " requests, " << kills << " kills, " << retries << " retries, " << replayed
+                        << " acknowledged as stored before");
   CHECK(restart_failures == 0);
   for (const std::string& refusal : refusals) UNSCOPED_INFO("refused: " << refusal);
   CHECK(unexpected == 0);
