@@ -78,8 +78,10 @@ install(FILES ${CMAKE_SOURCE_DIR}/systemd/sportello-hub.tmpfiles DESTINATION lib
 # The tilemaker profile of `sportello-admin map` (it looks in ../share/sportello/map beside itself).
 install(FILES ${CMAKE_SOURCE_DIR}/assets/map/config.json ${CMAKE_SOURCE_DIR}/assets/map/process.lua
   DESTINATION share/sportello/map COMPONENT hub)
-# An example, not enabled: the operator copies it to /etc/nginx/sites-available/.
-install(FILES ${CMAKE_SOURCE_DIR}/hub/nginx/sportello-hub.conf
+# Examples, not enabled: the operator copies a site to /etc/nginx/sites-available/ and the common
+# policy to /etc/nginx/snippets/.
+install(FILES ${CMAKE_SOURCE_DIR}/hub/nginx/sportello-hub.conf ${CMAKE_SOURCE_DIR}/hub/nginx/sportello-hub-common.conf
+  ${CMAKE_SOURCE_DIR}/hub/nginx/sportello-hub-cluster.conf
   DESTINATION share/doc/sportello-hub/examples COMPONENT hub)
 
 # [SECTION] CPack

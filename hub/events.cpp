@@ -4,6 +4,16 @@
 namespace hub {
 
 void EventBus::publish(Event e) {
+  std::function<void(const Event&)> relay;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    relay = relay_;
+  }
+  if (relay) relay(e);
+  deliver(std::move(e));
+}
+
+void EventBus::deliver(Event e) {
   std::function<void()> wake;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -22,6 +32,11 @@ std::vector<Event> EventBus::take() {
   return out;
 }
 
+void EventBus::set_relay(std::function<void(const Event&)> relay) {
+  std::lock_guard<std::mutex> lock(mu_);
+  relay_ = std::move(relay);
+}
+
 void EventBus::set_wake(std::function<void()> wake) {
   std::lock_guard<std::mutex> lock(mu_);
   wake_ = std::move(wake);
@@ -37,6 +52,7 @@ static bool plain(const std::string& s) {
 }
 
 std::string sse_text(const Event& e) {
+  if (e.kind == Event::RequestChanged && e.id.empty() && e.state.empty()) return "event: queue\ndata: {}\n\n";
   if (e.kind != Event::RequestChanged || !plain(e.id) || !plain(e.state)) return {};
   return "event: request\ndata: {\"id\":\"" + e.id + "\",\"state\":\"" + e.state + "\"}\n\n";
 }

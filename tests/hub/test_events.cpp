@@ -41,3 +41,25 @@ TEST_CASE("an event's text is an id and a state, nothing that could break the st
   CHECK(hub::sse_text({Event::RequestChanged, "a", "done\n\nevent: x"}).empty());
   CHECK(hub::sse_text({Event::RequestChanged, std::string(65, 'a'), "received"}).empty());
 }
+
+TEST_CASE("the bus relays what is published here, not what another instance delivered", "[hub][events]") {
+  EventBus bus;
+  std::vector<Event> relayed;
+  bus.set_relay([&](const Event& e) { relayed.push_back(e); });
+  bus.publish({Event::RequestChanged, "a", "received"});  // relayed even while nobody listens here
+  bus.set_wake([] {});
+  bus.publish({Event::UserSessionsEnded, "anna", ""});
+  bus.deliver({Event::RequestChanged, "b", "done"});  // another instance's: not sent back
+  REQUIRE(relayed.size() == 2);
+  CHECK(relayed[0].id == "a");
+  CHECK(relayed[1].kind == Event::UserSessionsEnded);
+  std::vector<Event> got = bus.take();
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].id == "anna");
+  CHECK(got[1].id == "b");
+  // A refresh (no id, no state) is the "re-fetch everything" every live page listens to.
+  CHECK(hub::sse_text({Event::RequestChanged, "", ""}) == "event: queue\ndata: {}\n\n");
+  bus.set_relay(nullptr);
+  bus.publish({Event::RequestChanged, "c", "received"});
+  CHECK(relayed.size() == 2);
+}

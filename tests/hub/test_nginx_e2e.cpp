@@ -87,6 +87,8 @@ TEST_CASE("nginx in front: TLS policy, body limits, the client address through X
   REQUIRE(replace(&site, "listen [::]:443 ssl;", ""));
   REQUIRE(replace(&site, "/etc/sportello-hub/cert.pem", dir + "/cert.pem"));
   REQUIRE(replace(&site, "/etc/sportello-hub/key.pem", dir + "/key.pem"));
+  REQUIRE(replace(&site, "/etc/nginx/snippets/sportello-hub-common.conf",
+                  SPORTELLO_SOURCE_DIR "/hub/nginx/sportello-hub-common.conf"));
   harness::write_file(dir + "/site.conf", site);
   std::string conf = std::string(geteuid() == 0 ? "user root root;\n" : "") +
                      "error_log " + dir + "/error.log;\nevents { worker_connections 256; }\nhttp {\n"
