@@ -104,6 +104,10 @@ public:
     return sqlstate_ == "40001" || sqlstate_ == "40P01" || sqlstate_ == "23505";
   }
   bool broken() const override { return PQstatus(c_) != CONNECTION_OK; }
+  // Back to the pool: a transaction a caller left open must not reach the next lease.
+  void idle() {
+    if (PQstatus(c_) == CONNECTION_OK && PQtransactionStatus(c_) != PQTRANS_IDLE) rollback();
+  }
   const std::string& error() const override { return error_; }
 
   // Records a result's failure (its message and SQLSTATE); true when it succeeded.
@@ -177,6 +181,7 @@ public:
     return Lease(this, c, {});
   }
   void give_back(Connection* c) override {
+    static_cast<PgConnection*>(c)->idle();  // every connection of this pool is one
     std::lock_guard<std::mutex> lock(mutex_);
     // A lost connection (a server restart, a failover) is dropped: the next lease opens a new
     // one, to whichever server libpq's URL finds.
