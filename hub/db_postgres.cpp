@@ -90,16 +90,19 @@ public:
   std::unique_ptr<Cursor> prepare(const std::string& sql) override {
     return std::make_unique<PgCursor>(this, postgres_placeholders(sql));
   }
-  bool begin() override {
+  bool begin(Isolation isolation) override {
     sqlstate_.clear();
-    return exec("BEGIN ISOLATION LEVEL SERIALIZABLE");
+    return exec(isolation == Isolation::Serializable ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN");
   }
   bool commit() override {
     Result r(PQexec(c_, "COMMIT"));
     // COMMIT of a transaction that already failed answers "ROLLBACK" without an error.
     return check(r.get()) && strcmp(PQcmdStatus(r.get()), "COMMIT") == 0;
   }
-  void rollback() override { Result r(PQexec(c_, "ROLLBACK")); }
+  void rollback() override {
+    // A COMMIT that failed has already ended the transaction (a ROLLBACK then only warns).
+    if (PQtransactionStatus(c_) != PQTRANS_IDLE) Result r(PQexec(c_, "ROLLBACK"));
+  }
   bool retryable() const override {
     return sqlstate_ == "40001" || sqlstate_ == "40P01" || sqlstate_ == "23505";
   }
