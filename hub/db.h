@@ -22,6 +22,12 @@
 namespace hub::db {
 
 enum class Dialect { Sqlite, Postgres };
+// How a PostgreSQL transaction keeps its reads true until it commits (SQLite has one writer and
+// ignores it). Serializable: the server tracks every read and fails a commit that another
+// transaction made untrue. RowLocks: read committed, and the body first locks the rows its checks
+// rely on (SELECT ... FOR UPDATE): for hot paths, where serializable's page-granular tracking
+// fails unrelated writers against each other (kiosks of different desks storing at once).
+enum class Isolation { Serializable, RowLocks };
 enum StepResult { kError = 0, kRow, kDone };
 
 // One prepared statement of one backend (made by Connection::prepare).
@@ -48,7 +54,7 @@ public:
   virtual Dialect dialect() const = 0;
   virtual bool exec(const std::string& sql) = 0;           // one or more statements, no parameters
   virtual std::unique_ptr<Cursor> prepare(const std::string& sql) = 0;
-  virtual bool begin() = 0;                                 // a transaction that may read then write
+  virtual bool begin(Isolation isolation) = 0;              // a transaction that may read then write
   virtual bool commit() = 0;                                // true only when the COMMIT took effect
   virtual void rollback() = 0;
   // The last failure was one that running the transaction again may cure: a serialization
@@ -139,9 +145,9 @@ private:
 };
 
 // Runs body inside a transaction and commits when it returns true. SQLite: BEGIN IMMEDIATE (the
-// one writer). PostgreSQL: SERIALIZABLE, run again (a bounded number of times) when a statement
-// or the commit fails with a serialization failure: body must start from scratch each time.
-// True only when the commit took effect.
-bool transaction(Lease& c, const std::function<bool()>& body);
+// one writer). PostgreSQL: at that isolation, run again (a bounded number of times) when a
+// statement or the commit fails with a serialization failure, a deadlock or a unique violation:
+// body must start from scratch each time. True only when the commit took effect.
+bool transaction(Lease& c, const std::function<bool()>& body, Isolation isolation = Isolation::Serializable);
 
 }  // namespace hub::db

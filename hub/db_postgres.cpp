@@ -90,20 +90,27 @@ public:
   std::unique_ptr<Cursor> prepare(const std::string& sql) override {
     return std::make_unique<PgCursor>(this, postgres_placeholders(sql));
   }
-  bool begin() override {
+  bool begin(Isolation isolation) override {
     sqlstate_.clear();
-    return exec("BEGIN ISOLATION LEVEL SERIALIZABLE");
+    return exec(isolation == Isolation::Serializable ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN");
   }
   bool commit() override {
     Result r(PQexec(c_, "COMMIT"));
     // COMMIT of a transaction that already failed answers "ROLLBACK" without an error.
     return check(r.get()) && strcmp(PQcmdStatus(r.get()), "COMMIT") == 0;
   }
-  void rollback() override { Result r(PQexec(c_, "ROLLBACK")); }
+  void rollback() override {
+    // A COMMIT that failed has already ended the transaction (a ROLLBACK then only warns).
+    if (PQtransactionStatus(c_) != PQTRANS_IDLE) Result r(PQexec(c_, "ROLLBACK"));
+  }
   bool retryable() const override {
     return sqlstate_ == "40001" || sqlstate_ == "40P01" || sqlstate_ == "23505";
   }
   bool broken() const override { return PQstatus(c_) != CONNECTION_OK; }
+  // Back to the pool: a transaction a caller left open must not reach the next lease.
+  void idle() {
+    if (PQstatus(c_) == CONNECTION_OK && PQtransactionStatus(c_) != PQTRANS_IDLE) rollback();
+  }
   const std::string& error() const override { return error_; }
 
   // Records a result's failure (its message and SQLSTATE); true when it succeeded.
@@ -177,6 +184,7 @@ public:
     return Lease(this, c, {});
   }
   void give_back(Connection* c) override {
+    static_cast<PgConnection*>(c)->idle();  // every connection of this pool is one
     std::lock_guard<std::mutex> lock(mutex_);
     // A lost connection (a server restart, a failover) is dropped: the next lease opens a new
     // one, to whichever server libpq's URL finds.

@@ -77,7 +77,7 @@ public:
     return false;
   }
   std::unique_ptr<Cursor> prepare(const std::string& sql) override { return std::make_unique<SqliteCursor>(db_, sql); }
-  bool begin() override { return exec("BEGIN IMMEDIATE"); }
+  bool begin(Isolation) override { return exec("BEGIN IMMEDIATE"); }
   bool commit() override { return exec("COMMIT"); }
   void rollback() override { exec("ROLLBACK"); }
   bool retryable() const override { return false; }  // BEGIN IMMEDIATE: nobody writes in between
@@ -116,13 +116,13 @@ std::unique_ptr<Database> open_sqlite(const std::string& path, std::string* erro
   return std::make_unique<SqliteDatabase>(db);
 }
 
-bool transaction(Lease& c, const std::function<bool()>& body) {
+bool transaction(Lease& c, const std::function<bool()>& body, Isolation isolation) {
   if (!c) return false;
   // Enough for a burst of instances storing the same request; each retry waits a little longer.
   const int kAttempts = c->dialect() == Dialect::Postgres ? 12 : 1;
   thread_local std::minstd_rand jitter(std::random_device{}());
   for (int attempt = 0; attempt < kAttempts; attempt++) {
-    if (!c->begin()) {
+    if (!c->begin(isolation)) {
       if (c->broken() || !c->retryable()) return false;
       continue;
     }

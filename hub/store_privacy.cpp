@@ -46,6 +46,13 @@ static bool store_once(db::Lease& c, const Request& r, const std::string& body_s
                        const KioskLimits& limits, StoreResult* result, int64_t* wait) {
   *result = StoreResult::Error;
   *wait = 0;
+  // PostgreSQL, read committed: one store at a time per kiosk, so its limits are counted on every
+  // request it stored before; a twin stored meanwhile by another kiosk (the same id or reference)
+  // fails the insert on its unique index, and the run again answers from the checks.
+  if (c->dialect() == db::Dialect::Postgres) {
+    Stmt lock(c, "SELECT 1 FROM kiosks WHERE id = ? FOR UPDATE");
+    if (lock.bind(1, r.kiosk).step() == db::kError) return false;
+  }
   Stmt seen(c, "SELECT body_sha256 FROM requests WHERE id = ?");
   int rc = seen.bind(1, r.id).step();
   // A retry of a stored request is answered whatever the limits: it costs nothing.
@@ -93,7 +100,8 @@ StoreResult Store::store(const Request& r, const std::string& body_sha256, int64
   // leaves only once the commit returned.
   StoreResult result = StoreResult::Error;
   int64_t wait = 0;
-  if (!db::transaction(c, [&] { return store_once(c, r, body_sha256, now, limits, &result, &wait); }))
+  if (!db::transaction(c, [&] { return store_once(c, r, body_sha256, now, limits, &result, &wait); },
+                       db::Isolation::RowLocks))
     return StoreResult::Error;
   if (retry_after_s) *retry_after_s = wait;
   return result;

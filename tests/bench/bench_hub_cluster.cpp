@@ -113,6 +113,7 @@ struct Cluster {
 struct Load {
   double seconds = 0, p50 = 0, p99 = 0;
   int ok = 0, failed = 0;
+  std::map<long, int> failures;  // by HTTP status (0: no answer)
 };
 
 size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
@@ -166,8 +167,8 @@ Load run_load(const std::vector<Kiosk>& kiosks, const std::vector<std::string>& 
   auto t0 = Clock::now();
   for (Transfer& t : slots)
     if (next < total) start_one(t);
-  int running = 1;
-  while (running > 0 || next < total) {
+  int running = 0;
+  while (load.ok + load.failed < total) {
     curl_multi_perform(multi, &running);
     int left = 0;
     while (CURLMsg* m = curl_multi_info_read(multi, &left)) {
@@ -177,12 +178,16 @@ Load run_load(const std::vector<Kiosk>& kiosks, const std::vector<std::string>& 
       long status = 0;
       curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
       latencies.push_back(ms_since(t->started));
-      (m->data.result == CURLE_OK && status == 201) ? load.ok++ : load.failed++;
+      if (m->data.result == CURLE_OK && status == 201) {
+        load.ok++;
+      } else {
+        load.failed++;
+        load.failures[m->data.result == CURLE_OK ? status : 0]++;
+      }
       curl_multi_remove_handle(multi, m->easy_handle);
       if (next < total) start_one(*t);
     }
-    curl_multi_perform(multi, &running);
-    if (running > 0) curl_multi_poll(multi, nullptr, 0, 100, nullptr);
+    if (load.ok + load.failed < total) curl_multi_poll(multi, nullptr, 0, 100, nullptr);
   }
   load.seconds = ms_since(t0) / 1000.0;
   for (Transfer& t : slots) {
@@ -196,8 +201,11 @@ Load run_load(const std::vector<Kiosk>& kiosks, const std::vector<std::string>& 
 }
 
 void print_load(const char* backend, int instances, const Load& l) {
-  printf("  %-10s %d instance%s  ingest %6.0f requests/s  p50 %6.1f ms  p99 %7.1f ms  (%d stored, %d failed)\n", backend,
-         instances, instances > 1 ? "s" : " ", l.ok / l.seconds, l.p50, l.p99, l.ok, l.failed);
+  std::string why;
+  for (const auto& [status, n] : l.failures) why += " " + std::to_string(n) + "x" + (status ? std::to_string(status) : "no answer");
+  printf("  %-10s %d instance%s  ingest %6.0f requests/s  p50 %6.1f ms  p99 %7.1f ms  (%d stored, %d failed%s)\n",
+         backend, instances, instances > 1 ? "s" : " ", l.ok / l.seconds, l.p50, l.p99, l.ok, l.failed,
+         why.empty() ? "" : (":" + why).c_str());
 }
 
 // One upload, a fresh connection each time (the old primary's connections are gone): true on 201.

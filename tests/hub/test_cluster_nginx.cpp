@@ -2,75 +2,20 @@
 // the policy it shares with the single-hub site (sportello-hub-common.conf): Debian's nginx
 // accepts it (nginx -t, unprivileged, in a temporary prefix), and runs it: release targets come
 // from the shared directory with nginx's ranges, and nothing but a target's name is served there.
-#include "harness.h"
+#include "nginx_util.h"
 
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-#include <csignal>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-namespace {
-
-std::string free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  bind(fd, (sockaddr*)&a, sizeof a);
-  getsockname(fd, (sockaddr*)&a, &len);
-  close(fd);
-  return std::to_string(ntohs(a.sin_port));
-}
-
-bool accepts(const std::string& port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons((uint16_t)std::stoi(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(fd, (sockaddr*)&a, sizeof a) == 0;
-  close(fd);
-  return ok;
-}
-
-// Replaces every occurrence of `from`; false when there is none.
-bool replace_all(std::string* text, const std::string& from, const std::string& to) {
-  bool found = false;
-  for (size_t at = 0; (at = text->find(from, at)) != std::string::npos; at += to.size()) {
-    text->replace(at, from.size(), to);
-    found = true;
-  }
-  return found;
-}
-
-struct Nginx {
-  pid_t pid = -1;
-  ~Nginx() {
-    if (pid <= 0) return;
-    kill(pid, SIGQUIT);
-    int status;
-    for (int i = 0; i < 500 && waitpid(pid, &status, WNOHANG) == 0; i++) usleep(10000);
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-  }
-};
-
-}  // namespace
+using namespace hub_test;
 
 TEST_CASE("cluster nginx: the example site passes nginx -t and serves targets from the shared directory",
           "[e2e][hub][nginx]") {
-  if (system("test -x /usr/sbin/nginx") != 0) {
+  if (!nginx_installed()) {
     WARN("nginx not installed (.ci/debian-packages lists it): skipped");
     return;
   }
   std::string dir = harness::temp_dir("nginx-cluster");
-  REQUIRE(system(("cd " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
-                  "-addext subjectAltName=IP:127.0.0.1 -keyout key.pem -out cert.pem 2>/dev/null").c_str()) == 0);
+  REQUIRE(make_test_certificate(dir));
   REQUIRE(system(("mkdir -p " + dir + "/targets").c_str()) == 0);
   std::string site = harness::read_file(SPORTELLO_SOURCE_DIR "/hub/nginx/sportello-hub-cluster.conf");
   std::string https = free_port(), http = free_port();
@@ -88,31 +33,11 @@ TEST_CASE("cluster nginx: the example site passes nginx -t and serves targets fr
   REQUIRE(replace_all(&site, "/srv/sportello-hub/targets/", dir + "/targets/"));
   REQUIRE(replace_all(&site, "/etc/nginx/snippets/sportello-hub-common.conf",
                       SPORTELLO_SOURCE_DIR "/hub/nginx/sportello-hub-common.conf"));
-  harness::write_file(dir + "/site.conf", site);
-  std::string conf = std::string(geteuid() == 0 ? "user root root;\n" : "") +
-                     "error_log " + dir + "/error.log;\nevents { worker_connections 256; }\nhttp {\n"
-                     "  access_log " + dir + "/access.log;\n  client_body_temp_path " + dir + "/body;\n"
-                     "  proxy_temp_path " + dir + "/proxy;\n  fastcgi_temp_path " + dir + "/fastcgi;\n"
-                     "  uwsgi_temp_path " + dir + "/uwsgi;\n  scgi_temp_path " + dir + "/scgi;\n"
-                     "  include " + dir + "/site.conf;\n}\n";
-  harness::write_file(dir + "/nginx.conf", conf);
-  std::string globals = "daemon off; pid " + dir + "/nginx.pid;";
-
-  std::string checked = harness::capture({"/usr/sbin/nginx", "-t", "-p", dir, "-c", dir + "/nginx.conf", "-g", globals});
-  INFO(checked);
-  INFO(harness::read_file(dir + "/error.log"));
-  REQUIRE(system(("/usr/sbin/nginx -t -q -p " + dir + " -c " + dir + "/nginx.conf -g '" + globals + "' 2>>" + dir +
-                  "/error.log").c_str()) == 0);
-
   Nginx nginx;
-  nginx.pid = fork();
-  if (nginx.pid == 0) {
-    execl("/usr/sbin/nginx", "nginx", "-p", dir.c_str(), "-c", (dir + "/nginx.conf").c_str(), "-g", globals.c_str(),
-          (char*)nullptr);
-    _exit(127);
-  }
-  bool up = false;
-  for (int i = 0; i < 200 && !(up = accepts(https)); i++) usleep(50000);
+  nginx.configure(dir, site);
+  bool accepted = nginx.check(), up = accepted && nginx.start(https);
+  INFO(harness::read_file(dir + "/error.log"));
+  REQUIRE(accepted);
   REQUIRE(up);
 
   std::string name(64, 'a');

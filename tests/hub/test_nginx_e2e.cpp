@@ -2,63 +2,13 @@
 // temporary directory) in front of the real hub on loopback. A kiosk request goes through, an
 // oversized body is refused by nginx, the hub sees the client's address through X-Forwarded-For
 // only from nginx, and nginx's TLS offers nothing below the policy.
-#include "harness.h"
+#include "nginx_util.h"
 
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-#include <csignal>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 namespace {
 
-// A free loopback port (bound, read, released: nginx binds it right after).
-std::string free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  bind(fd, (sockaddr*)&a, sizeof a);
-  getsockname(fd, (sockaddr*)&a, &len);
-  close(fd);
-  return std::to_string(ntohs(a.sin_port));
-}
-
-bool accepts(const std::string& port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons((uint16_t)std::stoi(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(fd, (sockaddr*)&a, sizeof a) == 0;
-  close(fd);
-  return ok;
-}
-
-// Replaces the one occurrence of `from`; false when it is not there.
-bool replace(std::string* text, const std::string& from, const std::string& to) {
-  size_t at = text->find(from);
-  if (at == std::string::npos) return false;
-  text->replace(at, from.size(), to);
-  return true;
-}
-
-// nginx in the foreground, stopped (SIGQUIT, then SIGKILL) on destruction.
-struct Nginx {
-  pid_t pid = -1;
-  ~Nginx() {
-    if (pid <= 0) return;
-    kill(pid, SIGQUIT);
-    int status;
-    for (int i = 0; i < 500 && waitpid(pid, &status, WNOHANG) == 0; i++) usleep(10000);
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-  }
-};
+using namespace hub_test;
 
 size_t count(const std::string& text, const std::string& what) {
   size_t n = 0;
@@ -69,44 +19,28 @@ size_t count(const std::string& text, const std::string& what) {
 }  // namespace
 
 TEST_CASE("nginx in front: TLS policy, body limits, the client address through X-Forwarded-For", "[e2e][hub][nginx]") {
-  if (system("test -x /usr/sbin/nginx") != 0) {
+  if (!nginx_installed()) {
     WARN("nginx not installed (.ci/debian-packages lists it): skipped");
     return;
   }
   harness::Hub hub;
   REQUIRE(hub.start("nginx-hub", {"--trust-proxy", "127.0.0.1"}));
   std::string dir = harness::temp_dir("nginx");
-  REQUIRE(system(("cd " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
-                  "-addext subjectAltName=IP:127.0.0.1 -keyout key.pem -out cert.pem 2>/dev/null").c_str()) == 0);
+  REQUIRE(make_test_certificate(dir));
   std::string site = harness::read_file(SPORTELLO_SOURCE_DIR "/hub/nginx/sportello-hub.conf");
   std::string https = free_port(), http = free_port();
-  REQUIRE(replace(&site, "server 127.0.0.1:8080;", "server 127.0.0.1:" + hub.server.port + ";"));
-  REQUIRE(replace(&site, "listen 80;", "listen 127.0.0.1:" + http + ";"));
-  REQUIRE(replace(&site, "listen [::]:80;", ""));
-  REQUIRE(replace(&site, "listen 443 ssl;", "listen 127.0.0.1:" + https + " ssl;"));
-  REQUIRE(replace(&site, "listen [::]:443 ssl;", ""));
-  REQUIRE(replace(&site, "/etc/sportello-hub/cert.pem", dir + "/cert.pem"));
-  REQUIRE(replace(&site, "/etc/sportello-hub/key.pem", dir + "/key.pem"));
-  REQUIRE(replace(&site, "/etc/nginx/snippets/sportello-hub-common.conf",
-                  SPORTELLO_SOURCE_DIR "/hub/nginx/sportello-hub-common.conf"));
-  harness::write_file(dir + "/site.conf", site);
-  std::string conf = std::string(geteuid() == 0 ? "user root root;\n" : "") +
-                     "error_log " + dir + "/error.log;\nevents { worker_connections 256; }\nhttp {\n"
-                     "  access_log " + dir + "/access.log;\n  client_body_temp_path " + dir + "/body;\n"
-                     "  proxy_temp_path " + dir + "/proxy;\n  fastcgi_temp_path " + dir + "/fastcgi;\n"
-                     "  uwsgi_temp_path " + dir + "/uwsgi;\n  scgi_temp_path " + dir + "/scgi;\n"
-                     "  include " + dir + "/site.conf;\n}\n";
-  harness::write_file(dir + "/nginx.conf", conf);
-  std::string globals = "daemon off; pid " + dir + "/nginx.pid;";
+  REQUIRE(replace_all(&site, "server 127.0.0.1:8080;", "server 127.0.0.1:" + hub.server.port + ";"));
+  REQUIRE(replace_all(&site, "listen 80;", "listen 127.0.0.1:" + http + ";"));
+  REQUIRE(replace_all(&site, "listen [::]:80;", ""));
+  REQUIRE(replace_all(&site, "listen 443 ssl;", "listen 127.0.0.1:" + https + " ssl;"));
+  REQUIRE(replace_all(&site, "listen [::]:443 ssl;", ""));
+  REQUIRE(replace_all(&site, "/etc/sportello-hub/cert.pem", dir + "/cert.pem"));
+  REQUIRE(replace_all(&site, "/etc/sportello-hub/key.pem", dir + "/key.pem"));
+  REQUIRE(replace_all(&site, "/etc/nginx/snippets/sportello-hub-common.conf",
+                      SPORTELLO_SOURCE_DIR "/hub/nginx/sportello-hub-common.conf"));
   Nginx nginx;
-  nginx.pid = fork();
-  if (nginx.pid == 0) {
-    execl("/usr/sbin/nginx", "nginx", "-p", dir.c_str(), "-c", (dir + "/nginx.conf").c_str(), "-g", globals.c_str(),
-          (char*)nullptr);
-    _exit(127);
-  }
-  bool up = false;
-  for (int i = 0; i < 200 && !(up = accepts(https)); i++) usleep(50000);
+  nginx.configure(dir, site);
+  bool up = nginx.start(https);
   INFO(harness::read_file(dir + "/error.log"));
   REQUIRE(up);
 
