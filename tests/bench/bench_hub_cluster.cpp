@@ -75,6 +75,16 @@ std::string kiosk_rows(const std::vector<Kiosk>& kiosks) {
   return sql;
 }
 
+// On PostgreSQL through psql, in statements of 500 rows: one argument of a command line is at most
+// 128 KiB (Linux's MAX_ARG_STRLEN).
+bool provision_postgres(harness::Postgres& pg, const std::string& db, const std::vector<Kiosk>& kiosks) {
+  for (size_t at = 0; at < kiosks.size(); at += 500) {
+    std::vector<Kiosk> part(kiosks.begin() + at, kiosks.begin() + std::min(kiosks.size(), at + 500));
+    if (!pg.psql(kiosk_rows(part), nullptr, db)) return false;
+  }
+  return true;
+}
+
 bool provision_sqlite(const std::string& db_path, const std::vector<Kiosk>& kiosks) {
   sqlite3* db = nullptr;
   bool ok = sqlite3_open(db_path.c_str(), &db) == SQLITE_OK &&
@@ -240,7 +250,7 @@ int main(int argc, char** argv) {
         if (!pg.create_database(db)) return printf("  %s\n", pg.error.c_str()), 1;
         c.database = pg.url(db);
       }
-      bool provisioned = c.init() && (on_pg ? pg.psql(kiosk_rows(kiosks), nullptr, "bench" + std::to_string(instances))
+      bool provisioned = c.init() && (on_pg ? provision_postgres(pg, "bench" + std::to_string(instances), kiosks)
                                             : provision_sqlite(c.dir + "/hub/hub.db", kiosks));
       if (!provisioned || !c.start(instances)) {
         printf("  %-10s %d: the hub did not start (see %s)\n", backend, instances, c.dir.c_str());
