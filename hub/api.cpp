@@ -18,21 +18,34 @@ static std::string bearer(const httplib::Request& req) {
   return auth.substr(prefix.size());
 }
 
+// A token the database could not look up (it restarts, a standby is being promoted) is answered
+// 503 with Retry-After, which a kiosk's outbox retries; 401 would tell it the token is wrong.
+static void refuse_token(httplib::Response& res, bool unavailable) {
+  if (unavailable) {
+    res.set_header("Retry-After", "2");
+    error_reply(res, 503, "store_unavailable");
+  } else {
+    error_reply(res, 401, "unknown_token");
+  }
+}
+
 std::string authenticate_kiosk(Server& s, const httplib::Request& req, httplib::Response& res) {
   std::string token = bearer(req);
+  bool unavailable = false;
   if (!token.empty()) {
-    if (auto kiosk = s.store->kiosk_for_token(sha256_hex(token))) return *kiosk;
+    if (auto kiosk = s.store->kiosk_for_token(sha256_hex(token), &unavailable)) return *kiosk;
   }
-  error_reply(res, 401, "unknown_token");
+  refuse_token(res, unavailable);
   return {};
 }
 
 std::string authenticate_admin(Server& s, const httplib::Request& req, httplib::Response& res) {
   std::string token = bearer(req);
+  bool unavailable = false;
   if (!token.empty()) {
-    if (auto admin = s.store->admin_for_token(sha256_hex(token))) return *admin;
+    if (auto admin = s.store->admin_for_token(sha256_hex(token), &unavailable)) return *admin;
   }
-  error_reply(res, 401, "unknown_token");
+  refuse_token(res, unavailable);
   return {};
 }
 

@@ -233,7 +233,10 @@ public:
   // ref_prefix "" leaves the kiosk without one: its requests are refused until it has one.
   bool add_kiosk(const std::string& id, const std::string& name, const std::string& token_sha256,
                  const std::string& group = "default", const std::string& ref_prefix = "");
-  std::optional<std::string> kiosk_for_token(const std::string& token_sha256);
+  // The kiosk (admin) a token belongs to. nullopt for an unknown token, and also when the
+  // database cannot answer, which *unavailable (when given) tells apart: a kiosk must hear
+  // "try again" then, never "unknown token" (a failover, a restart of the database).
+  std::optional<std::string> kiosk_for_token(const std::string& token_sha256, bool* unavailable = nullptr);
   bool add_mediator(const std::string& user, const std::string& hash);
 
   // Stores a request once: same id + same body hash = Replayed, other body = Conflict.
@@ -255,7 +258,7 @@ public:
   // [SECTION] Store: admins, content releases, rollout, fleet updates (store_release.cpp)
   // Adds an admin or resets its password and API token (both replaced).
   bool add_admin(const std::string& user, const std::string& hash, const std::string& token_sha256);
-  std::optional<std::string> admin_for_token(const std::string& token_sha256);
+  std::optional<std::string> admin_for_token(const std::string& token_sha256, bool* unavailable = nullptr);
   // Stores a release if its version is above every release ever published (one transaction).
   PublishResult add_release(const Release& r);
   int64_t newest_version();             // 0 when nothing was published

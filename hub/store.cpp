@@ -156,10 +156,12 @@ bool Store::add_kiosk(const std::string& id, const std::string& name, const std:
   return q.bind(1, id).bind(2, name).bind(3, token_sha256).bind(4, group).bind(5, ref_prefix).step() == db::kDone;
 }
 
-std::optional<std::string> Store::kiosk_for_token(const std::string& token_sha256) {
+std::optional<std::string> Store::kiosk_for_token(const std::string& token_sha256, bool* unavailable) {
   db::Lease c = db_->lease();
   Stmt q(c, "SELECT id FROM kiosks WHERE token_sha256 = ?");
-  if (q.bind(1, token_sha256).step() != db::kRow) return std::nullopt;
+  int rc = c ? q.bind(1, token_sha256).step() : db::kError;
+  if (unavailable) *unavailable = rc == db::kError;
+  if (rc != db::kRow) return std::nullopt;
   return q.text(0);
 }
 

@@ -15,10 +15,12 @@ bool Store::add_admin(const std::string& user, const std::string& hash, const st
   return q.bind(1, user).bind(2, hash).bind(3, token_sha256).step() == db::kDone;
 }
 
-std::optional<std::string> Store::admin_for_token(const std::string& token_sha256) {
+std::optional<std::string> Store::admin_for_token(const std::string& token_sha256, bool* unavailable) {
   db::Lease c = db_->lease();
   Stmt q(c, "SELECT \"user\" FROM admins WHERE token_sha256 = ?");
-  if (q.bind(1, token_sha256).step() != db::kRow) return std::nullopt;
+  int rc = c ? q.bind(1, token_sha256).step() : db::kError;
+  if (unavailable) *unavailable = rc == db::kError;
+  if (rc != db::kRow) return std::nullopt;
   return q.text(0);
 }
 

@@ -91,4 +91,22 @@ inline int job_holder(const Hub& hub, const std::string& job, const std::vector<
   return -1;
 }
 
+// A kiosk's request: one id, one body, sent again unchanged until the hub acknowledges it.
+struct Upload {
+  std::string id, body;
+};
+
+// The index-th request of kiosk GR-01 (reference GR1-<six letters from index>).
+inline Upload make_upload(const Hub& hub, int index) {
+  char ref[16];
+  const char* digits = "BCDFGHJKLMNPQRSTVWXZ23456789";
+  std::string code;
+  for (int n = index, i = 0; i < 6; i++, n /= 28) code += digits[n % 28];
+  snprintf(ref, sizeof ref, "GR1-%s", code.c_str());
+  Upload u;
+  u.id = uuid(index);
+  u.body = body_for(hub, u.id, ref, "{}");
+  return u;
+}
+
 }  // namespace hub_test

@@ -33,23 +33,6 @@ struct Pair {
   }
 };
 
-// A kiosk's request: one id, one body, sent again unchanged until the hub acknowledges it.
-struct Upload {
-  std::string id, body;
-};
-
-Upload make_upload(const Hub& hub, int index) {
-  char ref[16];
-  const char* digits = "BCDFGHJKLMNPQRSTVWXZ23456789";
-  std::string code;
-  for (int n = index, i = 0; i < 6; i++, n /= 28) code += digits[n % 28];
-  snprintf(ref, sizeof ref, "GR1-%s", code.c_str());
-  Upload u;
-  u.id = uuid(index);
-  u.body = body_for(hub, u.id, ref, "{}");
-  return u;
-}
-
 }  // namespace
 
 TEST_CASE("cluster e2e chaos: kiosks upload while instances die (kill -9) and restart, and every ack is stored exactly once",
