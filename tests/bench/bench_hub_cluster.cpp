@@ -266,8 +266,7 @@ int main(int argc, char** argv) {
   // accepted after that is timed from the kill.
   harness::Postgres primary, standby;
   if (!primary.start("bench-primary") || !standby.start_standby("bench-standby", primary, "standby1") ||
-      !primary.psql("ALTER SYSTEM SET synchronous_standby_names = 'standby1'") || !primary.psql("SELECT pg_reload_conf()") ||
-      !primary.create_database("hub")) {
+      !primary.require_synchronous("standby1") || !primary.create_database("hub")) {
     printf("  failover: the primary and standby did not start (%s%s)\n", primary.error.c_str(), standby.error.c_str());
     return 0;
   }

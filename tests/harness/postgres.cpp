@@ -161,6 +161,22 @@ bool Postgres::start_standby(const std::string& name, const Postgres& primary, c
   return true;
 }
 
+bool Postgres::require_synchronous(const std::string& application_name) {
+  if (!psql("ALTER SYSTEM SET synchronous_standby_names = '" + application_name + "'") ||
+      !psql("SELECT pg_reload_conf()"))
+    return false;
+  std::string state;
+  for (int waited = 0; waited < 20000; waited += 50) {
+    if (psql("SELECT coalesce(max(sync_state), '') FROM pg_stat_replication WHERE application_name = '" +
+                 application_name + "'",
+             &state) &&
+        state == "sync")
+      return true;
+    usleep(50000);
+  }
+  return error = "the standby " + application_name + " did not become synchronous within 20 s", false;
+}
+
 bool Postgres::promote() {
   if (run_as_owner({postgres_bindir() + "/pg_ctl", "-D", dir + "/data", "-w", "-t", "60", "promote"},
                    dir + "/setup.log") != 0)

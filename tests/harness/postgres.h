@@ -19,6 +19,10 @@ struct Postgres {
   // A standby of `primary`, made with pg_basebackup (-R: it streams from the primary at once),
   // named `application_name` in the primary's synchronous_standby_names.
   bool start_standby(const std::string& name, const Postgres& primary, const std::string& application_name);
+  // On a primary: makes the standby of that name synchronous (synchronous_standby_names, reload)
+  // and waits (at most 20 s) until pg_stat_replication says "sync": from then on a commit returns
+  // only once the standby has it.
+  bool require_synchronous(const std::string& application_name);
   // pg_ctl promote, waiting until the server accepts writes.
   bool promote();
   // SIGKILL to the postmaster: a host that dies (its backends lose their postmaster and exit).

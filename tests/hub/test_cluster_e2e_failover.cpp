@@ -20,15 +20,7 @@ TEST_CASE("cluster e2e failover: the primary dies while kiosks upload, and every
   harness::Postgres primary, standby;
   REQUIRE(primary.start("failover-primary"));
   REQUIRE(standby.start_standby("failover-standby", primary, "standby1"));
-  REQUIRE(primary.psql("ALTER SYSTEM SET synchronous_standby_names = 'standby1'"));
-  REQUIRE(primary.psql("SELECT pg_reload_conf()"));
-  std::string state;
-  for (int i = 0; i < 200 && state != "sync"; i++) {
-    primary.psql("SELECT coalesce(max(sync_state), '') FROM pg_stat_replication WHERE application_name = 'standby1'",
-                 &state);
-    if (state != "sync") usleep(50000);
-  }
-  REQUIRE(state == "sync");  // from here on a commit returns only once the standby has it
+  REQUIRE(primary.require_synchronous("standby1"));  // a commit now returns once the standby has it
 
   // The harness provisions its hub on this primary (its server file names it), then steps aside
   // for two instances on the multi-host URL.

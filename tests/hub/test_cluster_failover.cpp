@@ -28,13 +28,7 @@ TEST_CASE("cluster failover: bridges and job locks follow the promoted standby",
   harness::Postgres primary, standby;
   REQUIRE(primary.start("cluster-primary"));
   REQUIRE(standby.start_standby("cluster-standby", primary, "standby1"));
-  REQUIRE(primary.psql("ALTER SYSTEM SET synchronous_standby_names = 'standby1'"));
-  REQUIRE(primary.psql("SELECT pg_reload_conf()"));
-  REQUIRE(eventually([&] {
-    std::string state;
-    primary.psql("SELECT coalesce(max(sync_state), '') FROM pg_stat_replication WHERE application_name = 'standby1'", &state);
-    return state == "sync";
-  }, 20));
+  REQUIRE(primary.require_synchronous("standby1"));
 
   // The standby is listed first: libpq skips it while it is read-only, and takes it once promoted.
   std::string url = "postgresql://postgres@127.0.0.1:" + standby.port + ",127.0.0.1:" + primary.port +

@@ -21,16 +21,8 @@ TEST_CASE("postgres fixture: a synchronous standby keeps every commit when the p
   harness::Postgres primary, standby;
   REQUIRE(primary.start("primary"));
   REQUIRE(standby.start_standby("standby", primary, "standby1"));
-  REQUIRE(primary.psql("ALTER SYSTEM SET synchronous_standby_names = 'standby1'"));
-  REQUIRE(primary.psql("SELECT pg_reload_conf()"));
   // The standby must be the synchronous one before a commit can count on it.
-  std::string state;
-  for (int i = 0; i < 200 && state != "sync"; i++) {
-    primary.psql("SELECT coalesce(max(sync_state), '') FROM pg_stat_replication WHERE application_name = 'standby1'",
-                 &state);
-    if (state != "sync") usleep(50000);
-  }
-  REQUIRE(state == "sync");
+  REQUIRE(primary.require_synchronous("standby1"));
   REQUIRE(primary.psql("CREATE TABLE t(id int primary key)"));
   REQUIRE(primary.psql("INSERT INTO t SELECT generate_series(1, 100)"));
   primary.kill9();
