@@ -1,6 +1,8 @@
 // bench-hub: ingest rate of a real sportello-hub on loopback with 50 concurrent simulated kiosks,
 // each with its own token and keep-alive connection (libcurl). Prints requests/s and latency.
 // Usage: bench-hub [--kiosks N] [--per-kiosk N]
+#include "harness.h"
+
 #include <curl/curl.h>
 #include <sodium.h>
 
@@ -32,16 +34,6 @@ static std::string run(const std::string& cmd) {
 
 static size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
 
-static std::string uuid() {
-  unsigned char b[16];
-  randombytes_buf(b, sizeof b);
-  b[6] = (b[6] & 0x0F) | 0x40;
-  b[8] = (b[8] & 0x3F) | 0x80;
-  char s[37];
-  snprintf(s, sizeof s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
-           b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-  return s;
-}
 
 int main(int argc, char** argv) {
   int kiosks = 50, per_kiosk = 100;
@@ -97,7 +89,7 @@ int main(int argc, char** argv) {
     threads.emplace_back([&, k] {
       CURL* c = curl_easy_init();  // one handle per kiosk: its connection stays open between requests
       for (int i = 0; i < per_kiosk; i++) {
-        std::string id = uuid();
+        std::string id = harness::random_uuid();
         char ref[32];
         snprintf(ref, sizeof ref, "K%d-%05d", k % 1000, i);
         std::string body = "{\"id\":\"" + id + "\",\"ref\":\"" + ref + "\",\"kiosk\":\"K" + std::to_string(k) +

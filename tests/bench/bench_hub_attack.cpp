@@ -75,16 +75,6 @@ double percentile(std::vector<double> v, int p) {
   return v[std::min(v.size() - 1, v.size() * (size_t)p / 100)];
 }
 
-std::string uuid_v4() {
-  unsigned char b[16];
-  randombytes_buf(b, sizeof b);
-  b[6] = (b[6] & 0x0F) | 0x40;
-  b[8] = (b[8] & 0x3F) | 0x80;
-  char s[37];
-  snprintf(s, sizeof s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
-           b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-  return s;
-}
 
 // The hub's highest "password checks so far: N" in its log: every Argon2id it ran for a login.
 long password_checks(const Hub& hub) {
@@ -150,7 +140,7 @@ Ingest ingest(const Hub& hub, std::vector<Kiosk>& kiosks, double seconds) {
       Kiosk& kiosk = kiosks[k];
       std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> c(curl_easy_init(), &curl_easy_cleanup);
       while (Clock::now() < until) {
-        std::string id = uuid_v4();
+        std::string id = harness::random_uuid();
         char ref[16];
         snprintf(ref, sizeof ref, "%s-%06d", kiosk.prefix.c_str(), kiosk.next++);
         std::string body = hub_test::body_for(hub, id, ref, "{\"name\":\"Bench\",\"phone\":\"000\"}", kiosk.id);

@@ -37,16 +37,6 @@ std::string hex_sha256(const std::string& s) {
   return out;
 }
 
-std::string uuid() {
-  unsigned char b[16];
-  randombytes_buf(b, sizeof b);
-  b[6] = (b[6] & 0x0F) | 0x40;
-  b[8] = (b[8] & 0x3F) | 0x80;
-  char s[37];
-  snprintf(s, sizeof s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
-           b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-  return s;
-}
 
 struct Kiosk {
   std::string id, prefix, token;
@@ -61,7 +51,7 @@ std::vector<Kiosk> make_kiosks(int n) {
     prefix += digits[(k / 1296) % 36];
     prefix += digits[(k / 36) % 36];
     prefix += digits[k % 36];
-    out.push_back({"K" + std::to_string(k), prefix, "bench-token-" + uuid()});
+    out.push_back({"K" + std::to_string(k), prefix, "bench-token-" + harness::random_uuid()});
   }
   return out;
 }
@@ -156,7 +146,7 @@ Load run_load(const std::vector<Kiosk>& kiosks, const std::vector<std::string>& 
   auto start_one = [&](Transfer& t) {
     int i = next++;
     const Kiosk& k = kiosks[(size_t)i % kiosks.size()];
-    std::string id = uuid();
+    std::string id = harness::random_uuid();
     char ref[32];
     snprintf(ref, sizeof ref, "%s-%05d", k.prefix.c_str(), (seq_base + i / (int)kiosks.size()) % 100000);
     t.body = "{\"id\":\"" + id + "\",\"ref\":\"" + ref + "\",\"kiosk\":\"" + k.id + "\",\"created_at\":\"" +

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -442,6 +443,20 @@ std::string build_demo_pack(const std::string& dir, int version, const std::stri
   int status = admin(dir, {"build", "--content", sources, "--locales", SPORTELLO_SOURCE_DIR "/locales", "--out", pack,
                            "--hours-from", "2026-11-01"});
   return status == 0 ? pack : "";
+}
+
+std::string random_uuid() {
+  unsigned char b[16] = {};
+  for (size_t got = 0; got < sizeof b;) {
+    ssize_t n = getrandom(b + got, sizeof b - got, 0);
+    if (n > 0) got += (size_t)n;
+  }
+  b[6] = (b[6] & 0x0F) | 0x40;  // version 4
+  b[8] = (b[8] & 0x3F) | 0x80;  // RFC 4122 variant
+  char s[37];
+  snprintf(s, sizeof s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
+           b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  return s;
 }
 
 }  // namespace harness

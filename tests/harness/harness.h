@@ -112,6 +112,9 @@ std::string fresh_postgres_database(const std::string& name);
 // without the final newline; false when psql fails.
 bool psql(const std::string& url, const std::string& sql, std::string* out);
 
+// A random (version 4) UUID, as kiosks make request ids.
+std::string random_uuid();
+
 nlohmann::json load_dump(const Run& run, const std::string& name);
 // The element with this id in a dump, or null json when absent.
 nlohmann::json element(const nlohmann::json& dump, const std::string& id);
