@@ -131,6 +131,10 @@ Event refresh_event() { return {Event::RequestChanged, "", ""}; }
 
 static bool is_refresh(const Event& e) { return e.kind == Event::RequestChanged && e.id.empty() && e.state.empty(); }
 
+bool wakes_notifier(const Event& e) {
+  return e.kind == Event::RequestChanged && (e.state == "received" || is_refresh(e));
+}
+
 // Request ids (UUIDs), states (fixed words), session digests (hex), staff account names
 // ([a-z0-9._-]): nothing else is sent, so nothing a visitor typed can travel.
 static bool plain(const std::string& s, bool may_be_empty) {

@@ -31,6 +31,11 @@ namespace hub {
 // state (sse_text makes it `event: queue`, on which every live page re-fetches).
 Event refresh_event();
 
+// Whether another instance's event should wake this instance's notifier: a request received
+// there (routed by whichever instance holds the notifier's lock), or a refresh (events may have
+// been missed, requests among them).
+bool wakes_notifier(const Event& e);
+
 // The NOTIFY payload of an event from `instance` (JSON: instance, kind, id, state; well below
 // PostgreSQL's 8000 bytes), or "" for an event that is not sent (ids and states are plain words
 // of at most 64 characters: request ids, session token digests, staff account names).

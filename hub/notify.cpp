@@ -150,15 +150,18 @@ void Notifier::run() {
 
 bool Notifier::step(int64_t* wake_at) {
   int64_t t = now();
-  route_new(t);
+  bool more = route_new(t, wake_at);
   escalate_due(t);
   if (config_.enabled) summary_due(t);
   compose_due(t, wake_at);
-  return config_.enabled && send_one(t);
+  bool sent = config_.enabled && send_one(t);
+  return more || sent;
 }
 
 // Each new request once: its on-duty mediators of that language and desk, else the coordinators.
-void Notifier::route_new(int64_t t) {
+// A backlog (an instance that took the notifier over after the holder died, requests stored
+// meanwhile through the others) is routed batch after batch at once, not one batch per wake-up.
+bool Notifier::route_new(int64_t t, int64_t* wake_at) {
   // received_at is the hub's real clock, taken a moment before the request's commit: a round that
   // found every request routed has routed all those received more than 5 minutes earlier (a
   // commit waits at most the store's 5 s busy timeout), so later rounds look from there on.
@@ -166,7 +169,7 @@ void Notifier::route_new(int64_t t) {
   auto found = outbox::unrouted(*s_.store, std::max(routing_since_, scan_from_));
   if (found.empty()) {
     scan_from_ = std::max(scan_from_, real - 300);
-    return;
+    return false;
   }
   std::vector<std::pair<Request, std::vector<Profile>>> routes;
   for (const Request& r : found) {
@@ -178,12 +181,15 @@ void Notifier::route_new(int64_t t) {
     routes.push_back({r, std::move(to)});
   }
   if (!outbox::route(*s_.store, routes, t)) {
+    // In a second, not at the next request or the minute's look.
     note("cannot route " + std::to_string(routes.size()) + " request(s); trying again");
-    return;
+    if (*wake_at == 0 || t + 1 < *wake_at) *wake_at = t + 1;
+    return false;
   }
   for (const auto& [r, to] : routes)
     if (config_.enabled && to.empty()) note("nobody to notify of request " + r.id + " (no coordinator with an address)");
-  if (found.size() < 100) scan_from_ = std::max(scan_from_, real - 300);
+  if (found.size() < outbox::kUnroutedBatch) scan_from_ = std::max(scan_from_, real - 300);
+  return found.size() >= outbox::kUnroutedBatch;
 }
 
 // A request unclaimed for escalation_hours of its desk's opening hours escalates once.

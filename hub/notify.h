@@ -82,7 +82,8 @@ struct DaySummary {
 namespace outbox {
 std::string state(Store& st, const std::string& key);
 bool set_state(Store& st, const std::string& key, const std::string& value);
-// Requests received at or after `since` not yet routed (at most 100, oldest first).
+// Requests received at or after `since` not yet routed (at most kUnroutedBatch, oldest first).
+constexpr size_t kUnroutedBatch = 100;
 std::vector<Request> unrouted(Store& st, int64_t since);
 // Marks the requests routed and queues an item per recipient, with their audit rows, in one
 // transaction (one fsync per round however many requests arrived, not one per request).
@@ -132,8 +133,8 @@ public:
 
 private:
   void run();
-  bool step(int64_t* wake_at);          // one round; true when something was done; *wake_at: a digest's due time
-  void route_new(int64_t now);
+  bool step(int64_t* wake_at);          // one round; true when more is due at once; *wake_at: when the next is due
+  bool route_new(int64_t now, int64_t* wake_at);  // true when a full batch was routed (more may wait)
   void escalate_due(int64_t now);
   void summary_due(int64_t now);
   void compose_due(int64_t now, int64_t* wake_at);

@@ -173,13 +173,15 @@ int serve(const ServeConfig& config) {
   std::unique_ptr<JobLock> notify_lock;
   std::unique_ptr<EventBridge> bridge;
   if (clustered) {
-    notify_lock = std::make_unique<JobLock>(cluster_url, "notifier", std::chrono::seconds(5), [&notifier](bool held) {
+    // Asked every second (one cheap statement per instance): when the holder dies, the requests
+    // stored meanwhile through the others wait about a second for their mails, not five.
+    notify_lock = std::make_unique<JobLock>(cluster_url, "notifier", std::chrono::seconds(1), [&notifier](bool held) {
       if (held) notifier.wake();
     });
     notifier.set_may_run([&notify_lock] { return notify_lock->held(); });
     // A request that arrived through another instance (or a gap in the events) wakes the notifier.
     bridge = std::make_unique<EventBridge>(cluster_url, s.events, [&notifier](const Event& e) {
-      if (e.kind == Event::RequestChanged && (e.state == "received" || e.state.empty())) notifier.wake();
+      if (wakes_notifier(e)) notifier.wake();
     });
     s.events.set_relay([b = bridge.get()](const Event& e) { b->send(e); });
   }

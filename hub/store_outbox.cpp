@@ -82,7 +82,8 @@ std::vector<Request> unrouted(Store& st, int64_t since) {
   db::Lease c = st.lease();
   std::string sql = std::string("SELECT ") + kColumns +
                     " FROM requests r WHERE r.received_at >= ? AND NOT EXISTS (SELECT 1 FROM notify_routed n"
-                    " WHERE n.request_id = r.id) ORDER BY r.received_at, r." + insertion_order(c) + " LIMIT 100";
+                    " WHERE n.request_id = r.id) ORDER BY r.received_at, r." + insertion_order(c) + " LIMIT " +
+                    std::to_string(kUnroutedBatch);
   Stmt q(c, sql);
   q.bind(1, since);
   std::vector<Request> out;

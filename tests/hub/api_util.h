@@ -28,9 +28,10 @@ struct Reply {
   std::string headers;  // the response's header lines, as received
 };
 
-// One real libcurl exchange.
+// One real libcurl exchange; from the loopback address `from` when given (a client of its own).
 inline Reply http(const std::string& method, const std::string& url, const std::string& body,
-           const std::vector<std::string>& headers, const std::string& ca = "", const std::string& cookies = "") {
+           const std::vector<std::string>& headers, const std::string& ca = "", const std::string& cookies = "",
+           const std::string& from = "") {
   Reply r;
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> c(curl_easy_init(), &curl_easy_cleanup);
   curl_slist* list = nullptr;
@@ -48,6 +49,7 @@ inline Reply http(const std::string& method, const std::string& url, const std::
   curl_easy_setopt(c.get(), CURLOPT_HEADERDATA, &r.headers);
   curl_easy_setopt(c.get(), CURLOPT_TIMEOUT, 20L);
   if (!ca.empty()) curl_easy_setopt(c.get(), CURLOPT_CAINFO, ca.c_str());
+  if (!from.empty()) curl_easy_setopt(c.get(), CURLOPT_INTERFACE, from.c_str());
   if (!cookies.empty()) {
     curl_easy_setopt(c.get(), CURLOPT_COOKIEFILE, cookies.c_str());
     curl_easy_setopt(c.get(), CURLOPT_COOKIEJAR, cookies.c_str());

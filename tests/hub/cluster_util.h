@@ -1,8 +1,10 @@
-// Shared by the cluster tests: an event bus that records what reaches it, and bounded waits.
+// Shared by the cluster tests: an event bus that records what reaches it, an instance's bus and
+// bridge wired as the server wires them, and bounded waits.
 #pragma once
 
 #include "cluster.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <vector>
@@ -41,6 +43,18 @@ struct Bus {
       return false;
     });
   }
+};
+
+// An instance: its bus and its bridge, wired as the server wires them (server.cpp).
+struct Instance {
+  Bus bus;
+  std::atomic<int> woken{0};  // how often the notifier would be woken: others' new requests, refreshes
+  hub::EventBridge bridge;
+  explicit Instance(const std::string& url)
+      : bridge(url, bus.bus, [this](const hub::Event& e) { woken += hub::wakes_notifier(e); }) {
+    bus.bus.set_relay([this](const hub::Event& e) { bridge.send(e); });
+  }
+  ~Instance() { bus.bus.set_relay(nullptr); }
 };
 
 // Polls a condition every 20 ms for at most `seconds`.

@@ -1,5 +1,6 @@
-// Live consoles in tests and benches: a console session's cookie, and an event-stream client over
-// a plain socket (so a test can also be a slow reader, or hold hundreds of streams).
+// Live consoles in tests and benches: a console session's cookie, and event-stream clients: over
+// a plain socket (so a test can also be a slow reader, or hold hundreds of streams), and through
+// libcurl on a thread (TLS: a console behind nginx).
 #pragma once
 
 #include "api_util.h"
@@ -10,20 +11,28 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <thread>
 
 namespace hub_test {
+
+// The Set-Cookie "name=value" of a login's answer, or "" when the login failed.
+inline std::string cookie_of(const Reply& r) {
+  size_t at = r.headers.find("Set-Cookie: ");
+  if (r.status != 302 || at == std::string::npos) return {};
+  at += 12;
+  return r.headers.substr(at, r.headers.find(';', at) - at);
+}
 
 // The Set-Cookie "name=value" of a login to a realm ("console" or "admin"), or "".
 inline std::string session_cookie(const Hub& hub, const std::string& user, const std::string& password,
                                   const std::string& realm = "console") {
   std::string path = realm == "admin" ? "/console/admin/login" : "/console/login";
-  Reply r = http("POST", hub.url(path), "user=" + user + "&password=" + password, {});
-  size_t at = r.headers.find("Set-Cookie: ");
-  if (r.status != 302 || at == std::string::npos) return {};
-  at += 12;
-  return r.headers.substr(at, r.headers.find(';', at) - at);
+  return cookie_of(http("POST", hub.url(path), "user=" + user + "&password=" + password, {}));
 }
 
 // One GET of /console/events on its own socket. rcvbuf > 0 shrinks the receive buffer first (a
@@ -104,6 +113,86 @@ struct Stream {
     while (std::chrono::steady_clock::now() < until)
       if (!read_for(50)) return true;
     return false;
+  }
+};
+
+// One GET of an event stream through libcurl, read on a thread of its own until destruction
+// (which takes up to a second: libcurl's progress callback ends the transfer).
+struct CurlStream {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::string head, data;  // under mu
+  bool head_done = false, ended = false;
+  std::atomic<bool> stop{false};
+  std::thread thread;
+
+  CurlStream() = default;
+  CurlStream(const CurlStream&) = delete;
+  CurlStream& operator=(const CurlStream&) = delete;
+  ~CurlStream() {
+    stop = true;
+    if (thread.joinable()) thread.join();
+  }
+  // Starts the GET; `ca` checks the server's certificate.
+  void open(const std::string& url, const std::vector<std::string>& headers, const std::string& ca) {
+    thread = std::thread([this, url, headers, ca] { run(url, headers, ca); });
+  }
+  // Waits (at most ms) until the head arrived; its status, or 0.
+  int wait_head(int ms = 10000) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait_for(lock, std::chrono::milliseconds(ms), [&] { return head_done || ended; });
+    return head_done && head.size() > 12 ? std::atoi(head.c_str() + 9) : 0;
+  }
+  // Waits (at most ms) until the stream holds this text; false on timeout or when it ended without.
+  bool wait_for(const std::string& text, int ms = 10000) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, std::chrono::milliseconds(ms),
+                       [&] { return data.find(text) != std::string::npos || ended; }) &&
+           data.find(text) != std::string::npos;
+  }
+  std::string text() {
+    std::lock_guard<std::mutex> lock(mu);
+    return data;
+  }
+
+private:
+  static size_t on_head(char* p, size_t size, size_t n, void* self) {
+    auto* s = static_cast<CurlStream*>(self);
+    std::lock_guard<std::mutex> lock(s->mu);
+    s->head.append(p, size * n);
+    if (size * n == 2 && p[0] == '\r') s->head_done = true;
+    s->cv.notify_all();
+    return size * n;
+  }
+  static size_t on_data(char* p, size_t size, size_t n, void* self) {
+    auto* s = static_cast<CurlStream*>(self);
+    std::lock_guard<std::mutex> lock(s->mu);
+    s->data.append(p, size * n);
+    s->cv.notify_all();
+    return size * n;
+  }
+  static int on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<CurlStream*>(self)->stop ? 1 : 0;
+  }
+  void run(const std::string& url, const std::vector<std::string>& headers, const std::string& ca) {
+    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> c(curl_easy_init(), &curl_easy_cleanup);
+    curl_slist* list = curl_slist_append(nullptr, "Accept: text/event-stream");
+    for (const std::string& h : headers) list = curl_slist_append(list, h.c_str());
+    curl_easy_setopt(c.get(), CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c.get(), CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(c.get(), CURLOPT_CAINFO, ca.c_str());
+    curl_easy_setopt(c.get(), CURLOPT_HEADERFUNCTION, on_head);
+    curl_easy_setopt(c.get(), CURLOPT_HEADERDATA, this);
+    curl_easy_setopt(c.get(), CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c.get(), CURLOPT_WRITEDATA, this);
+    curl_easy_setopt(c.get(), CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c.get(), CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c.get(), CURLOPT_XFERINFODATA, this);
+    curl_easy_perform(c.get());
+    curl_slist_free_all(list);
+    std::lock_guard<std::mutex> lock(mu);
+    ended = true;
+    cv.notify_all();
   }
 };
 

@@ -1,6 +1,7 @@
 // Debian's real nginx in a test: one of the example sites of hub/nginx/ with its paths and ports
 // put into a temporary directory, run unprivileged in the foreground with a temporary prefix, and
-// a self-signed certificate for 127.0.0.1 made with the openssl CLI.
+// self-signed certificates made with the openssl CLI (nginx's for 127.0.0.1, the instances' for
+// the name the cluster site checks). Its access log names the instance(s) each request went to.
 #pragma once
 
 #include "harness.h"
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <vector>
 
 namespace hub_test {
 
@@ -52,10 +54,50 @@ inline bool replace_all(std::string* text, const std::string& from, const std::s
 
 inline bool nginx_installed() { return access("/usr/sbin/nginx", X_OK) == 0; }
 
-// dir/cert.pem and dir/key.pem for 127.0.0.1, valid two days.
+// dir/<stem>cert.pem and dir/<stem>key.pem for `name` (subjectAltName `alt`), valid two days.
+inline bool make_certificate(const std::string& dir, const std::string& stem, const std::string& name,
+                             const std::string& alt) {
+  return system(("cd " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=" + name +
+                 " -addext subjectAltName=" + alt + " -keyout " + stem + "key.pem -out " + stem + "cert.pem 2>/dev/null")
+                    .c_str()) == 0;
+}
+
+// dir/cert.pem and dir/key.pem for 127.0.0.1: nginx's own, what clients check.
 inline bool make_test_certificate(const std::string& dir) {
-  return system(("cd " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
-                 "-addext subjectAltName=IP:127.0.0.1 -keyout key.pem -out cert.pem 2>/dev/null").c_str()) == 0;
+  return make_certificate(dir, "", "127.0.0.1", "IP:127.0.0.1");
+}
+
+// The example site for several instances (hub/nginx/sportello-hub-cluster.conf, with
+// sportello-hub-common.conf) put into dir: nginx on 127.0.0.1:https (and :http), its certificate
+// dir/cert.pem, targets in dir/targets/, and as the upstream one 127.0.0.1 port per instance (the
+// example lists three; lines beyond `instances` are dropped), reached over TLS as the example
+// says, checked against dir/instance-cert.pem (make_certificate(dir, "instance-",
+// "sportello-hub-instance", "DNS:sportello-hub-instance")). Everything else as shipped. "" when
+// the example lost a line the test replaces (named in *missing).
+inline std::string cluster_site(const std::string& dir, const std::string& https, const std::string& http,
+                                const std::vector<std::string>& instances, std::string* missing) {
+  std::string site = harness::read_file(SPORTELLO_SOURCE_DIR "/hub/nginx/sportello-hub-cluster.conf");
+  const char* examples[] = {"10.0.0.11:8443", "10.0.0.12:8443", "10.0.0.13:8443"};
+  for (size_t i = 0; i < 3; i++) {
+    std::string line = "\n    server " + std::string(examples[i]);
+    size_t at = site.find(line);
+    if (at == std::string::npos) return *missing = line, "";
+    if (i < instances.size()) site.replace(at + 12, line.size() - 12, "127.0.0.1:" + instances[i]);
+    else site.erase(at, site.find('\n', at + 1) - at);
+  }
+  const std::pair<std::string, std::string> edits[] = {
+      {"listen 80;", "listen 127.0.0.1:" + http + ";"},
+      {"listen [::]:80;", ""},
+      {"listen 443 ssl;", "listen 127.0.0.1:" + https + " ssl;"},
+      {"listen [::]:443 ssl;", ""},
+      {"/etc/sportello-hub/cert.pem", dir + "/cert.pem"},
+      {"/etc/sportello-hub/key.pem", dir + "/key.pem"},
+      {"/etc/sportello-hub/instances-ca.pem", dir + "/instance-cert.pem"},
+      {"/srv/sportello-hub/targets/", dir + "/targets/"},
+      {"/etc/nginx/snippets/sportello-hub-common.conf", SPORTELLO_SOURCE_DIR "/hub/nginx/sportello-hub-common.conf"}};
+  for (const auto& [from, to] : edits)
+    if (!replace_all(&site, from, to)) return *missing = from, "";
+  return site;
 }
 
 // nginx serving `site` (a server block, already rewritten for the test) from dir, in the
@@ -70,7 +112,9 @@ struct Nginx {
     harness::write_file(dir + "/site.conf", site);
     std::string conf = std::string(geteuid() == 0 ? "user root root;\n" : "") +
                        "error_log " + dir + "/error.log;\nevents { worker_connections 256; }\nhttp {\n"
-                       "  access_log " + dir + "/access.log;\n  client_body_temp_path " + dir + "/body;\n"
+                       "  log_format upstreams '$remote_addr \"$request\" $status upstream=$upstream_addr "
+                       "upstream_status=$upstream_status';\n"
+                       "  access_log " + dir + "/access.log upstreams;\n  client_body_temp_path " + dir + "/body;\n"
                        "  proxy_temp_path " + dir + "/proxy;\n  fastcgi_temp_path " + dir + "/fastcgi;\n"
                        "  uwsgi_temp_path " + dir + "/uwsgi;\n  scgi_temp_path " + dir + "/scgi;\n"
                        "  include " + dir + "/site.conf;\n}\n";

@@ -22,21 +22,10 @@
 
 using cluster_test::Bus;
 using cluster_test::eventually;
+using cluster_test::Instance;
 using hub::Event;
 
 namespace {
-
-// An instance: its bus and its bridge, wired as the server wires them.
-struct Instance {
-  Bus bus;
-  std::atomic<int> woken{0};  // what the notifier would be woken by: others' requests, refreshes
-  hub::EventBridge bridge;
-  explicit Instance(const std::string& url)
-      : bridge(url, bus.bus, [this](const Event& e) { woken += e.state == "received" || e.state.empty(); }) {
-    bus.bus.set_relay([this](const Event& e) { bridge.send(e); });
-  }
-  ~Instance() { bus.bus.set_relay(nullptr); }
-};
 
 // Ends the server side of every connection whose application name starts with `app`.
 bool terminate(harness::Postgres& pg, const std::string& app, std::string* out = nullptr) {

@@ -1,14 +1,15 @@
 // Several real hub processes on one real PostgreSQL database (the harness's fixture server): a
 // console on one instance follows uploads through another, two mediators on two instances race
-// for one request and exactly one wins, and three instances send one mail per notification, also
-// after the notifier's instance is killed (kill -9).
+// for one request and exactly one wins, three instances send one mail per notification, also
+// after the notifier's instance is killed (kill -9), and the instance that takes the notifier
+// over routes what piled up at once.
+#include "cluster.h"
 #include "cluster_e2e_util.h"
 
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <chrono>
-#include <latch>
 #include <thread>
 
 namespace {
@@ -22,14 +23,6 @@ void start_on_postgres(Hub& a, const std::string& name, const std::vector<std::s
   REQUIRE(!harness::test_postgres_server().empty());
   REQUIRE(a.start(name, args));
   REQUIRE(!a.database.empty());
-}
-
-// The redirect's outcome of a claim ("claimed", "taken", ...), or the status when there is none.
-std::string claim_outcome(const Reply& r) {
-  size_t at = r.headers.find("?m=");
-  if (at == std::string::npos) return "status " + std::to_string(r.status);
-  at += 3;
-  return r.headers.substr(at, r.headers.find_first_of("\r\n", at) - at);
 }
 
 int64_t mails_sent(const Hub& hub) { return hub.count("SELECT count(*) FROM notify_mails WHERE state = 'sent'"); }
@@ -83,38 +76,14 @@ TEST_CASE("cluster e2e: two mediators on two instances claim one request at once
   for (int round = 0; round < rounds; round++) {
     std::string id;
     REQUIRE(upload(a, 100 + round, &id));
-    std::string path = "/console/request/" + id;
-    std::string anna_csrf = csrf_of(http("GET", a.url(path), "", {"Cookie: " + anna}).body);
-    std::string bruno_csrf = csrf_of(http("GET", b->url(path), "", {"Cookie: " + bruno}).body);
-    REQUIRE(!anna_csrf.empty());
-    REQUIRE(!bruno_csrf.empty());
-    std::latch go(2);
-    Reply anna_claim, bruno_claim;
-    std::thread ta([&] {
-      go.arrive_and_wait();
-      anna_claim = http("POST", a.url(path + "/claim"), "csrf=" + anna_csrf, {"Cookie: " + anna});
-    });
-    std::thread tb([&] {
-      go.arrive_and_wait();
-      bruno_claim = http("POST", b->url(path + "/claim"), "csrf=" + bruno_csrf, {"Cookie: " + bruno});
-    });
-    ta.join();
-    tb.join();
-    std::string ao = claim_outcome(anna_claim), bo = claim_outcome(bruno_claim);
+    auto [ao, bo] = claim_race(id, a.url(), anna, b->url(), bruno);
     INFO("round " << round << ": anna (A) " << ao << ", bruno (B) " << bo);
     REQUIRE(((ao == "claimed" && bo == "taken") || (ao == "taken" && bo == "claimed")));
     std::string winner = ao == "claimed" ? "anna" : "bruno", loser = ao == "claimed" ? "bruno" : "anna";
     (winner == "anna" ? anna_won : bruno_won)++;
-    CHECK(a.count("SELECT count(*) FROM requests WHERE id = '" + id + "' AND status = 'in_progress' AND mediator = '" +
-                  winner + "'") == 1);
-    // One claim in the log, the winner's; the loser's attempt is logged as refused.
-    CHECK(a.count("SELECT count(*) FROM audit WHERE request_id = '" + id + "' AND action = 'claim'") == 1);
-    CHECK(a.count("SELECT count(*) FROM audit WHERE request_id = '" + id + "' AND action = 'claim' AND user = '" +
-                  winner + "'") == 1);
-    CHECK(a.count("SELECT count(*) FROM audit WHERE request_id = '" + id + "' AND action = 'claim_refused' AND user = '" +
-                  loser + "'") == 1);
+    CHECK(one_claim_recorded(a, id, winner, loser));
     // Each instance shows the winner's claim on its page.
-    Reply seen = http("GET", b->url(path), "", {"Cookie: " + bruno});
+    Reply seen = http("GET", b->url("/console/request/" + id), "", {"Cookie: " + bruno});
     CHECK(seen.body.find("id=claim") == std::string::npos);
   }
   INFO("anna won " << anna_won << ", bruno won " << bruno_won);
@@ -150,7 +119,7 @@ TEST_CASE("cluster e2e: three instances send one mail per notification, also aft
   CHECK(a.count("SELECT count(*) FROM notify_mails") == 1);
   CHECK(a.count("SELECT count(*) FROM notify_items WHERE request_id = '" + first + "'") == 1);
 
-  // The notifier's instance dies; one of the other two takes the lock over (its retry is 5 s).
+  // The notifier's instance dies; one of the other two takes the lock over (it asks every second).
   Hub* victim = nullptr;
   for (Hub* h : hubs)
     if (h->server.pid == holder) victim = h;
@@ -172,4 +141,61 @@ TEST_CASE("cluster e2e: three instances send one mail per notification, also aft
   CHECK(a.count("SELECT count(*) FROM notify_mails") == 2);
   CHECK(sink.mails().size() == 2);
   CHECK(sink.mails()[0].find("GR1-PRIMO") != std::string::npos);
+}
+
+TEST_CASE("cluster e2e: the instance that takes the notifier over routes the backlog at once, and a mail follows a kill "
+          "within seconds",
+          "[e2e][hub][cluster][notify]") {
+  Sink sink;
+  REQUIRE(sink.start("cluster-e2e-takeover-sink"));
+  std::string conf = notify_config(harness::temp_dir("cluster-e2e-takeover-conf"), sink, "digest-minutes = 0\n");
+  Hub a;
+  start_on_postgres(a, "cluster-e2e-takeover", {"--notify-config", conf});
+  stand_aside(a);
+  // The test holds the notifier's job lock itself, so that requests pile up unrouted, as they do
+  // through the other instances while the holder is dead and the lock not yet taken again.
+  auto blocker = std::make_unique<hub::JobLock>(a.database, "notifier", std::chrono::milliseconds(50));
+  REQUIRE(wait_until([&] { return blocker->held(); }, 15));
+  auto b = instance(a, "hub-b", {"--notify-config", conf});
+  auto c = instance(a, "hub-c", {"--notify-config", conf});
+  REQUIRE(b);
+  REQUIRE(c);
+  // More than one routing batch, and nobody to mail yet: no mail keeps the notifier busy.
+  const int backlog = 250;  // two and a half batches of routing (outbox::kUnroutedBatch)
+  for (int i = 0; i < backlog; i++) {
+    Upload u = make_upload(a, 500 + i);
+    REQUIRE(http("POST", (i % 2 ? b : c)->url("/api/v1/requests"), u.body, headers(a, u.id)).status == 201);
+  }
+  auto routed = [&] { return a.count("SELECT count(*) FROM notify_routed"); };
+  CHECK(routed() == 0);
+
+  // The holder's connection closes (as a killed holder's does): an instance takes the lock over and
+  // routes every request at once, with no new upload to wake it.
+  auto t0 = std::chrono::steady_clock::now();
+  blocker.reset();
+  CHECK(wait_until([&] { return routed() == backlog; }, 10));
+  INFO("the backlog of " << backlog << " routed after the lock was freed: "
+                         << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s");
+  CHECK(routed() == backlog);
+
+  // Now a mediator to mail; the holder is killed, and a request uploaded at once through the
+  // other instance reaches the relay within seconds (the lock is asked for every second).
+  REQUIRE(hub_cli(a, "set-profile", {"--user", "anna", "--languages", "ar", "--desks", "GR-01", "--duty", "on",
+                                     "--coordinator", "no", "--email", "anna@mediatori.test"})
+              .find("profile of") != std::string::npos);
+  int holder = -1;
+  REQUIRE(wait_until([&] { return (holder = job_holder(a, "notifier", {b->server.pid, c->server.pid})) > 0; }, 15));
+  Hub* victim = holder == b->server.pid ? b.get() : c.get();
+  Hub* survivor = victim == b.get() ? c.get() : b.get();
+  t0 = std::chrono::steady_clock::now();
+  kill9(victim->server);
+  std::string id = uuid(9000);
+  REQUIRE(post_request(*survivor, survivor->token, id, request_body(a, id, "GR1-TARDO", "{}", "GR-01", "ar")).status ==
+          201);
+  bool mailed = wait_until([&] { return sink.mails().size() == 1; }, 10);
+  INFO("kill -9 of the notifier's instance to the new request's mail at the relay: "
+       << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s");
+  REQUIRE(mailed);
+  CHECK(sink.mails()[0].find("GR1-TARDO") != std::string::npos);
+  CHECK(sink.rcpt(1) == "anna@mediatori.test\n");
 }

@@ -9,20 +9,8 @@
 
 using cluster_test::Bus;
 using cluster_test::eventually;
+using cluster_test::Instance;
 using hub::Event;
-
-namespace {
-
-struct Instance {
-  Bus bus;
-  hub::EventBridge bridge;
-  explicit Instance(const std::string& url) : bridge(url, bus.bus) {
-    bus.bus.set_relay([this](const Event& e) { bridge.send(e); });
-  }
-  ~Instance() { bus.bus.set_relay(nullptr); }
-};
-
-}  // namespace
 
 TEST_CASE("cluster failover: bridges and job locks follow the promoted standby", "[cluster][postgres][failover]") {
   harness::Postgres primary, standby;
