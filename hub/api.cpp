@@ -140,7 +140,12 @@ static void post_request(Server& s, const httplib::Request& req, httplib::Respon
   if (req.get_header_value("Idempotency-Key") != r.id) return error_reply(res, 400, "idempotency_key_mismatch");
   if (r.kiosk != kiosk) return error_reply(res, 403, "kiosk_mismatch");
   // A kiosk's token makes references of its own prefix only.
-  auto prefix = s.store->kiosk_ref_prefix(kiosk);
+  bool unavailable = false;
+  auto prefix = s.store->kiosk_ref_prefix(kiosk, &unavailable);
+  if (!prefix && unavailable) {  // a failover, as for the token: the kiosk retries, not gives up
+    res.set_header("Retry-After", "2");
+    return error_reply(res, 503, "store_unavailable");
+  }
   if (!prefix) return error_reply(res, 403, "ref_prefix_unset", "provision the kiosk with a reference prefix");
   if (r.ref.compare(0, prefix->size() + 1, *prefix + "-") != 0) return error_reply(res, 403, "ref_prefix_mismatch");
   int64_t retry_after = 0;

@@ -279,8 +279,9 @@ public:
   // A reference's status for the kiosk that made it (another kiosk's reference is unknown);
   // "expired" once its personal data is gone or it was created before expire_before.
   std::optional<std::string> status_of(const std::string& ref, const std::string& kiosk, int64_t expire_before);
-  // The kiosk's reference prefix; nullopt for an unknown kiosk or one provisioned without one.
-  std::optional<std::string> kiosk_ref_prefix(const std::string& kiosk);
+  // The kiosk's reference prefix; nullopt for an unknown kiosk or one provisioned without one,
+  // and when the database could not be read (*unavailable then true, when given).
+  std::optional<std::string> kiosk_ref_prefix(const std::string& kiosk, bool* unavailable = nullptr);
   bool set_ref_prefix(const std::string& kiosk, const std::string& ref_prefix);
   // Opens a request's name and phone for the mediator who claimed it (view.actor; in_progress),
   // if it was created at or after expire_before, and only once the view is in the audit log:

@@ -116,10 +116,12 @@ std::optional<std::string> Store::status_of(const std::string& ref, const std::s
   return q.text(0);
 }
 
-std::optional<std::string> Store::kiosk_ref_prefix(const std::string& kiosk) {
+std::optional<std::string> Store::kiosk_ref_prefix(const std::string& kiosk, bool* unavailable) {
   db::Lease c = db_->lease();
   Stmt q(c, "SELECT ref_prefix FROM kiosks WHERE id = ? AND ref_prefix IS NOT NULL");
-  if (q.bind(1, kiosk).step() != db::kRow) return std::nullopt;
+  int rc = c ? q.bind(1, kiosk).step() : db::kError;
+  if (unavailable) *unavailable = rc == db::kError;
+  if (rc != db::kRow) return std::nullopt;
   return q.text(0);
 }
 

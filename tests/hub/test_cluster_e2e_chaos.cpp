@@ -33,7 +33,8 @@ struct Pair {
 
 }  // namespace
 
-TEST_CASE("cluster e2e chaos: kiosks upload while instances die (kill -9) and restart, and every ack is stored exactly once",
+TEST_CASE("cluster e2e chaos: kiosks upload through nginx while instances die (kill -9) and restart, and every ack is stored "
+          "exactly once",
           "[e2e][hub][cluster][chaos]") {
   REQUIRE(sodium_init() >= 0);
   INFO("set SPORTELLO_TEST_POSTGRES (ctest -L postgres runs this with the fixture's server)");
