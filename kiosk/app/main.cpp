@@ -61,11 +61,12 @@ int run_interactive(app::Runner& runner, app::Kiosk& kiosk, platform::Window& wi
       runner.draw(now);
       frames_wanted--;
       if (!ready) {
-        // Start-up (font discovery, shader compilation) leaves freed heap behind: give it back.
-        malloc_trim(0);
         platform::notify_ready();
         platform::log_event(platform::LogLevel::Info, "app", "first_frame", "", "first frame presented (%s driver)", window.video_driver());
         ready = true;
+        // Start-up (font discovery, shader compilation) leaves freed heap behind: give it back,
+        // once the screen is up and the service manager told.
+        malloc_trim(0);
         after_first_frame();
       }
     }

@@ -141,6 +141,8 @@ private:
   void* gl_context_ = nullptr;
   bool imgui_sdl_ = false, imgui_gl_ = false;
   int width_ = 0, height_ = 0;
+  int swap_interval_ = 0;                   // for every frame after the first
+  bool presented_ = false;
   float px_per_mm_ = 96.0f / 25.4f;
   std::string error_;
 };

@@ -65,6 +65,10 @@ static bool load_all() {
 std::unique_ptr<Window> Window::open(const WindowConfig& config) {
   std::unique_ptr<Window> w(new Window());  // private constructor: make_unique cannot reach it
   if (config.headless) setenv("SDL_VIDEODRIVER", "offscreen", 1);
+  // Under a Wayland compositor, Wayland. SDL 2 tries X11 first, and cage gives its client an X
+  // display too (Xwayland, which it starts on the first X client): the kiosk would wait for
+  // Xwayland to start and then draw through it. SDL_VIDEODRIVER in the environment still wins.
+  if (getenv("WAYLAND_DISPLAY")) SDL_SetHint(SDL_HINT_VIDEODRIVER, "wayland,x11");
   // A kiosk never lets the screen blank by itself and never minimizes when focus moves.
   SDL_SetHint(SDL_HINT_VIDEO_ALLOW_SCREENSAVER, "0");
   SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
@@ -114,7 +118,11 @@ std::unique_ptr<Window> Window::open(const WindowConfig& config) {
   }
   SDL_GL_MakeCurrent(w->window_, (SDL_GLContext)w->gl_context_);
   trace("window: window and GL context created");
-  SDL_GL_SetSwapInterval(config.headless ? 0 : (config.vsync ? 1 : 0));
+  // The first frame is presented at once: with vsync, SDL's Wayland driver waits for the
+  // compositor's frame callback first, which a surface that has never shown a buffer may not get
+  // until SDL's wait times out. Later frames wait for vsync as configured (end_frame).
+  w->swap_interval_ = config.headless ? 0 : (config.vsync ? 1 : 0);
+  SDL_GL_SetSwapInterval(0);
   if (!gl::load_all()) {
     w->error_ = "the OpenGL driver lacks a basic entry point";
     return w;
@@ -188,6 +196,8 @@ void Window::end_frame() {
   // frame a moment earlier.
   gl::api.Flush();
   SDL_GL_SwapWindow(window_);
+  if (!presented_ && swap_interval_ != 0) SDL_GL_SetSwapInterval(swap_interval_);
+  presented_ = true;
 }
 
 void Window::discard_frame() { ImGui::EndFrame(); }
