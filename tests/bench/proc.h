@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <grp.h>
 #include <sstream>
 #include <string>
 #include <sys/types.h>
@@ -59,4 +61,32 @@ inline pid_t first_child(pid_t pid) {
     if (in >> child) return (pid_t)child;
   }
   return -1;
+}
+
+// Starts argv with exactly the environment env (NAME=value strings), stderr on a pipe, in a
+// process group of its own, as the user uid (and its group) when uid >= 0. Returns pid and the
+// read end; without err_fd, stderr goes to /dev/null (nothing reads it, and a full pipe would
+// stop the process).
+inline pid_t spawn_as(const std::vector<std::string>& args, const std::vector<std::string>& env, int uid,
+                      int* err_fd) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    int err = err_fd ? fds[1] : open("/dev/null", O_WRONLY);
+    dup2(err, 2);
+    if (uid >= 0 && (setgroups(0, nullptr) != 0 || setgid((gid_t)uid) != 0 || setuid((uid_t)uid) != 0)) _exit(126);
+    std::vector<char*> argv, envp;
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (const std::string& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  if (err_fd) *err_fd = fds[0];
+  else close(fds[0]);
+  return pid;
 }
