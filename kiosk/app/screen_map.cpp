@@ -131,6 +131,8 @@ void Kiosk::map_zoom(float sx, float sy, double factor) {
   v.cy = py - (sy - vy) / wp2;
 }
 
+size_t Kiosk::map_tile_bytes() const { return services_.map_tiles ? services_.map_tiles->bytes() : 0; }
+
 bool Kiosk::map_tiles_busy() const {
   return session_.map.tiles && services_.map_tiles && services_.map_tiles->busy();
 }
