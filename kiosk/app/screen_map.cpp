@@ -417,7 +417,8 @@ void Kiosk::draw_map() {
     map::Camera cam;
     cam.center = {v.cx, v.cy};
     cam.zoom = v.zoom;
-    map::DrawStats st = map::draw(dl, engine_, ui_.atlas(), *services_.map_tiles, cam, 0, top, W, H, session_.lang);
+    map::DrawStats st = map::draw(dl, engine_, ui_.atlas(), *services_.map_tiles, cam, 0, top, W, H, session_.lang,
+                                  platform::opaque_fills);
     services_.map_tiles->end_frame();
     v.tiles_visible = st.tiles_visible;
     v.tiles_own = st.tiles_own;
