@@ -244,6 +244,7 @@ public:
   bool rtl() const;
   bool idle_prompt() const { return idle_prompt_; }
   const MapView& map_view() const { return session_.map; }
+  size_t map_tile_bytes() const;    // what the map's tile cache holds (meshes and labels), 0 without tiles
 
   // Content updates. content_changed() may be called from any thread (the update::Watcher's):
   // the loop wakes, the new release is opened on the worker, and it replaces what is on screen
@@ -416,6 +417,12 @@ public:
   struct FrameTime {
     float ms;                       // real milliseconds, layout to present
     double end_ms;                  // when it was presented: CLOCK_MONOTONIC (steady_clock) in ms
+    // Where the time went: laying the screens out (map meshes written, labels shaped), the
+    // glyph atlas upload, ImGui's render and the GL calls up to the swap, and the wait for
+    // the driver to draw (llvmpipe rasterizes there); and how many vertices the frame had.
+    float layout_ms, atlas_ms, submit_ms, gpu_ms;
+    int vertices;
+    float cpu_ms;                   // CPU time of all the process's threads over the frame
   };
   const std::vector<FrameTime>& frame_times() const { return frame_times_; }
   void record_frame_times(bool on) { record_frame_times_ = on; }

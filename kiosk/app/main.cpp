@@ -318,7 +318,9 @@ int main(int argc, char** argv) {
   if (!o.frame_stats.empty()) {
     FILE* f = fopen(o.frame_stats.c_str(), "w");
     if (f) {
-      for (const app::Runner::FrameTime& t : runner.frame_times()) fprintf(f, "%.3f %.3f\n", t.ms, t.end_ms);
+      for (const app::Runner::FrameTime& t : runner.frame_times())
+        fprintf(f, "%.3f %.3f %.3f %.3f %.3f %.3f %d %.3f\n", t.ms, t.end_ms, t.layout_ms, t.atlas_ms, t.submit_ms,
+                t.gpu_ms, t.vertices, t.cpu_ms);
       fclose(f);
     }
   }

@@ -51,7 +51,9 @@ const char* usage() {
       "                       stream, else stderr; the default), journal, stderr, or export (the\n"
       "                       journal's fields on stderr in the Journal Export Format)\n"
       "  --frame-stats FILE   at exit, write to FILE a line per frame a finger or inertia caused: its\n"
-      "                       time in ms and when it was presented (ms of CLOCK_MONOTONIC) (benchmarks)\n"
+      "                       time in ms, when it was presented (ms of CLOCK_MONOTONIC), then its\n"
+      "                       phases in ms (layout, atlas upload, submit, wait for the GPU), its\n"
+      "                       vertex count and the process's CPU ms over it (benchmarks)\n"
       "  --trace-startup      print to stderr a line per start-up phase with the milliseconds since\n"
       "                       the process started (monotonic clock) (benchmarks)\n"
       "  --help               this text\n";

@@ -3,8 +3,11 @@
 
 #include "text.h"
 
+#include <imgui.h>
+
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <thread>
 
 namespace app {
@@ -12,8 +15,17 @@ namespace app {
 Runner::Runner(platform::Window& window, text::Engine& engine, Kiosk& kiosk)
     : window_(window), engine_(engine), kiosk_(kiosk) {}
 
+// CPU time of the whole process (every thread: llvmpipe's rasterizers, the map's worker), in ms:
+// a frame's work, which a busy machine stretches less than its wall time.
+static double process_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 void Runner::draw(uint64_t now_ms) {
   auto t0 = std::chrono::steady_clock::now();
+  const double cpu0 = record_frame_times_ ? process_cpu_ms() : 0;
   float dt = frames_ == 0 ? 1.0f / 60.0f : (float)(now_ms - last_frame_ms_) / 1000.0f;
   last_frame_ms_ = now_ms;
   // A glyph that did not fit the atlas was left out of the frame: the atlas grows (or evicts) at
@@ -31,13 +43,18 @@ void Runner::draw(uint64_t now_ms) {
     if (!engine_.needs_redraw() || (attempt > 0 && !grew) || attempt == 3) break;
     window_.discard_frame();
   }
+  auto t_layout = std::chrono::steady_clock::now();
   upload_atlas();
   redraw_ = engine_.needs_redraw();
   if (redraw_ && (missing_warned_ms_ == 0 || now_ms - missing_warned_ms_ >= 60000)) {   // once a minute
     platform::log(platform::LogLevel::Warn, "text", "frame presented with glyphs missing: the glyph atlas is full");
     missing_warned_ms_ = std::max<uint64_t>(now_ms, 1);
   }
+  auto t_submit = std::chrono::steady_clock::now();
   window_.end_frame();
+  auto t_present = std::chrono::steady_clock::now();
+  const ImDrawData* data = ImGui::GetDrawData();
+  const int vertices = data ? data->TotalVtxCount : 0;
   if (frames_ == 0) platform::trace("first frame presented");
   platform::watchdog_kick();  // a frame presented: the loop (or the script player) runs
   if (record_frame_times_) window_.finish();  // llvmpipe draws lazily: time the drawing itself
@@ -46,8 +63,10 @@ void Runner::draw(uint64_t now_ms) {
   // The end time lets a benchmark pick the frames drawn while something else happened (a download).
   if (record_frame_times_ && frame_times_.size() < 100000 && (kiosk_.touching() || kiosk_.animating())) {
     auto t1 = std::chrono::steady_clock::now();
-    frame_times_.push_back({std::chrono::duration<float, std::milli>(t1 - t0).count(),
-                            std::chrono::duration<double, std::milli>(t1.time_since_epoch()).count()});
+    auto ms = [](auto a, auto b) { return std::chrono::duration<float, std::milli>(b - a).count(); };
+    frame_times_.push_back({ms(t0, t1), std::chrono::duration<double, std::milli>(t1.time_since_epoch()).count(),
+                            ms(t0, t_layout), ms(t_layout, t_submit), ms(t_submit, t_present), ms(t_present, t1),
+                            vertices, (float)(process_cpu_ms() - cpu0)});
   }
 }
 

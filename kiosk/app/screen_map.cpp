@@ -131,6 +131,8 @@ void Kiosk::map_zoom(float sx, float sy, double factor) {
   v.cy = py - (sy - vy) / wp2;
 }
 
+size_t Kiosk::map_tile_bytes() const { return services_.map_tiles ? services_.map_tiles->bytes() : 0; }
+
 bool Kiosk::map_tiles_busy() const {
   return session_.map.tiles && services_.map_tiles && services_.map_tiles->busy();
 }
@@ -415,7 +417,8 @@ void Kiosk::draw_map() {
     map::Camera cam;
     cam.center = {v.cx, v.cy};
     cam.zoom = v.zoom;
-    map::DrawStats st = map::draw(dl, engine_, ui_.atlas(), *services_.map_tiles, cam, 0, top, W, H, session_.lang);
+    map::DrawStats st = map::draw(dl, engine_, ui_.atlas(), *services_.map_tiles, cam, 0, top, W, H, session_.lang,
+                                  platform::opaque_fills);
     services_.map_tiles->end_frame();
     v.tiles_visible = st.tiles_visible;
     v.tiles_own = st.tiles_own;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <malloc.h>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
@@ -30,6 +31,15 @@ std::string dump_json(const Kiosk& kiosk, int width, int height, uint64_t frames
     fclose(f);
   }
   tree["rss_kb"] = pages_resident * (sysconf(_SC_PAGESIZE) / 1024);
+  // The same after the allocator returned its free memory (malloc_trim): what is held, not what
+  // the last frames' large temporary buffers (llvmpipe's) left free in the heap.
+  malloc_trim(0);
+  if (FILE* f = fopen("/proc/self/statm", "r")) {
+    if (fscanf(f, "%ld %ld", &pages_total, &pages_resident) != 2) pages_resident = 0;
+    fclose(f);
+  }
+  tree["rss_trimmed_kb"] = pages_resident * (sysconf(_SC_PAGESIZE) / 1024);
+  tree["map_tile_bytes"] = kiosk.map_tile_bytes();
   // The content release (or pack) the screen runs; null when it has none.
   tree["content_version"] = kiosk.content_running() > 0 ? nlohmann::json(kiosk.content_running()) : nlohmann::json();
   if (kiosk.screen() == Screen::Map) {   // the camera, so a test can project an office itself

@@ -24,6 +24,7 @@
 #include <vector>
 
 struct ImDrawList;
+struct ImDrawCmd;
 namespace text { class Engine; }
 
 namespace map {
@@ -171,7 +172,10 @@ struct DrawStats {
 // tile meshes, then labels (placed greedily by priority; a label kept in the previous frame is
 // placed first so panning does not make labels jump). `atlas` is the text engine's texture.
 // Never waits for the worker. The caller calls cache.end_frame() once after the frame's draw().
+// `opaque`, when given, is an ImDrawList callback that switches the renderer to opaque untextured
+// fills (platform::opaque_fills): the background and tiles are drawn with it, the labels without.
+using OpaqueCallback = void (*)(const ImDrawList*, const ImDrawCmd*);
 DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cache, const Camera& camera,
-               float x0, float y0, float w, float h, const std::string& lang);
+               float x0, float y0, float w, float h, const std::string& lang, OpaqueCallback opaque = nullptr);
 
 }  // namespace map

@@ -117,10 +117,12 @@ void draw_labels(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& c
 }  // namespace
 
 DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cache, const Camera& camera,
-               float x0, float y0, float w, float h, const std::string& lang) {
+               float x0, float y0, float w, float h, const std::string& lang, OpaqueCallback opaque) {
     DrawStats stats;
     const ImVec2 view_min(x0, y0), view_max(x0 + w, y0 + h);
     dl->PushClipRect(view_min, view_max, true);
+    // Every colour of the background and the tiles is opaque: no blend, no texture fetch needed.
+    if (opaque) dl->AddCallback(opaque, nullptr);
     dl->AddRectFilled(view_min, view_max, kBackground);
     const TileSetInfo& info = cache.info();
     const int z = std::clamp((int)std::lround(camera.zoom), info.min_zoom, info.max_zoom);
@@ -195,6 +197,7 @@ DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cac
             }
         }
     }
+    if (opaque) dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
     draw_labels(dl, engine, atlas, cache, cands, x0, y0, w, h, &stats);
     dl->PopClipRect();
     return stats;

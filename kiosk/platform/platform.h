@@ -14,6 +14,9 @@
 #include <string_view>
 #include <vector>
 
+struct ImDrawList;
+struct ImDrawCmd;
+
 struct SDL_Window;
 union SDL_Event;
 
@@ -146,6 +149,13 @@ private:
   float px_per_mm_ = 96.0f / 25.4f;
   std::string error_;
 };
+
+// An ImDrawList callback (ImDrawList::AddCallback) after which the list's triangles are drawn
+// opaque and untextured: vertex colours only, blending off, until ImDrawCallback_ResetRenderState.
+// For large fills of opaque colour (the map's tiles): llvmpipe then shades a pixel without a
+// texture fetch or a blend, and drops what an opaque triangle covers whole. Same pixels as
+// ImGui's own shader for colours of alpha 255; if its shader cannot be built, ImGui's stays.
+void opaque_fills(const ImDrawList* list, const ImDrawCmd* cmd);
 
 // A glyph-atlas texture: one byte of coverage per pixel, held by GL as R8 and swizzled to white
 // with that alpha (what ImGui's shader expects). Needs the window's GL context to be current.

@@ -41,6 +41,21 @@ struct Api {
   void (*GetIntegerv)(GLenum, GLint*);
   void (*Finish)();
   void (*Flush)();
+  GLuint (*CreateShader)(GLenum);
+  void (*ShaderSource)(GLuint, GLsizei, const char* const*, const GLint*);
+  void (*CompileShader)(GLuint);
+  void (*GetShaderiv)(GLuint, GLenum, GLint*);
+  void (*DeleteShader)(GLuint);
+  GLuint (*CreateProgram)();
+  void (*AttachShader)(GLuint, GLuint);
+  void (*BindAttribLocation)(GLuint, GLuint, const char*);
+  void (*LinkProgram)(GLuint);
+  void (*GetProgramiv)(GLuint, GLenum, GLint*);
+  GLint (*GetAttribLocation)(GLuint, const char*);
+  GLint (*GetUniformLocation)(GLuint, const char*);
+  void (*UseProgram)(GLuint);
+  void (*UniformMatrix4fv)(GLint, GLsizei, unsigned char, const float*);
+  void (*Disable)(GLenum);
 };
 static Api api;
 
@@ -58,9 +73,93 @@ static bool load_all() {
          load(&api.TexSubImage2D, "glTexSubImage2D") && load(&api.ReadPixels, "glReadPixels") &&
          load(&api.Viewport, "glViewport") && load(&api.ClearColor, "glClearColor") &&
          load(&api.Clear, "glClear") && load(&api.GetIntegerv, "glGetIntegerv") && load(&api.Finish, "glFinish") &&
-         load(&api.Flush, "glFlush");
+         load(&api.Flush, "glFlush") && load(&api.CreateShader, "glCreateShader") &&
+         load(&api.ShaderSource, "glShaderSource") && load(&api.CompileShader, "glCompileShader") &&
+         load(&api.GetShaderiv, "glGetShaderiv") && load(&api.DeleteShader, "glDeleteShader") &&
+         load(&api.CreateProgram, "glCreateProgram") && load(&api.AttachShader, "glAttachShader") &&
+         load(&api.BindAttribLocation, "glBindAttribLocation") && load(&api.LinkProgram, "glLinkProgram") &&
+         load(&api.GetProgramiv, "glGetProgramiv") && load(&api.GetAttribLocation, "glGetAttribLocation") &&
+         load(&api.GetUniformLocation, "glGetUniformLocation") && load(&api.UseProgram, "glUseProgram") &&
+         load(&api.UniformMatrix4fv, "glUniformMatrix4fv") && load(&api.Disable, "glDisable");
+}
+
+constexpr GLenum VERTEX_SHADER = 0x8B31, FRAGMENT_SHADER = 0x8B30, COMPILE_STATUS = 0x8B81, LINK_STATUS = 0x8B82,
+                 CURRENT_PROGRAM = 0x8B8D, BLEND = 0x0BE2;
+
+// The opaque program: ImGui's vertex layout (its program's attribute locations, bound before
+// linking, so ImGui's vertex array serves both), no texture, colour straight out.
+struct Opaque {
+  GLuint program = 0;
+  GLint projection = -1;
+  bool failed = false;
+};
+static Opaque opaque;
+
+static GLuint compile(GLenum type, const char* source) {
+  GLuint s = api.CreateShader(type);
+  api.ShaderSource(s, 1, &source, nullptr);
+  api.CompileShader(s);
+  GLint ok = 0;
+  api.GetShaderiv(s, COMPILE_STATUS, &ok);
+  if (!ok) {
+    api.DeleteShader(s);
+    return 0;
+  }
+  return s;
+}
+
+static bool build_opaque(GLuint imgui_program) {
+  static const char* vs =
+      "#version 150\nuniform mat4 ProjMtx;\nin vec2 Position;\nin vec4 Color;\nout vec4 Frag_Color;\n"
+      "void main() { Frag_Color = Color; gl_Position = ProjMtx * vec4(Position.xy, 0, 1); }\n";
+  static const char* fs =
+      "#version 150\nin vec4 Frag_Color;\nout vec4 Out_Color;\nvoid main() { Out_Color = Frag_Color; }\n";
+  const GLint position = api.GetAttribLocation(imgui_program, "Position"), color = api.GetAttribLocation(imgui_program, "Color");
+  if (position < 0 || color < 0) return false;
+  GLuint v = compile(VERTEX_SHADER, vs), f = compile(FRAGMENT_SHADER, fs);
+  if (!v || !f) {
+    if (v) api.DeleteShader(v);
+    if (f) api.DeleteShader(f);
+    return false;
+  }
+  GLuint p = api.CreateProgram();
+  api.AttachShader(p, v);
+  api.AttachShader(p, f);
+  api.BindAttribLocation(p, (GLuint)position, "Position");
+  api.BindAttribLocation(p, (GLuint)color, "Color");
+  api.LinkProgram(p);
+  api.DeleteShader(v);   // flagged: freed with the program
+  api.DeleteShader(f);
+  GLint ok = 0;
+  api.GetProgramiv(p, LINK_STATUS, &ok);
+  if (!ok) return false;
+  opaque.program = p;
+  opaque.projection = api.GetUniformLocation(p, "ProjMtx");
+  return opaque.projection >= 0;
 }
 }  // namespace gl
+
+void opaque_fills(const ImDrawList*, const ImDrawCmd*) {
+  using namespace gl;
+  if (opaque.failed) return;
+  if (!opaque.program) {
+    GLint current = 0;
+    api.GetIntegerv(CURRENT_PROGRAM, &current);
+    if (!build_opaque((GLuint)current)) {
+      opaque.failed = true;
+      log(LogLevel::Warn, "window", "the opaque fill shader did not build: ImGui's draws the map");
+      return;
+    }
+  }
+  // The same orthographic projection as ImGui's backend sets up for this draw data.
+  const ImDrawData* d = ImGui::GetDrawData();
+  const float l = d->DisplayPos.x, r = d->DisplayPos.x + d->DisplaySize.x;
+  const float t = d->DisplayPos.y, b = d->DisplayPos.y + d->DisplaySize.y;
+  const float m[16] = {2.0f / (r - l), 0, 0, 0, 0, 2.0f / (t - b), 0, 0, 0, 0, -1, 0, (r + l) / (l - r), (t + b) / (b - t), 0, 1};
+  api.UseProgram(opaque.program);
+  api.UniformMatrix4fv(opaque.projection, 1, 0, m);
+  api.Disable(BLEND);
+}
 
 std::unique_ptr<Window> Window::open(const WindowConfig& config) {
   std::unique_ptr<Window> w(new Window());  // private constructor: make_unique cannot reach it

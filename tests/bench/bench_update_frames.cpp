@@ -166,7 +166,9 @@ int main(int argc, char** argv) {
   std::vector<double> window, before, after;
   double last_end = 0;
   std::ifstream frames(dir + "/frames.txt");
-  for (double ms, end; frames >> ms >> end;) {
+  for (std::string line; std::getline(frames, line);) {
+    double ms = 0, end = 0;   // the first two columns of a line (the phases follow)
+    if (sscanf(line.c_str(), "%lf %lf", &ms, &end) != 2) continue;
     if (end >= t_download && end <= t_installed) window.push_back(ms);
     else if (end >= t_page && end < t_download) before.push_back(ms);
     else if (end > t_installed) after.push_back(ms);
