@@ -54,6 +54,7 @@ struct Api {
   GLint (*GetAttribLocation)(GLuint, const char*);
   GLint (*GetUniformLocation)(GLuint, const char*);
   void (*UseProgram)(GLuint);
+  void (*DeleteProgram)(GLuint);
   void (*UniformMatrix4fv)(GLint, GLsizei, unsigned char, const float*);
   void (*Disable)(GLenum);
 };
@@ -80,6 +81,7 @@ static bool load_all() {
          load(&api.BindAttribLocation, "glBindAttribLocation") && load(&api.LinkProgram, "glLinkProgram") &&
          load(&api.GetProgramiv, "glGetProgramiv") && load(&api.GetAttribLocation, "glGetAttribLocation") &&
          load(&api.GetUniformLocation, "glGetUniformLocation") && load(&api.UseProgram, "glUseProgram") &&
+         load(&api.DeleteProgram, "glDeleteProgram") &&
          load(&api.UniformMatrix4fv, "glUniformMatrix4fv") && load(&api.Disable, "glDisable");
 }
 
@@ -251,6 +253,9 @@ std::unique_ptr<Window> Window::open(const WindowConfig& config) {
 }
 
 Window::~Window() {
+  // The opaque program belongs to this context: a later window's context must build its own.
+  if (gl::opaque.program) gl::api.DeleteProgram(gl::opaque.program);
+  gl::opaque = {};
   if (imgui_gl_) ImGui_ImplOpenGL3_Shutdown();
   if (imgui_sdl_) ImGui_ImplSDL2_Shutdown();
   if (ImGui::GetCurrentContext()) ImGui::DestroyContext();
