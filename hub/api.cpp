@@ -18,15 +18,16 @@ static std::string bearer(const httplib::Request& req) {
   return auth.substr(prefix.size());
 }
 
-// A token the database could not look up (it restarts, a standby is being promoted) is answered
-// 503 with Retry-After, which a kiosk's outbox retries; 401 would tell it the token is wrong.
+// What the database could not look up (it restarts, a standby is being promoted) is answered 503
+// with Retry-After, which a kiosk's outbox retries: a 401 or 403 would tell it to give up.
+static void store_unavailable(httplib::Response& res) {
+  res.set_header("Retry-After", "2");
+  error_reply(res, 503, "store_unavailable");
+}
+
 static void refuse_token(httplib::Response& res, bool unavailable) {
-  if (unavailable) {
-    res.set_header("Retry-After", "2");
-    error_reply(res, 503, "store_unavailable");
-  } else {
-    error_reply(res, 401, "unknown_token");
-  }
+  if (unavailable) return store_unavailable(res);
+  error_reply(res, 401, "unknown_token");
 }
 
 std::string authenticate_kiosk(Server& s, const httplib::Request& req, httplib::Response& res) {
@@ -142,10 +143,7 @@ static void post_request(Server& s, const httplib::Request& req, httplib::Respon
   // A kiosk's token makes references of its own prefix only.
   bool unavailable = false;
   auto prefix = s.store->kiosk_ref_prefix(kiosk, &unavailable);
-  if (!prefix && unavailable) {  // a failover, as for the token: the kiosk retries, not gives up
-    res.set_header("Retry-After", "2");
-    return error_reply(res, 503, "store_unavailable");
-  }
+  if (!prefix && unavailable) return store_unavailable(res);
   if (!prefix) return error_reply(res, 403, "ref_prefix_unset", "provision the kiosk with a reference prefix");
   if (r.ref.compare(0, prefix->size() + 1, *prefix + "-") != 0) return error_reply(res, 403, "ref_prefix_mismatch");
   int64_t retry_after = 0;

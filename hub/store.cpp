@@ -158,11 +158,7 @@ bool Store::add_kiosk(const std::string& id, const std::string& name, const std:
 
 std::optional<std::string> Store::kiosk_for_token(const std::string& token_sha256, bool* unavailable) {
   db::Lease c = db_->lease();
-  Stmt q(c, "SELECT id FROM kiosks WHERE token_sha256 = ?");
-  int rc = c ? q.bind(1, token_sha256).step() : db::kError;
-  if (unavailable) *unavailable = rc == db::kError;
-  if (rc != db::kRow) return std::nullopt;
-  return q.text(0);
+  return lookup_text(c, "SELECT id FROM kiosks WHERE token_sha256 = ?", token_sha256, unavailable);
 }
 
 bool Store::add_mediator(const std::string& user, const std::string& hash) {

@@ -17,4 +17,15 @@ inline std::string json_values(const db::Lease& c, const char* param) {
                                               : std::string("SELECT value FROM json_each(") + param + ")";
 }
 
+// The first column of the one row `sql` finds for `key`, nullopt when none. *unavailable (when
+// given) tells a database that could not answer (a failover, a restart) from a row that is not
+// there: callers answer the first "try again", never "unknown".
+inline std::optional<std::string> lookup_text(db::Lease& c, const char* sql, const std::string& key, bool* unavailable) {
+  Stmt q(c, sql);
+  int rc = c ? q.bind(1, key).step() : db::kError;
+  if (unavailable) *unavailable = rc == db::kError;
+  if (rc != db::kRow) return std::nullopt;
+  return q.text(0);
+}
+
 }  // namespace hub

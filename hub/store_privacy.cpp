@@ -118,11 +118,7 @@ std::optional<std::string> Store::status_of(const std::string& ref, const std::s
 
 std::optional<std::string> Store::kiosk_ref_prefix(const std::string& kiosk, bool* unavailable) {
   db::Lease c = db_->lease();
-  Stmt q(c, "SELECT ref_prefix FROM kiosks WHERE id = ? AND ref_prefix IS NOT NULL");
-  int rc = c ? q.bind(1, kiosk).step() : db::kError;
-  if (unavailable) *unavailable = rc == db::kError;
-  if (rc != db::kRow) return std::nullopt;
-  return q.text(0);
+  return lookup_text(c, "SELECT ref_prefix FROM kiosks WHERE id = ? AND ref_prefix IS NOT NULL", kiosk, unavailable);
 }
 
 bool Store::set_ref_prefix(const std::string& kiosk, const std::string& ref_prefix) {

@@ -17,11 +17,7 @@ bool Store::add_admin(const std::string& user, const std::string& hash, const st
 
 std::optional<std::string> Store::admin_for_token(const std::string& token_sha256, bool* unavailable) {
   db::Lease c = db_->lease();
-  Stmt q(c, "SELECT \"user\" FROM admins WHERE token_sha256 = ?");
-  int rc = c ? q.bind(1, token_sha256).step() : db::kError;
-  if (unavailable) *unavailable = rc == db::kError;
-  if (rc != db::kRow) return std::nullopt;
-  return q.text(0);
+  return lookup_text(c, "SELECT \"user\" FROM admins WHERE token_sha256 = ?", token_sha256, unavailable);
 }
 
 // The rollout summary kept on the release row, for people reading the database.
