@@ -106,6 +106,8 @@ uint64_t watchdog_interval_ms();            // half of WATCHDOG_USEC, or 0 when 
 // [SECTION] Window, GL context and Dear ImGui (library sportello_platform) ------------------
 // One window, full screen on the primary display unless a size is given. Works with any SDL
 // video driver; `headless` selects the offscreen driver (EGL on Mesa llvmpipe, no X server).
+class Texture;
+
 struct WindowConfig {
   int width = 0, height = 0;                // 0 = full screen on the primary display
   bool headless = false;
@@ -146,6 +148,7 @@ private:
   int width_ = 0, height_ = 0;
   int swap_interval_ = 0;                   // for every frame after the first
   bool presented_ = false;
+  std::unique_ptr<Texture> imgui_font_;     // ImGui's own atlas (its white pixel), as coverage
   float px_per_mm_ = 96.0f / 25.4f;
   std::string error_;
 };
@@ -157,8 +160,9 @@ private:
 // ImGui's own shader for colours of alpha 255; if its shader cannot be built, ImGui's stays.
 void opaque_fills(const ImDrawList* list, const ImDrawCmd* cmd);
 
-// A glyph-atlas texture: one byte of coverage per pixel, held by GL as R8 and swizzled to white
-// with that alpha (what ImGui's shader expects). Needs the window's GL context to be current.
+// A coverage texture (the glyph atlas; ImGui's own atlas): one byte of coverage per pixel, held
+// by GL as R8 and swizzled to white with that alpha (what ImGui's shader expects). Needs the
+// window's GL context to be current.
 class Texture {
 public:
   Texture() = default;

@@ -236,6 +236,9 @@ std::unique_ptr<Window> Window::open(const WindowConfig& config) {
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;  // a kiosk keeps no state between runs
   io.LogFilename = nullptr;
+  // Anti-aliased lines as geometry, not from a texture baked into the atlas: that texture needs
+  // linear sampling, and the atlas is sampled nearest (begin_frame).
+  io.Fonts->Flags |= ImFontAtlasFlags_NoBakedLines;
   w->imgui_sdl_ = ImGui_ImplSDL2_InitForOpenGL(w->window_, w->gl_context_);
   w->imgui_gl_ = ImGui_ImplOpenGL3_Init("#version 150");
   if (!w->imgui_sdl_ || !w->imgui_gl_) {
@@ -256,6 +259,7 @@ Window::~Window() {
   // The opaque program belongs to this context: a later window's context must build its own.
   if (gl::opaque.program) gl::api.DeleteProgram(gl::opaque.program);
   gl::opaque = {};
+  imgui_font_.reset();   // deleted while its context is current
   if (imgui_gl_) ImGui_ImplOpenGL3_Shutdown();
   if (imgui_sdl_) ImGui_ImplSDL2_Shutdown();
   if (ImGui::GetCurrentContext()) ImGui::DestroyContext();
@@ -278,9 +282,24 @@ void Window::begin_frame(float dt_seconds) {
     shaders_traced = true;
     trace("window: shaders compiled");
   }
-  // The backend has uploaded ImGui's own font texture by now; Sportello draws no ImGui text, only
-  // its white pixel, so the CPU copies of that texture are never needed again.
-  ImGui::GetIO().Fonts->ClearTexData();
+  // ImGui's own atlas goes to the GPU as coverage, sampled as the glyph atlas is (R8, swizzled,
+  // nearest), not as the backend's RGBA texture: llvmpipe builds a fragment shader variant for
+  // each kind of texture a frame samples, at every start (it generates the LLVM IR, then compiles
+  // it or finds it in Mesa's cache), and a second kind on the first frame delays it.
+  // Sportello draws no ImGui text, only the atlas's white pixel, so the CPU copies of the atlas
+  // are never needed again.
+  ImFontAtlas* fonts = ImGui::GetIO().Fonts;
+  if (!imgui_font_) {
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    unsigned char* alpha = nullptr;
+    int aw = 0, ah = 0;
+    fonts->GetTexDataAsAlpha8(&alpha, &aw, &ah);
+    imgui_font_ = std::make_unique<Texture>();
+    imgui_font_->resize(aw, ah);
+    imgui_font_->upload(0, 0, aw, ah, alpha, aw);
+    fonts->SetTexID(imgui_font_->imgui_id());
+  }
+  fonts->ClearTexData();
   ImGui_ImplSDL2_NewFrame();
   ImGuiIO& io = ImGui::GetIO();
   // Time comes from our clock (virtual in headless runs), not from SDL's ticks.
