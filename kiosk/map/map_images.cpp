@@ -1,0 +1,99 @@
+// TileImages: each tile's mesh rendered once into an image (by the platform), the images kept
+// in a byte-bounded least-recently-used set, renders spread over frames.
+#include "map/map.h"
+#include "map/map_images.h"
+#include "map/map_internal.h"
+
+#include <imgui.h>
+#include <imgui_internal.h>   // ImDrawList::_Data, _CmdHeader: a draw list made like the frame's
+
+#include <cmath>
+
+namespace map {
+
+TileImages::TileImages(TileRenderer render, Config config) : impl_(std::make_unique<Impl>()) {
+  impl_->render_fn = std::move(render);
+  impl_->config = config;
+}
+
+TileImages::~TileImages() = default;
+
+size_t TileImages::bytes() const { return impl_->bytes; }
+int TileImages::count() const { return (int)impl_->entries.size(); }
+bool TileImages::pending() const { return impl_->pending; }
+
+void TileImages::clear() {
+  impl_->entries.clear();
+  impl_->bytes = 0;
+  impl_->pending = false;
+}
+
+void TileImages::Impl::begin_frame(double zoom) {
+  frame++;
+  renders_left = config.renders_per_frame;
+  pending = false;
+  settled = zoom == last_zoom;
+  last_zoom = zoom;
+}
+
+TileImages::Impl::Entry* TileImages::Impl::find(TileId id) {
+  auto it = entries.find(id);
+  if (it == entries.end()) return nullptr;
+  it->second.used = frame;
+  return &it->second;
+}
+
+static size_t image_bytes(int size) { return (size_t)size * size * 4; }
+
+TileImages::Impl::Entry* TileImages::Impl::render(TileId id, const TileMesh& mesh, int size, const ImDrawList* like,
+                                                  DrawStats* stats) {
+  if (failed || !render_fn) return nullptr;
+  if (renders_left <= 0) {
+    pending = true;
+    return nullptr;
+  }
+  auto old = entries.find(id);
+  const size_t freed = old != entries.end() ? image_bytes(old->second.size) : 0;
+  // Room: the least recently used images not drawn in this frame go first.
+  while (bytes - freed + image_bytes(size) > config.max_bytes) {
+    auto lru = entries.end();
+    for (auto it = entries.begin(); it != entries.end(); ++it)
+      if (it != old && it->second.used != frame && (lru == entries.end() || it->second.used < lru->second.used)) lru = it;
+    if (lru == entries.end()) return nullptr;   // the view alone fills the bound: triangles for the rest
+    bytes -= image_bytes(lru->second.size);
+    entries.erase(lru);
+  }
+  renders_left--;
+  const float s = (float)size;
+  ImDrawList list(like->_Data);
+  list._ResetForNewFrame();
+  list.PushClipRect(ImVec2(0, 0), ImVec2(s, s));
+  list.PushTextureID(like->_CmdHeader.TextureId);
+  list.AddRectFilled(ImVec2(0, 0), ImVec2(s, s), kBackground);
+  draw_mesh(&list, mesh, 0, 0, s, ImVec2(0, 0), ImVec2(s, s));
+  ImDrawList* lists[] = {&list};
+  ImDrawData data;
+  data.Valid = true;
+  data.CmdLists = lists;
+  data.CmdListsCount = 1;
+  data.TotalVtxCount = list.VtxBuffer.Size;
+  data.TotalIdxCount = list.IdxBuffer.Size;
+  data.DisplayPos = ImVec2(0, 0);
+  data.DisplaySize = ImVec2(s, s);
+  data.FramebufferScale = ImVec2(1, 1);
+  std::unique_ptr<TileImage> image = render_fn(data);
+  if (!image) {
+    failed = true;
+    return nullptr;
+  }
+  stats->tiles_rendered++;
+  Entry& e = entries[id];
+  bytes -= e.image ? image_bytes(e.size) : 0;
+  e.image = std::move(image);
+  e.size = size;
+  e.used = frame;
+  bytes += image_bytes(size);
+  return &e;
+}
+
+}  // namespace map
