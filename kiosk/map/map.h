@@ -187,8 +187,10 @@ using TileRenderer = std::function<std::unique_ptr<TileImage>(const ImDrawData&)
 
 // The tile images of one map: each tile's mesh rendered once at the view's scale, then drawn as
 // one textured quad a frame. Least recently used images go beyond a byte bound (4 bytes a pixel).
-// At most `renders_per_frame` renders a frame: the other tiles are shown by images that stand in
-// (an ancestor's part, the children) or as triangles, and pending() asks for the next frame.
+// At most `renders_per_frame` renders a frame, and none once `render_vertices` vertices were
+// rendered in it (llvmpipe's cost of a render goes with its vertices): the other tiles are shown
+// by images that stand in (an ancestor's part, the children) or as triangles, and pending()
+// asks for the next frame.
 // An image drawn at a scale off its own by more than `rescale` is rendered again once the zoom
 // stays still for a frame (while pinching, the images are drawn scaled).
 class TileImages {
@@ -196,6 +198,7 @@ public:
   struct Config {
     size_t max_bytes = 20u << 20;
     int renders_per_frame = 4;
+    int render_vertices = 12000;
     double rescale = 0.1;
     OpaqueCallback opaque = nullptr;  // draws the images opaque (platform::opaque_images), if given
   };

@@ -31,6 +31,7 @@ void TileImages::clear() {
 void TileImages::Impl::begin_frame(double zoom) {
   frame++;
   renders_left = config.renders_per_frame;
+  vertices_left = config.render_vertices;
   pending = false;
   settled = zoom == last_zoom;
   last_zoom = zoom;
@@ -48,7 +49,7 @@ static size_t image_bytes(int size) { return (size_t)size * size * 4; }
 TileImages::Impl::Entry* TileImages::Impl::render(TileId id, const TileMesh& mesh, int size, const ImDrawList* like,
                                                   DrawStats* stats) {
   if (failed || !render_fn) return nullptr;
-  if (renders_left <= 0) {
+  if (renders_left <= 0 || vertices_left <= 0) {
     pending = true;
     return nullptr;
   }
@@ -64,6 +65,7 @@ TileImages::Impl::Entry* TileImages::Impl::render(TileId id, const TileMesh& mes
     entries.erase(lru);
   }
   renders_left--;
+  vertices_left -= (long)mesh.vertices.size();
   const float s = (float)size;
   ImDrawList list(like->_Data);
   list._ResetForNewFrame();
