@@ -442,6 +442,7 @@ void Kiosk::draw_map() {
     if (!map_images_) {
       map::TileImages::Config config;
       config.opaque = platform::opaque_images;
+      config.premultiplied = platform::premultiplied_images;
       map_images_ = std::make_unique<map::TileImages>(render_tile, config);
     }
     map::DrawStats st = map::draw(dl, engine_, ui_.atlas(), *services_.map_tiles, cam, 0, top, W, H, session_.lang,

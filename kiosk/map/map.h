@@ -201,11 +201,19 @@ public:
     int render_vertices = 12000;
     double rescale = 0.1;
     OpaqueCallback opaque = nullptr;  // draws the images opaque (platform::opaque_images), if given
+    // Labels (name and halo) rendered once each too, when given the callback that draws images
+    // of premultiplied alpha (platform::premultiplied_images): what a render over transparent
+    // black through ImGui's blending holds. A label is rendered only once its glyphs are on
+    // the GPU (the glyph atlas uploaded, nothing new in it); until then, glyph quads as before.
+    OpaqueCallback premultiplied = nullptr;
+    int label_renders_per_frame = 8;
+    size_t label_max_bytes = 4u << 20;
   };
   TileImages(TileRenderer render, Config config);
   ~TileImages();
-  size_t bytes() const;             // pixels held by the images, 4 bytes each
-  int count() const;
+  size_t bytes() const;             // pixels held by the images, 4 bytes each (tiles and labels)
+  int count() const;                // tile images
+  int label_count() const;          // label images
   // Renders were left for later in the last draw(): draw another frame (false once the view is done).
   bool pending() const;
   void clear();                     // another tile file: forget every image

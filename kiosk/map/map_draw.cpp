@@ -46,8 +46,22 @@ struct Box {
     bool overlaps(const Box& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
 };
 
-void draw_labels(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cache,
+// A label's glyphs with their halo, its layout's top-left at `tl`.
+void draw_label_glyphs(ImDrawList* dl, text::Engine& engine, void* atlas, const text::Layout& layout, ImVec2 tl,
+                       ImU32 rgba) {
+    // A halo in the background's light colour keeps the name legible over roads and fills.
+    const ImU32 halo = IM_COL32(250, 248, 244, 230);
+    for (const ImVec2 d : {ImVec2(-1, 0), ImVec2(1, 0), ImVec2(0, -1), ImVec2(0, 1)})
+        text::draw_layout(dl, engine, atlas, layout, ImVec2(tl.x + d.x, tl.y + d.y), layout.width, text::Align::Start, halo);
+    text::draw_layout(dl, engine, atlas, layout, tl, layout.width, text::Align::Start, rgba);
+}
+
+constexpr int kLabelMargin = 4;   // px around a label's layout in its image: halo, overhanging glyphs
+
+void draw_labels(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cache, TileImages::Impl* images,
                  std::vector<Candidate>& cands, float x0, float y0, float w, float h, DrawStats* stats) {
+    struct LabelQuad { void* texture; ImVec2 a, b; };
+    std::vector<LabelQuad> quads;
     TileCache::LabelMemory& memory = cache.label_memory();
     const std::unordered_set<std::string> kept(memory.kept.begin(), memory.kept.end());
     for (Candidate& c : cands) c.kept = kept.count(c.label->text) > 0;
@@ -81,14 +95,29 @@ void draw_labels(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& c
         shown.emplace_back(&c.label->text, ImVec2(c.x, c.y));
         memory.kept.push_back(c.label->text);
         const ImVec2 tl(std::round(box.x0 + kLabelPad), std::round(box.y0 + kLabelPad));
-        // A halo in the background's light colour keeps the name legible over roads and fills.
-        const ImU32 halo = IM_COL32(250, 248, 244, 230);
-        for (const ImVec2 d : {ImVec2(-1, 0), ImVec2(1, 0), ImVec2(0, -1), ImVec2(0, 1)})
-            text::draw_layout(dl, engine, atlas, *layout, ImVec2(tl.x + d.x, tl.y + d.y), layout->width,
-                              text::Align::Start, halo);
-        text::draw_layout(dl, engine, atlas, *layout, tl, layout->width, text::Align::Start, c.label->rgba);
         stats->labels_drawn++;
+        if (images) {
+            // One textured quad rather than five passes of glyph quads, texels on pixels.
+            const int iw = (int)std::ceil(layout->width) + 2 * kLabelMargin;
+            const int ih = (int)std::ceil(layout->height) + 2 * kLabelMargin;
+            const std::string key = c.label->text + '\x1f' + c.label->lang + '\x1f' + std::to_string(c.label->size) +
+                                    '\x1f' + std::to_string(c.label->rgba);
+            auto glyphs = [&](ImDrawList* l) {
+                draw_label_glyphs(l, engine, atlas, *layout, ImVec2(kLabelMargin, kLabelMargin), c.label->rgba);
+            };
+            if (const TileImages::Impl::LabelEntry* e = images->label(key, iw, ih, glyphs, dl, engine)) {
+                const ImVec2 a(tl.x - kLabelMargin, tl.y - kLabelMargin);
+                quads.push_back({e->image->texture(), a, ImVec2(a.x + (float)e->w, a.y + (float)e->h)});
+                continue;
+            }
+        }
+        draw_label_glyphs(dl, engine, atlas, *layout, tl, c.label->rgba);
     }
+    if (quads.empty()) return;
+    // Labels never overlap one another (their boxes are apart), so the images may go after.
+    dl->AddCallback(images->config.premultiplied, nullptr);
+    for (const LabelQuad& q : quads) dl->AddImage(q.texture, q.a, q.b, ImVec2(0, 1), ImVec2(1, 0));
+    dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
 }
 
 }  // namespace
@@ -291,7 +320,8 @@ DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cac
     else if (opaque) dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
     for (const View::Quad& q : v.quads) dl->AddImage(q.texture, q.a, q.b, q.uv0, q.uv1);
     if (opaque_images) dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
-    draw_labels(dl, engine, atlas, cache, v.cands, x0, y0, w, h, &v.stats);
+    draw_labels(dl, engine, atlas, cache, v.images, v.cands, x0, y0, w, h, &v.stats);
+    if (v.images) v.images->end_frame(engine);
     dl->PopClipRect();
     return v.stats;
 }

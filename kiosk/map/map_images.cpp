@@ -4,6 +4,8 @@
 #include "map/map_images.h"
 #include "map/map_internal.h"
 
+#include "text.h"
+
 #include <imgui.h>
 #include <imgui_internal.h>   // ImDrawList::_Data, _CmdHeader: a draw list made like the frame's
 
@@ -18,19 +20,23 @@ TileImages::TileImages(TileRenderer render, Config config) : impl_(std::make_uni
 
 TileImages::~TileImages() = default;
 
-size_t TileImages::bytes() const { return impl_->bytes; }
+size_t TileImages::bytes() const { return impl_->bytes + impl_->label_bytes; }
 int TileImages::count() const { return (int)impl_->entries.size(); }
+int TileImages::label_count() const { return (int)impl_->labels.size(); }
 bool TileImages::pending() const { return impl_->pending; }
 
 void TileImages::clear() {
   impl_->entries.clear();
+  impl_->labels.clear();
   impl_->bytes = 0;
+  impl_->label_bytes = 0;
   impl_->pending = false;
 }
 
 void TileImages::Impl::begin_frame(double zoom) {
   frame++;
   renders_left = config.renders_per_frame;
+  label_renders_left = config.label_renders_per_frame;
   vertices_left = config.render_vertices;
   pending = false;
   settled = zoom == last_zoom;
@@ -45,6 +51,21 @@ TileImages::Impl::Entry* TileImages::Impl::find(TileId id) {
 }
 
 static size_t image_bytes(int size) { return (size_t)size * size * 4; }
+
+// One draw list of w x h pixels from (0, 0) through the renderer.
+static std::unique_ptr<TileImage> render_list(const TileRenderer& render, ImDrawList* list, int w, int h) {
+  ImDrawList* lists[] = {list};
+  ImDrawData data;
+  data.Valid = true;
+  data.CmdLists = lists;
+  data.CmdListsCount = 1;
+  data.TotalVtxCount = list->VtxBuffer.Size;
+  data.TotalIdxCount = list->IdxBuffer.Size;
+  data.DisplayPos = ImVec2(0, 0);
+  data.DisplaySize = ImVec2((float)w, (float)h);
+  data.FramebufferScale = ImVec2(1, 1);
+  return render(data);
+}
 
 TileImages::Impl::Entry* TileImages::Impl::render(TileId id, const TileMesh& mesh, int size, const ImDrawList* like,
                                                   DrawStats* stats) {
@@ -73,17 +94,7 @@ TileImages::Impl::Entry* TileImages::Impl::render(TileId id, const TileMesh& mes
   list.PushTextureID(like->_CmdHeader.TextureId);
   list.AddRectFilled(ImVec2(0, 0), ImVec2(s, s), kBackground);
   draw_mesh(&list, mesh, 0, 0, s, ImVec2(0, 0), ImVec2(s, s));
-  ImDrawList* lists[] = {&list};
-  ImDrawData data;
-  data.Valid = true;
-  data.CmdLists = lists;
-  data.CmdListsCount = 1;
-  data.TotalVtxCount = list.VtxBuffer.Size;
-  data.TotalIdxCount = list.IdxBuffer.Size;
-  data.DisplayPos = ImVec2(0, 0);
-  data.DisplaySize = ImVec2(s, s);
-  data.FramebufferScale = ImVec2(1, 1);
-  std::unique_ptr<TileImage> image = render_fn(data);
+  std::unique_ptr<TileImage> image = render_list(render_fn, &list, size, size);
   if (!image) {
     failed = true;
     return nullptr;
@@ -96,6 +107,65 @@ TileImages::Impl::Entry* TileImages::Impl::render(TileId id, const TileMesh& mes
   e.used = frame;
   bytes += image_bytes(size);
   return &e;
+}
+
+TileImages::Impl::LabelEntry* TileImages::Impl::label(const std::string& key, int w, int h,
+                                                      const std::function<void(ImDrawList*)>& draw,
+                                                      const ImDrawList* like, text::Engine& engine) {
+  auto it = labels.find(key);
+  if (it != labels.end()) {
+    it->second.used = frame;
+    return &it->second;
+  }
+  if (failed || !render_fn || !config.premultiplied || w <= 0 || h <= 0) return nullptr;
+  if (label_renders_left <= 0) {
+    pending = true;
+    return nullptr;
+  }
+  const size_t need = (size_t)w * h * 4;
+  while (label_bytes + need > config.label_max_bytes) {
+    auto lru = labels.end();
+    for (auto l = labels.begin(); l != labels.end(); ++l)
+      if (l->second.used != frame && (lru == labels.end() || l->second.used < lru->second.used)) lru = l;
+    if (lru == labels.end()) return nullptr;
+    label_bytes -= (size_t)lru->second.w * lru->second.h * 4;
+    labels.erase(lru);
+  }
+  ImDrawList list(like->_Data);
+  list._ResetForNewFrame();
+  list.PushClipRect(ImVec2(0, 0), ImVec2((float)w, (float)h));
+  list.PushTextureID(like->_CmdHeader.TextureId);
+  draw(&list);
+  // The glyph atlas on the GPU is the one laid out last frame, uploaded after it: a glyph new in
+  // this frame (or an atlas grown at its start) is not there yet. Then a later frame renders it,
+  // asked for a few frames at most (never forever: idle stays idle).
+  const text::AtlasPixels& px = engine.atlas();
+  if (!atlas_known || px.generation != atlas_generation || px.dirty_x0 < px.dirty_x1) {
+    atlas_blocked = true;
+    if (atlas_waits < 3) pending = true;
+    return nullptr;
+  }
+  label_renders_left--;
+  std::unique_ptr<TileImage> image = render_list(render_fn, &list, w, h);
+  if (!image) {
+    failed = true;
+    return nullptr;
+  }
+  LabelEntry& e = labels[key];
+  e.image = std::move(image);
+  e.w = w;
+  e.h = h;
+  e.used = frame;
+  label_bytes += need;
+  return &e;
+}
+
+void TileImages::Impl::end_frame(text::Engine& engine) {
+  const text::AtlasPixels& px = engine.atlas();
+  atlas_waits = atlas_blocked ? atlas_waits + 1 : 0;
+  atlas_blocked = false;
+  atlas_generation = px.generation;
+  atlas_known = true;
 }
 
 }  // namespace map

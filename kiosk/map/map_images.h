@@ -6,7 +6,11 @@
 #include <imgui.h>
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <unordered_map>
+
+namespace text { class Engine; }
 
 namespace map {
 
@@ -26,7 +30,7 @@ struct TileImages::Impl {
   TileRenderer render_fn;
   Config config;
   std::unordered_map<TileId, Entry, Hash> entries;
-  size_t bytes = 0;
+  size_t bytes = 0;           // tile images (labels: label_bytes)
   uint64_t frame = 0;
   int renders_left = 0;
   long vertices_left = 0;
@@ -35,12 +39,30 @@ struct TileImages::Impl {
   bool failed = false;        // the renderer could not: triangles from now on
   double last_zoom = -1;
 
+  struct LabelEntry {
+    std::unique_ptr<TileImage> image;
+    int w = 0, h = 0;
+    uint64_t used = 0;
+  };
+  std::unordered_map<std::string, LabelEntry> labels;   // by text, language, size and colour
+  size_t label_bytes = 0;
+  int label_renders_left = 0;
+  int atlas_waits = 0;        // frames in a row a label waited for the glyph atlas's upload
+  bool atlas_blocked = false; // one did in this frame
+  bool atlas_known = false;   // atlas_generation is the one of the last frame
+  uint64_t atlas_generation = 0;
+
   void begin_frame(double zoom);
   Entry* find(TileId id);     // marks it drawn this frame
   // Renders `mesh` at `size` pixels if this frame's budget and the byte bound allow (evicting
   // least recently used images not drawn this frame). nullptr otherwise; `pending` is set when
   // only the budget stood in the way. `like` lends its shared data and texture (the white pixel).
   Entry* render(TileId id, const TileMesh& mesh, int size, const ImDrawList* like, DrawStats* stats);
+  // The label's image (w x h pixels, `draw` puts its glyphs into a list at a top-left given),
+  // rendered now if the budget, the byte bound and the glyph atlas allow; nullptr otherwise.
+  LabelEntry* label(const std::string& key, int w, int h, const std::function<void(ImDrawList*)>& draw,
+                    const ImDrawList* like, text::Engine& engine);
+  void end_frame(text::Engine& engine);
 };
 
 }  // namespace map

@@ -160,6 +160,10 @@ void opaque_fills(const ImDrawList* list, const ImDrawCmd* cmd);
 // The same for images whose every texel is opaque (RenderTexture's, the map's tiles): the texel's
 // colour as it is, no blend, no vertex colour.
 void opaque_images(const ImDrawList* list, const ImDrawCmd* cmd);
+// For images of premultiplied alpha (RenderTexture's of translucent content, such as the map's
+// labels rendered over transparent black through ImGui's blending): ImGui's shader, blended
+// with (1, 1 - alpha), until ImDrawCallback_ResetRenderState.
+void premultiplied_images(const ImDrawList* list, const ImDrawCmd* cmd);
 
 // A glyph-atlas texture: one byte of coverage per pixel, held by GL as R8 and swizzled to white
 // with that alpha (what ImGui's shader expects). Needs the window's GL context to be current.

@@ -43,11 +43,12 @@ bool load_all() {
          load(&api.BindFramebuffer, "glBindFramebuffer") &&
          load(&api.FramebufferTexture2D, "glFramebufferTexture2D") &&
          load(&api.CheckFramebufferStatus, "glCheckFramebufferStatus") && load(&api.Enable, "glEnable") &&
-         load(&api.IsEnabled, "glIsEnabled") && load(&api.GetFloatv, "glGetFloatv");
+         load(&api.IsEnabled, "glIsEnabled") && load(&api.GetFloatv, "glGetFloatv") &&
+         load(&api.BlendFuncSeparate, "glBlendFuncSeparate");
 }
 
 constexpr GLenum VERTEX_SHADER = 0x8B31, FRAGMENT_SHADER = 0x8B30, COMPILE_STATUS = 0x8B81, LINK_STATUS = 0x8B82,
-                 CURRENT_PROGRAM = 0x8B8D, BLEND = 0x0BE2;
+                 CURRENT_PROGRAM = 0x8B8D;
 
 // The opaque programs: ImGui's vertex layout (its program's attribute locations, bound before
 // linking, so ImGui's vertex array serves them), blending off. One takes the vertex colour
@@ -151,6 +152,11 @@ static void delete_opaque(Opaque& o) {
 
 void opaque_fills(const ImDrawList*, const ImDrawCmd*) { gl::use_opaque(gl::opaque_fill, "fill"); }
 void opaque_images(const ImDrawList*, const ImDrawCmd*) { gl::use_opaque(gl::opaque_image, "image"); }
+
+void premultiplied_images(const ImDrawList*, const ImDrawCmd*) {
+  gl::api.Enable(gl::BLEND);
+  gl::api.BlendFuncSeparate(gl::ONE, gl::ONE_MINUS_SRC_ALPHA, gl::ONE, gl::ONE_MINUS_SRC_ALPHA);
+}
 
 std::unique_ptr<Window> Window::open(const WindowConfig& config) {
   std::unique_ptr<Window> w(new Window());  // private constructor: make_unique cannot reach it
