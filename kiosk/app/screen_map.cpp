@@ -108,6 +108,9 @@ class TextureTile : public map::TileImage {
 public:
   explicit TextureTile(platform::RenderTexture t) : texture_(std::move(t)) {}
   void* texture() const override { return texture_.imgui_id(); }
+  bool render_over(const ImDrawData& data, int x, int y, int w, int h) override {
+    return texture_.render_over(data, x, y, w, h);
+  }
 private:
   platform::RenderTexture texture_;
 };

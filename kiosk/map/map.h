@@ -180,6 +180,9 @@ class TileImage {
 public:
   virtual ~TileImage() = default;
   virtual void* texture() const = 0;    // ImTextureID; GL's rows bottom up (drawn with v flipped)
+  // Clears the rectangle (top-down pixels) and renders `data` (DisplaySize the image's size) over
+  // it: how labels are added to their shared image. False when it cannot.
+  virtual bool render_over(const ImDrawData& data, int x, int y, int w, int h) = 0;
 };
 // Renders ImGui draw data (DisplayPos (0,0), DisplaySize the image's size) into a TileImage;
 // nullptr when it cannot (the tile is then drawn as triangles). platform::RenderTexture does it.
@@ -205,15 +208,16 @@ public:
     // of premultiplied alpha (platform::premultiplied_images): what a render over transparent
     // black through ImGui's blending holds. A label is rendered only once its glyphs are on
     // the GPU (the glyph atlas uploaded, nothing new in it); until then, glyph quads as before.
+    // They share one image of label_atlas_px square, filled row by row and emptied when full.
     OpaqueCallback premultiplied = nullptr;
     int label_renders_per_frame = 8;
-    size_t label_max_bytes = 4u << 20;
+    int label_atlas_px = 1024;
   };
   TileImages(TileRenderer render, Config config);
   ~TileImages();
-  size_t bytes() const;             // pixels held by the images, 4 bytes each (tiles and labels)
+  size_t bytes() const;             // pixels held by the images, 4 bytes each (tiles, labels' image)
   int count() const;                // tile images
-  int label_count() const;          // label images
+  int label_count() const;          // labels in the labels' image
   // Renders were left for later in the last draw(): draw another frame (false once the view is done).
   bool pending() const;
   void clear();                     // another tile file: forget every image

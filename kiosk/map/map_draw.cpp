@@ -60,7 +60,7 @@ constexpr int kLabelMargin = 4;   // px around a label's layout in its image: ha
 
 void draw_labels(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cache, TileImages::Impl* images,
                  std::vector<Candidate>& cands, float x0, float y0, float w, float h, DrawStats* stats) {
-    struct LabelQuad { void* texture; ImVec2 a, b; };
+    struct LabelQuad { ImVec2 a, b, uv0, uv1; };
     std::vector<LabelQuad> quads;
     TileCache::LabelMemory& memory = cache.label_memory();
     const std::unordered_set<std::string> kept(memory.kept.begin(), memory.kept.end());
@@ -102,12 +102,14 @@ void draw_labels(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& c
             const int ih = (int)std::ceil(layout->height) + 2 * kLabelMargin;
             const std::string key = c.label->text + '\x1f' + c.label->lang + '\x1f' + std::to_string(c.label->size) +
                                     '\x1f' + std::to_string(c.label->rgba);
-            auto glyphs = [&](ImDrawList* l) {
-                draw_label_glyphs(l, engine, atlas, *layout, ImVec2(kLabelMargin, kLabelMargin), c.label->rgba);
+            auto glyphs = [&](ImDrawList* l, ImVec2 at) {
+                draw_label_glyphs(l, engine, atlas, *layout, ImVec2(at.x + kLabelMargin, at.y + kLabelMargin), c.label->rgba);
             };
             if (const TileImages::Impl::LabelEntry* e = images->label(key, iw, ih, glyphs, dl, engine)) {
                 const ImVec2 a(tl.x - kLabelMargin, tl.y - kLabelMargin);
-                quads.push_back({e->image->texture(), a, ImVec2(a.x + (float)e->w, a.y + (float)e->h)});
+                const float side = (float)images->config.label_atlas_px;
+                quads.push_back({a, ImVec2(a.x + (float)e->w, a.y + (float)e->h), ImVec2(e->x / side, 1 - e->y / side),
+                                 ImVec2((e->x + e->w) / side, 1 - (e->y + e->h) / side)});
                 continue;
             }
         }
@@ -116,7 +118,8 @@ void draw_labels(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& c
     if (quads.empty()) return;
     // Labels never overlap one another (their boxes are apart), so the images may go after.
     dl->AddCallback(images->config.premultiplied, nullptr);
-    for (const LabelQuad& q : quads) dl->AddImage(q.texture, q.a, q.b, ImVec2(0, 1), ImVec2(1, 0));
+    // One texture for every label: one draw command.
+    for (const LabelQuad& q : quads) dl->AddImage(images->label_image->texture(), q.a, q.b, q.uv0, q.uv1);
     dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
 }
 

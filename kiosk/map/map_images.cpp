@@ -9,6 +9,7 @@
 #include <imgui.h>
 #include <imgui_internal.h>   // ImDrawList::_Data, _CmdHeader: a draw list made like the frame's
 
+#include <algorithm>
 #include <cmath>
 
 namespace map {
@@ -28,6 +29,8 @@ bool TileImages::pending() const { return impl_->pending; }
 void TileImages::clear() {
   impl_->entries.clear();
   impl_->labels.clear();
+  impl_->label_image.reset();
+  impl_->shelf_x = impl_->shelf_y = impl_->shelf_h = 0;
   impl_->bytes = 0;
   impl_->label_bytes = 0;
   impl_->pending = false;
@@ -109,33 +112,35 @@ TileImages::Impl::Entry* TileImages::Impl::render(TileId id, const TileMesh& mes
   return &e;
 }
 
-TileImages::Impl::LabelEntry* TileImages::Impl::label(const std::string& key, int w, int h,
-                                                      const std::function<void(ImDrawList*)>& draw,
-                                                      const ImDrawList* like, text::Engine& engine) {
+const TileImages::Impl::LabelEntry* TileImages::Impl::label(const std::string& key, int w, int h,
+                                                            const std::function<void(ImDrawList*, ImVec2)>& draw,
+                                                            const ImDrawList* like, text::Engine& engine) {
   auto it = labels.find(key);
-  if (it != labels.end()) {
-    it->second.used = frame;
-    return &it->second;
-  }
-  if (failed || !render_fn || !config.premultiplied || w <= 0 || h <= 0) return nullptr;
+  if (it != labels.end()) return &it->second;
+  const int side = config.label_atlas_px;
+  if (failed || !render_fn || !config.premultiplied || w <= 0 || h <= 0 || w > side || h > side) return nullptr;
   if (label_renders_left <= 0) {
     pending = true;
     return nullptr;
   }
-  const size_t need = (size_t)w * h * 4;
-  while (label_bytes + need > config.label_max_bytes) {
-    auto lru = labels.end();
-    for (auto l = labels.begin(); l != labels.end(); ++l)
-      if (l->second.used != frame && (lru == labels.end() || l->second.used < lru->second.used)) lru = l;
-    if (lru == labels.end()) return nullptr;
-    label_bytes -= (size_t)lru->second.w * lru->second.h * 4;
-    labels.erase(lru);
+  // Rows of labels, a pixel apart. A full image is emptied after this frame (its labels may be
+  // on screen in it), and its labels rendered again in the frames after.
+  if (shelf_x + w > side) {
+    shelf_y += shelf_h + 1;
+    shelf_x = 0;
+    shelf_h = 0;
   }
+  if (shelf_y + h > side) {
+    label_image_full = true;
+    pending = true;
+    return nullptr;
+  }
+  const ImVec2 at((float)shelf_x, (float)shelf_y);
   ImDrawList list(like->_Data);
   list._ResetForNewFrame();
-  list.PushClipRect(ImVec2(0, 0), ImVec2((float)w, (float)h));
+  list.PushClipRect(at, ImVec2(at.x + (float)w, at.y + (float)h));
   list.PushTextureID(like->_CmdHeader.TextureId);
-  draw(&list);
+  draw(&list, at);
   // The glyph atlas on the GPU is the one laid out last frame, uploaded after it: a glyph new in
   // this frame (or an atlas grown at its start) is not there yet. Then a later frame renders it,
   // asked for a few frames at most (never forever: idle stays idle).
@@ -145,24 +150,47 @@ TileImages::Impl::LabelEntry* TileImages::Impl::label(const std::string& key, in
     if (atlas_waits < 3) pending = true;
     return nullptr;
   }
+  if (!label_image) {   // draw data without lists: a cleared image
+    ImDrawData empty;
+    empty.Valid = true;
+    empty.DisplaySize = ImVec2((float)side, (float)side);
+    empty.FramebufferScale = ImVec2(1, 1);
+    label_image = render_fn(empty);
+    if (!label_image) {
+      failed = true;
+      return nullptr;
+    }
+    label_bytes = (size_t)side * side * 4;
+  }
   label_renders_left--;
-  std::unique_ptr<TileImage> image = render_list(render_fn, &list, w, h);
-  if (!image) {
+  ImDrawList* lists[] = {&list};
+  ImDrawData data;
+  data.Valid = true;
+  data.CmdLists = lists;
+  data.CmdListsCount = 1;
+  data.TotalVtxCount = list.VtxBuffer.Size;
+  data.TotalIdxCount = list.IdxBuffer.Size;
+  data.DisplaySize = ImVec2((float)side, (float)side);
+  data.FramebufferScale = ImVec2(1, 1);
+  if (!label_image->render_over(data, shelf_x, shelf_y, w, h)) {
     failed = true;
     return nullptr;
   }
   LabelEntry& e = labels[key];
-  e.image = std::move(image);
-  e.w = w;
-  e.h = h;
-  e.used = frame;
-  label_bytes += need;
+  e = LabelEntry{shelf_x, shelf_y, w, h};
+  shelf_x += w + 1;
+  shelf_h = std::max(shelf_h, h);
   return &e;
 }
 
 void TileImages::Impl::end_frame(text::Engine& engine) {
   const text::AtlasPixels& px = engine.atlas();
   atlas_waits = atlas_blocked ? atlas_waits + 1 : 0;
+  if (label_image_full) {
+    labels.clear();
+    shelf_x = shelf_y = shelf_h = 0;
+    label_image_full = false;
+  }
   atlas_blocked = false;
   atlas_generation = px.generation;
   atlas_known = true;

@@ -40,12 +40,13 @@ struct TileImages::Impl {
   double last_zoom = -1;
 
   struct LabelEntry {
-    std::unique_ptr<TileImage> image;
-    int w = 0, h = 0;
-    uint64_t used = 0;
+    int x = 0, y = 0, w = 0, h = 0;   // its rectangle in the labels' image, top-down
   };
   std::unordered_map<std::string, LabelEntry> labels;   // by text, language, size and colour
+  std::unique_ptr<TileImage> label_image;                // shared by every label, made on first use
   size_t label_bytes = 0;
+  int shelf_x = 0, shelf_y = 0, shelf_h = 0;            // where the next label goes
+  bool label_image_full = false;                         // emptied at the end of this frame
   int label_renders_left = 0;
   int atlas_waits = 0;        // frames in a row a label waited for the glyph atlas's upload
   bool atlas_blocked = false; // one did in this frame
@@ -60,8 +61,9 @@ struct TileImages::Impl {
   Entry* render(TileId id, const TileMesh& mesh, int size, const ImDrawList* like, DrawStats* stats);
   // The label's image (w x h pixels, `draw` puts its glyphs into a list at a top-left given),
   // rendered now if the budget, the byte bound and the glyph atlas allow; nullptr otherwise.
-  LabelEntry* label(const std::string& key, int w, int h, const std::function<void(ImDrawList*)>& draw,
-                    const ImDrawList* like, text::Engine& engine);
+  // `draw` puts the label's glyphs into a list with their box's top-left at the point given.
+  const LabelEntry* label(const std::string& key, int w, int h, const std::function<void(ImDrawList*, ImVec2)>& draw,
+                          const ImDrawList* like, text::Engine& engine);
   void end_frame(text::Engine& engine);
 };
 

@@ -53,16 +53,21 @@ static bool attach(GLuint texture) {
 
 static void detach() { api.FramebufferTexture2D(FRAMEBUFFER, COLOR_ATTACHMENT0, TEXTURE_2D, 0, 0); }
 
-// Clears the bound framebuffer to transparent black whatever the scissor and clear colour are.
-static void clear_transparent() {
+// Clears a rectangle of the bound framebuffer (GL's window coordinates) to transparent black,
+// putting the scissor and the clear colour back as they were.
+static void clear_transparent(GLint x, GLint y, GLsizei w, GLsizei h) {
   float colour[4];
+  GLint box[4];
   api.GetFloatv(COLOR_CLEAR_VALUE, colour);
+  api.GetIntegerv(SCISSOR_BOX, box);
   const bool scissor = api.IsEnabled(SCISSOR_TEST);
-  if (scissor) api.Disable(SCISSOR_TEST);
+  api.Enable(SCISSOR_TEST);
+  api.Scissor(x, y, w, h);
   api.ClearColor(0, 0, 0, 0);
   api.Clear(COLOR_BUFFER_BIT);
   api.ClearColor(colour[0], colour[1], colour[2], colour[3]);
-  if (scissor) api.Enable(SCISSOR_TEST);
+  api.Scissor(box[0], box[1], box[2], box[3]);
+  if (!scissor) api.Disable(SCISSOR_TEST);
 }
 }  // namespace gl
 
@@ -103,10 +108,25 @@ RenderTexture RenderTexture::render(const ImDrawData& data) {
     detach();
     return RenderTexture();   // deletes the texture
   }
-  clear_transparent();
-  ImGui_ImplOpenGL3_RenderDrawData(const_cast<ImDrawData*>(&data));
+  clear_transparent(0, 0, w, h);
+  if (data.CmdListsCount > 0) ImGui_ImplOpenGL3_RenderDrawData(const_cast<ImDrawData*>(&data));
   detach();
   return t;
+}
+
+bool RenderTexture::render_over(const ImDrawData& data, int x, int y, int w, int h) {
+  using namespace gl;
+  if (!id_ || context_ != live || (int)data.DisplaySize.x != width_ || (int)data.DisplaySize.y != height_) return false;
+  SavedBindings saved;
+  if (!attach(id_)) {
+    detach();
+    return false;
+  }
+  // GL's rows go bottom up: the rectangle's top row y is row height - y - h from the bottom.
+  clear_transparent(x, height_ - y - h, w, h);
+  ImGui_ImplOpenGL3_RenderDrawData(const_cast<ImDrawData*>(&data));
+  detach();
+  return true;
 }
 
 bool RenderTexture::read_pixels(std::vector<uint8_t>* rgba) const {

@@ -44,7 +44,7 @@ bool load_all() {
          load(&api.FramebufferTexture2D, "glFramebufferTexture2D") &&
          load(&api.CheckFramebufferStatus, "glCheckFramebufferStatus") && load(&api.Enable, "glEnable") &&
          load(&api.IsEnabled, "glIsEnabled") && load(&api.GetFloatv, "glGetFloatv") &&
-         load(&api.BlendFuncSeparate, "glBlendFuncSeparate");
+         load(&api.BlendFuncSeparate, "glBlendFuncSeparate") && load(&api.Scissor, "glScissor");
 }
 
 constexpr GLenum VERTEX_SHADER = 0x8B31, FRAGMENT_SHADER = 0x8B30, COMPILE_STATUS = 0x8B81, LINK_STATUS = 0x8B82,

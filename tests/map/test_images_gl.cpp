@@ -19,6 +19,9 @@ struct GlImage : TileImage {
     platform::RenderTexture texture_;
     explicit GlImage(platform::RenderTexture t) : texture_(std::move(t)) {}
     void* texture() const override { return texture_.imgui_id(); }
+    bool render_over(const ImDrawData& data, int x, int y, int w, int h) override {
+        return texture_.render_over(data, x, y, w, h);
+    }
 };
 
 // The pixel (x, y) of top-down RGBA rows `width` wide, as IM_COL32.
