@@ -21,6 +21,7 @@
 
 namespace map {
 class TileCache;
+class TileImages;
 }
 namespace outbox {
 class Outbox;
@@ -224,7 +225,10 @@ public:
   bool update_timers(uint64_t now_ms);          // true when the screen changed
   uint64_t next_deadline_ms(uint64_t now_ms) const;  // when update_timers next has work; ~0 = none
   void frame(int width, int height, float px_per_mm, uint64_t now_ms);
-  bool animating() const { return ui_.animating() || (screen_ == Screen::Map && session_.map.moving()); }
+  // The map also animates while tile images are left to render (a few a frame), never after.
+  bool animating() const {
+    return ui_.animating() || (screen_ == Screen::Map && (session_.map.moving() || map_images_pending()));
+  }
   bool busy() const;                            // background work pending (tasks, tiles on screen)
   bool touching() const { return ui_.pointer_is_down() || !session_.map.fingers.empty(); }   // a finger is down
   // Touch by finger (the loop's SDL events and the script player): on the map screen one finger
@@ -245,6 +249,7 @@ public:
   bool idle_prompt() const { return idle_prompt_; }
   const MapView& map_view() const { return session_.map; }
   size_t map_tile_bytes() const;    // what the map's tile cache holds (meshes and labels), 0 without tiles
+  size_t map_image_bytes() const;   // what the map's tile images hold (4 bytes a pixel), 0 without
 
   // Content updates. content_changed() may be called from any thread (the update::Watcher's):
   // the loop wakes, the new release is opened on the worker, and it replaces what is on screen
@@ -304,6 +309,7 @@ private:
   void map_pan(float dx, float dy);
   bool on_map_control(float x, float y) const;
   bool map_tiles_busy() const;        // tiles of the view still being read or decoded
+  bool map_images_pending() const;    // tile images left to render for the view
   void draw_out_of_service();
   void draw_waiting();
   void staff_corner();
@@ -370,6 +376,7 @@ private:
   std::string map_offices_lang_;
   bool map_covered_ = false;          // the tile file's bounds hold the kiosk or an office
   MapSource map_;                     // owns services_.map_tiles
+  std::unique_ptr<map::TileImages> map_images_;   // the tiles rendered once each (GL textures)
   std::unique_ptr<MapSource> map_next_;   // a new release's map, opened, waiting for the swap
   bool map_opening_ = false;
   std::vector<std::string> extra_holidays_;       // the pack's extra public holidays, read at start (mediator desk days)

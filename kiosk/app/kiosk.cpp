@@ -2,6 +2,7 @@
 #include "app.h"
 
 #include "content/content.h"
+#include "map/map.h"   // the Kiosk owns map::TileImages
 
 #include <algorithm>
 #include <cmath>

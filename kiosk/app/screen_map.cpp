@@ -101,10 +101,32 @@ MapSource open_map_source(const std::string& path, const std::string& origin) {
   return m;
 }
 
+// The map's tiles rendered once each into a texture of the platform's (an FBO render), then
+// drawn as images: llvmpipe then shades one textured quad a tile rather than its triangles.
+namespace {
+class TextureTile : public map::TileImage {
+public:
+  explicit TextureTile(platform::RenderTexture t) : texture_(std::move(t)) {}
+  void* texture() const override { return texture_.imgui_id(); }
+  bool render_over(const ImDrawData& data, int x, int y, int w, int h) override {
+    return texture_.render_over(data, x, y, w, h);
+  }
+private:
+  platform::RenderTexture texture_;
+};
+
+std::unique_ptr<map::TileImage> render_tile(const ImDrawData& data) {
+  platform::RenderTexture t = platform::RenderTexture::render(data);
+  if (!t.ok()) return nullptr;
+  return std::make_unique<TextureTile>(std::move(t));
+}
+}  // namespace
+
 Kiosk::~Kiosk() = default;
 
 void Kiosk::set_map(MapSource source) {
   map_ = std::move(source);
+  map_images_.reset();
   services_.map_tiles = map_.cache.get();
   services_.map_state = map_.state;
   map_offices_lang_.clear();   // coverage is worked out again
@@ -132,6 +154,9 @@ void Kiosk::map_zoom(float sx, float sy, double factor) {
 }
 
 size_t Kiosk::map_tile_bytes() const { return services_.map_tiles ? services_.map_tiles->bytes() : 0; }
+size_t Kiosk::map_image_bytes() const { return map_images_ ? map_images_->bytes() : 0; }
+
+bool Kiosk::map_images_pending() const { return session_.map.tiles && map_images_ && map_images_->pending(); }
 
 bool Kiosk::map_tiles_busy() const {
   return session_.map.tiles && services_.map_tiles && services_.map_tiles->busy();
@@ -417,8 +442,14 @@ void Kiosk::draw_map() {
     map::Camera cam;
     cam.center = {v.cx, v.cy};
     cam.zoom = v.zoom;
+    if (!map_images_) {
+      map::TileImages::Config config;
+      config.opaque = platform::opaque_images;
+      config.premultiplied = platform::premultiplied_images;
+      map_images_ = std::make_unique<map::TileImages>(render_tile, config);
+    }
     map::DrawStats st = map::draw(dl, engine_, ui_.atlas(), *services_.map_tiles, cam, 0, top, W, H, session_.lang,
-                                  platform::opaque_fills);
+                                  platform::opaque_fills, map_images_.get());
     services_.map_tiles->end_frame();
     v.tiles_visible = st.tiles_visible;
     v.tiles_own = st.tiles_own;

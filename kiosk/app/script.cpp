@@ -40,6 +40,7 @@ std::string dump_json(const Kiosk& kiosk, int width, int height, uint64_t frames
   }
   tree["rss_trimmed_kb"] = pages_resident * (sysconf(_SC_PAGESIZE) / 1024);
   tree["map_tile_bytes"] = kiosk.map_tile_bytes();
+  tree["map_image_bytes"] = kiosk.map_image_bytes();
   // The content release (or pack) the screen runs; null when it has none.
   tree["content_version"] = kiosk.content_running() > 0 ? nlohmann::json(kiosk.content_running()) : nlohmann::json();
   if (kiosk.screen() == Screen::Map) {   // the camera, so a test can project an office itself

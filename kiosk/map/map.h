@@ -25,6 +25,7 @@
 
 struct ImDrawList;
 struct ImDrawCmd;
+struct ImDrawData;
 namespace text { class Engine; }
 
 namespace map {
@@ -164,9 +165,66 @@ private:
 // [SECTION] Drawing (sportello_map: needs ImGui) ------------------------------------------------
 struct DrawStats {
   int tiles_visible = 0;        // tiles the view needs at its zoom
-  int tiles_own = 0;            // drawn from their own mesh (complete when == tiles_visible)
+  int tiles_own = 0;            // drawn from their own mesh or image (complete when == tiles_visible)
   int tiles_substituted = 0;    // drawn from an ancestor, scaled, while theirs is not ready
   int labels_drawn = 0;
+  int tiles_vector = 0;         // of those drawn, how many as triangles into the draw list
+  int tiles_rendered = 0;       // tile images rendered this frame (TileImages)
+};
+
+// An ImDrawList callback that switches the renderer to an opaque program (platform::opaque_fills).
+using OpaqueCallback = void (*)(const ImDrawList*, const ImDrawCmd*);
+
+// An image of one tile rendered once (by the platform, into a GL texture), freed with the object.
+class TileImage {
+public:
+  virtual ~TileImage() = default;
+  virtual void* texture() const = 0;    // ImTextureID; GL's rows bottom up (drawn with v flipped)
+  // Clears the rectangle (top-down pixels) and renders `data` (DisplaySize the image's size) over
+  // it: how labels are added to their shared image. False when it cannot.
+  virtual bool render_over(const ImDrawData& data, int x, int y, int w, int h) = 0;
+};
+// Renders ImGui draw data (DisplayPos (0,0), DisplaySize the image's size) into a TileImage;
+// nullptr when it cannot (the tile is then drawn as triangles). platform::RenderTexture does it.
+using TileRenderer = std::function<std::unique_ptr<TileImage>(const ImDrawData&)>;
+
+// The tile images of one map: each tile's mesh rendered once at the view's scale, then drawn as
+// one textured quad a frame. Least recently used images go beyond a byte bound (4 bytes a pixel).
+// At most `renders_per_frame` renders a frame, and none once `render_vertices` vertices were
+// rendered in it (llvmpipe's cost of a render goes with its vertices): the other tiles are shown
+// by images that stand in (an ancestor's part, the children) or as triangles, and pending()
+// asks for the next frame.
+// An image drawn at a scale off its own by more than `rescale` is rendered again once the zoom
+// stays still for a frame (while pinching, the images are drawn scaled).
+class TileImages {
+public:
+  struct Config {
+    size_t max_bytes = 20u << 20;
+    int renders_per_frame = 4;
+    int render_vertices = 12000;
+    double rescale = 0.1;
+    OpaqueCallback opaque = nullptr;  // draws the images opaque (platform::opaque_images), if given
+    // Labels (name and halo) rendered once each too, when given the callback that draws images
+    // of premultiplied alpha (platform::premultiplied_images): what a render over transparent
+    // black through ImGui's blending holds. A label is rendered only once its glyphs are on
+    // the GPU (the glyph atlas uploaded, nothing new in it); until then, glyph quads as before.
+    // They share one image of label_atlas_px square, filled row by row and emptied when full.
+    OpaqueCallback premultiplied = nullptr;
+    int label_renders_per_frame = 8;
+    int label_atlas_px = 1024;
+  };
+  TileImages(TileRenderer render, Config config);
+  ~TileImages();
+  size_t bytes() const;             // pixels held by the images, 4 bytes each (tiles, labels' image)
+  int count() const;                // tile images
+  int label_count() const;          // labels in the labels' image
+  // Renders were left for later in the last draw(): draw another frame (false once the view is done).
+  bool pending() const;
+  void clear();                     // another tile file: forget every image
+  struct Impl;
+  Impl& impl() { return *impl_; }   // draw()'s side (map_images.h)
+private:
+  std::unique_ptr<Impl> impl_;
 };
 // Draws the camera's view into the screen rectangle (x0, y0, w, h), clipped to it: background,
 // tile meshes, then labels (placed greedily by priority; a label kept in the previous frame is
@@ -174,8 +232,10 @@ struct DrawStats {
 // Never waits for the worker. The caller calls cache.end_frame() once after the frame's draw().
 // `opaque`, when given, is an ImDrawList callback that switches the renderer to opaque untextured
 // fills (platform::opaque_fills): the background and tiles are drawn with it, the labels without.
-using OpaqueCallback = void (*)(const ImDrawList*, const ImDrawCmd*);
+// `images`, when given, draws the tiles as images (TileImages above); without it, every tile's
+// triangles go into the draw list each frame (tests and tools without GL).
 DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cache, const Camera& camera,
-               float x0, float y0, float w, float h, const std::string& lang, OpaqueCallback opaque = nullptr);
+               float x0, float y0, float w, float h, const std::string& lang, OpaqueCallback opaque = nullptr,
+               TileImages* images = nullptr);
 
 }  // namespace map

@@ -11,6 +11,7 @@
 // a label does not jump or blink while panning), then by priority. A placed label reserves its
 // box; a candidate overlapping a box, or repeating a name already shown nearby, is dropped.
 #include "map/map.h"
+#include "map/map_images.h"
 #include "map/map_internal.h"
 
 #include "text.h"
@@ -34,30 +35,6 @@ constexpr float kSameNameDistance = 400.0f;   // px between two labels of one na
 
 struct Square { float x, y, size; };   // a tile on screen
 
-void draw_mesh(ImDrawList* dl, const TileMesh& mesh, Square at, ImVec2 clip_min, ImVec2 clip_max) {
-    if (mesh.indices.empty()) return;
-    dl->PushClipRect(clip_min, clip_max, true);
-    const ImVec2 uv = dl->_Data->TexUvWhitePixel;
-    for (const TileMesh::Range& r : mesh.ranges) {
-        dl->PrimReserve((int)r.index_count, (int)r.vertex_count);
-        ImDrawVert* vw = dl->_VtxWritePtr;
-        ImDrawIdx* iw = dl->_IdxWritePtr;
-        const uint32_t base = dl->_VtxCurrentIdx;
-        const Vertex* v = mesh.vertices.data() + r.first_vertex;
-        for (uint32_t k = 0; k < r.vertex_count; k++) {
-            vw[k].pos = ImVec2(at.x + v[k].x * at.size, at.y + v[k].y * at.size);
-            vw[k].uv = uv;
-            vw[k].col = v[k].rgba;
-        }
-        const uint32_t* idx = mesh.indices.data() + r.first_index;
-        for (uint32_t k = 0; k < r.index_count; k++) iw[k] = (ImDrawIdx)(base + idx[k] - r.first_vertex);
-        dl->_VtxWritePtr += r.vertex_count;
-        dl->_IdxWritePtr += r.index_count;
-        dl->_VtxCurrentIdx += r.vertex_count;
-    }
-    dl->PopClipRect();
-}
-
 struct Candidate {
     const Label* label;
     float x, y;       // anchor on screen
@@ -69,8 +46,22 @@ struct Box {
     bool overlaps(const Box& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
 };
 
-void draw_labels(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cache,
+// A label's glyphs with their halo, its layout's top-left at `tl`.
+void draw_label_glyphs(ImDrawList* dl, text::Engine& engine, void* atlas, const text::Layout& layout, ImVec2 tl,
+                       ImU32 rgba) {
+    // A halo in the background's light colour keeps the name legible over roads and fills.
+    const ImU32 halo = IM_COL32(250, 248, 244, 230);
+    for (const ImVec2 d : {ImVec2(-1, 0), ImVec2(1, 0), ImVec2(0, -1), ImVec2(0, 1)})
+        text::draw_layout(dl, engine, atlas, layout, ImVec2(tl.x + d.x, tl.y + d.y), layout.width, text::Align::Start, halo);
+    text::draw_layout(dl, engine, atlas, layout, tl, layout.width, text::Align::Start, rgba);
+}
+
+constexpr int kLabelMargin = 4;   // px around a label's layout in its image: halo, overhanging glyphs
+
+void draw_labels(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cache, TileImages::Impl* images,
                  std::vector<Candidate>& cands, float x0, float y0, float w, float h, DrawStats* stats) {
+    struct LabelQuad { ImVec2 a, b, uv0, uv1; };
+    std::vector<LabelQuad> quads;
     TileCache::LabelMemory& memory = cache.label_memory();
     const std::unordered_set<std::string> kept(memory.kept.begin(), memory.kept.end());
     for (Candidate& c : cands) c.kept = kept.count(c.label->text) > 0;
@@ -104,21 +95,205 @@ void draw_labels(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& c
         shown.emplace_back(&c.label->text, ImVec2(c.x, c.y));
         memory.kept.push_back(c.label->text);
         const ImVec2 tl(std::round(box.x0 + kLabelPad), std::round(box.y0 + kLabelPad));
-        // A halo in the background's light colour keeps the name legible over roads and fills.
-        const ImU32 halo = IM_COL32(250, 248, 244, 230);
-        for (const ImVec2 d : {ImVec2(-1, 0), ImVec2(1, 0), ImVec2(0, -1), ImVec2(0, 1)})
-            text::draw_layout(dl, engine, atlas, *layout, ImVec2(tl.x + d.x, tl.y + d.y), layout->width,
-                              text::Align::Start, halo);
-        text::draw_layout(dl, engine, atlas, *layout, tl, layout->width, text::Align::Start, c.label->rgba);
         stats->labels_drawn++;
+        if (images) {
+            // One textured quad rather than five passes of glyph quads, texels on pixels.
+            const int iw = (int)std::ceil(layout->width) + 2 * kLabelMargin;
+            const int ih = (int)std::ceil(layout->height) + 2 * kLabelMargin;
+            const std::string key = c.label->text + '\x1f' + c.label->lang + '\x1f' + std::to_string(c.label->size) +
+                                    '\x1f' + std::to_string(c.label->rgba);
+            auto glyphs = [&](ImDrawList* l, ImVec2 at) {
+                draw_label_glyphs(l, engine, atlas, *layout, ImVec2(at.x + kLabelMargin, at.y + kLabelMargin), c.label->rgba);
+            };
+            if (const TileImages::Impl::LabelEntry* e = images->label(key, iw, ih, glyphs, dl, engine)) {
+                const ImVec2 a(tl.x - kLabelMargin, tl.y - kLabelMargin);
+                const float side = (float)images->config.label_atlas_px;
+                quads.push_back({a, ImVec2(a.x + (float)e->w, a.y + (float)e->h), ImVec2(e->x / side, 1 - e->y / side),
+                                 ImVec2((e->x + e->w) / side, 1 - (e->y + e->h) / side)});
+                continue;
+            }
+        }
+        draw_label_glyphs(dl, engine, atlas, *layout, tl, c.label->rgba);
     }
+    if (quads.empty()) return;
+    // Labels never overlap one another (their boxes are apart), so the images may go after.
+    dl->AddCallback(images->config.premultiplied, nullptr);
+    // One texture for every label: one draw command.
+    for (const LabelQuad& q : quads) dl->AddImage(images->label_image->texture(), q.a, q.b, q.uv0, q.uv1);
+    dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
+}
+
+}  // namespace
+
+void draw_mesh(ImDrawList* dl, const TileMesh& mesh, float x, float y, float size, ImVec2 clip_min, ImVec2 clip_max) {
+    if (mesh.indices.empty()) return;
+    dl->PushClipRect(clip_min, clip_max, true);
+    const ImVec2 uv = dl->_Data->TexUvWhitePixel;
+    for (const TileMesh::Range& r : mesh.ranges) {
+        dl->PrimReserve((int)r.index_count, (int)r.vertex_count);
+        ImDrawVert* vw = dl->_VtxWritePtr;
+        ImDrawIdx* iw = dl->_IdxWritePtr;
+        const uint32_t base = dl->_VtxCurrentIdx;
+        const Vertex* v = mesh.vertices.data() + r.first_vertex;
+        for (uint32_t k = 0; k < r.vertex_count; k++) {
+            vw[k].pos = ImVec2(x + v[k].x * size, y + v[k].y * size);
+            vw[k].uv = uv;
+            vw[k].col = v[k].rgba;
+        }
+        const uint32_t* idx = mesh.indices.data() + r.first_index;
+        for (uint32_t k = 0; k < r.index_count; k++) iw[k] = (ImDrawIdx)(base + idx[k] - r.first_vertex);
+        dl->_VtxWritePtr += r.vertex_count;
+        dl->_IdxWritePtr += r.index_count;
+        dl->_VtxCurrentIdx += r.vertex_count;
+    }
+    dl->PopClipRect();
+}
+
+namespace {
+
+// One draw()'s view and what it collects: label candidates, and the images to draw after the
+// triangles (tiles never overlap, so the order between the two does not matter).
+struct View {
+    ImDrawList* dl;
+    TileCache& cache;
+    const std::string& lang;
+    const Camera& camera;
+    const TileSetInfo& info;
+    float x0, y0, w, h;
+    double world;                       // world_px(camera.zoom)
+    TileImages::Impl* images;           // null: triangles only
+    DrawStats stats;
+    std::vector<Candidate> cands;
+    std::vector<TileId> drawn_ancestors;
+    struct Quad { void* texture; ImVec2 a, b, uv0, uv1; };
+    std::vector<Quad> quads;
+
+    Square square(TileId t) const {
+        const int n = 1 << t.z;
+        return Square{(float)(x0 + w * 0.5 + ((double)t.x / n - camera.center.x) * world),
+                      (float)(y0 + h * 0.5 + ((double)t.y / n - camera.center.y) * world), (float)(world / n)};
+    }
+    void add_labels(const TileMesh& mesh, Square sq) {
+        for (const Label& l : mesh.labels) {
+            if (camera.zoom + 0.5 < l.min_zoom) continue;
+            const float lx = sq.x + l.x * sq.size, ly = sq.y + l.y * sq.size;
+            if (lx >= x0 && ly >= y0 && lx < x0 + w && ly < y0 + h) cands.push_back(Candidate{&l, lx, ly, false});
+        }
+    }
+    void add_ancestor_labels(TileId a) {
+        if (std::find(drawn_ancestors.begin(), drawn_ancestors.end(), a) != drawn_ancestors.end()) return;
+        drawn_ancestors.push_back(a);
+        if (const TileMesh* mesh = cache.peek(a, lang)) add_labels(*mesh, square(a));
+    }
+    // The part (u0, v0)-(u1, v1) of an image on the square, corners on whole pixels so that
+    // neighbours meet without a seam and texels land on pixels. Images are stored bottom up.
+    void add_image(const TileImages::Impl::Entry& e, Square sq, float u0, float v0, float u1, float v1) {
+        quads.push_back({e.image->texture(), ImVec2(std::round(sq.x), std::round(sq.y)),
+                         ImVec2(std::round(sq.x + sq.size), std::round(sq.y + sq.size)), ImVec2(u0, 1 - v0),
+                         ImVec2(u1, 1 - v1)});
+    }
+};
+
+// An image that stands in for the tile `id` (square sq): the nearest ancestor's part of its
+// image, else the children's images. False when there is none.
+bool image_stand_in(View& v, TileId id, Square sq) {
+    for (TileId a = id; a.z > v.info.min_zoom;) {
+        a = parent(a);
+        if (const TileImages::Impl::Entry* e = v.images->find(a)) {
+            const int k = 1 << (id.z - a.z);
+            const float fx = (float)(id.x - a.x * k), fy = (float)(id.y - a.y * k);
+            v.add_image(*e, sq, fx / k, fy / k, (fx + 1) / k, (fy + 1) / k);
+            v.add_ancestor_labels(a);
+            return true;
+        }
+    }
+    if (id.z >= v.info.max_zoom) return false;
+    int found = 0;
+    for (int c = 0; c < 4; c++) {
+        const TileId child{id.z + 1, 2 * id.x + (c & 1), 2 * id.y + (c >> 1)};
+        if (const TileImages::Impl::Entry* e = v.images->find(child)) {
+            v.add_image(*e, Square{sq.x + (c & 1) * sq.size * 0.5f, sq.y + (c >> 1) * sq.size * 0.5f, sq.size * 0.5f},
+                        0, 0, 1, 1);
+            found++;
+        }
+    }
+    return found > 0;
+}
+
+// The tile's own image, rendered now if it has none (or one of a scale too far off, once the
+// zoom stays still) and this frame's budget allows. Null when the tile has no image to draw.
+const TileImages::Impl::Entry* own_image(View& v, TileId id, Square sq, const TileMesh* mesh) {
+    TileImages::Impl& images = *v.images;
+    TileImages::Impl::Entry* e = images.find(id);
+    if (!mesh) return e;
+    // Large views above the file's zooms draw their tiles scaled up rather than hold huge images.
+    const int want = std::clamp((int)std::lround(sq.size), 16, 512);
+    const bool stale = e && std::fabs((double)want / e->size - 1) > images.config.rescale;
+    if (e && !stale) return e;
+    if (e && !images.settled) {
+        images.pending = true;   // once the zoom stops
+        return e;
+    }
+    if (TileImages::Impl::Entry* r = images.render(id, *mesh, want, v.dl, &v.stats)) return r;
+    return e;
+}
+
+void draw_tile(View& v, TileId id) {
+    v.stats.tiles_visible++;
+    const Square sq = v.square(id);
+    const ImVec2 cmin(sq.x, sq.y), cmax(sq.x + sq.size, sq.y + sq.size);
+    const TileMesh* mesh = v.cache.get(id, v.lang);
+    if (v.images) {
+        if (const TileImages::Impl::Entry* e = own_image(v, id, sq, mesh)) {
+            v.add_image(*e, sq, 0, 0, 1, 1);
+            if (mesh) v.add_labels(*mesh, sq);
+            v.stats.tiles_own++;
+            return;
+        }
+        if (image_stand_in(v, id, sq)) {
+            if (mesh) v.add_labels(*mesh, sq);
+            v.stats.tiles_substituted++;
+            return;
+        }
+    }
+    if (mesh) {
+        draw_mesh(v.dl, *mesh, sq.x, sq.y, sq.size, cmin, cmax);
+        v.add_labels(*mesh, sq);
+        v.stats.tiles_own++;
+        v.stats.tiles_vector++;
+        return;
+    }
+    for (TileId a = id; a.z > v.info.min_zoom;) {
+        a = parent(a);
+        if (const TileMesh* am = v.cache.peek(a, v.lang)) {
+            const Square asq = v.square(a);
+            draw_mesh(v.dl, *am, asq.x, asq.y, asq.size, cmin, cmax);
+            v.add_ancestor_labels(a);
+            v.stats.tiles_substituted++;
+            v.stats.tiles_vector++;
+            return;
+        }
+    }
+    // Zooming out: the children drawn a moment ago are still there to stand in.
+    if (id.z >= v.info.max_zoom) return;
+    int found = 0;
+    for (int c = 0; c < 4; c++) {
+        const TileId child{id.z + 1, 2 * id.x + (c & 1), 2 * id.y + (c >> 1)};
+        if (const TileMesh* cm = v.cache.peek(child, v.lang)) {
+            const Square csq{sq.x + (c & 1) * sq.size * 0.5f, sq.y + (c >> 1) * sq.size * 0.5f, sq.size * 0.5f};
+            draw_mesh(v.dl, *cm, csq.x, csq.y, csq.size, ImVec2(csq.x, csq.y), ImVec2(csq.x + csq.size, csq.y + csq.size));
+            found++;
+        }
+    }
+    v.stats.tiles_substituted += found > 0;
+    v.stats.tiles_vector += found > 0;
 }
 
 }  // namespace
 
 DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cache, const Camera& camera,
-               float x0, float y0, float w, float h, const std::string& lang, OpaqueCallback opaque) {
-    DrawStats stats;
+               float x0, float y0, float w, float h, const std::string& lang, OpaqueCallback opaque,
+               TileImages* images) {
     const ImVec2 view_min(x0, y0), view_max(x0 + w, y0 + h);
     dl->PushClipRect(view_min, view_max, true);
     // Every colour of the background and the tiles is opaque: no blend, no texture fetch needed.
@@ -127,80 +302,31 @@ DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cac
     const TileSetInfo& info = cache.info();
     const int z = std::clamp((int)std::lround(camera.zoom), info.min_zoom, info.max_zoom);
     const int n = 1 << z;
-    const double world = world_px(camera.zoom);
-    const float size = (float)(world / n);
+    View v{dl, cache, lang, camera, info, x0, y0, w, h, world_px(camera.zoom), images ? &images->impl() : nullptr, {}, {}, {}, {}};
+    if (v.images) v.images->begin_frame(camera.zoom);
 
     // Visible tiles, within the file's bounds (outside them there is nothing to ask for).
     const World tl = screen_to_world(camera, x0, y0, w, h, x0, y0);
     const World br = screen_to_world(camera, x0, y0, w, h, x0 + w, y0 + h);
     const World bmin = project(LonLat{info.west, info.north}), bmax = project(LonLat{info.east, info.south});
-    auto tile_of = [&](double v) { return (int)std::clamp(std::floor(v * n), 0.0, (double)(n - 1)); };
+    auto tile_of = [&](double t) { return (int)std::clamp(std::floor(t * n), 0.0, (double)(n - 1)); };
     const int tx0 = tile_of(std::max(tl.x, bmin.x)), tx1 = tile_of(std::min(br.x, bmax.x));
     const int ty0 = tile_of(std::max(tl.y, bmin.y)), ty1 = tile_of(std::min(br.y, bmax.y));
     const bool any = tl.x < bmax.x && br.x > bmin.x && tl.y < bmax.y && br.y > bmin.y;
     const long count = any ? (long)(tx1 - tx0 + 1) * (ty1 - ty0 + 1) : 0;
-
-    std::vector<Candidate> cands;
-    std::vector<TileId> drawn_ancestors;
-    auto add_labels = [&](const TileMesh& mesh, Square sq) {
-        for (const Label& l : mesh.labels) {
-            if (camera.zoom + 0.5 < l.min_zoom) continue;
-            const float lx = sq.x + l.x * sq.size, ly = sq.y + l.y * sq.size;
-            if (lx >= x0 && ly >= y0 && lx < x0 + w && ly < y0 + h) cands.push_back(Candidate{&l, lx, ly, false});
-        }
-    };
-    if (count > 0 && count <= kMaxTilesPerFrame) {
-        for (int ty = ty0; ty <= ty1; ty++) {
-            for (int tx = tx0; tx <= tx1; tx++) {
-                stats.tiles_visible++;
-                const TileId id{z, tx, ty};
-                const Square sq{(float)(x0 + w * 0.5 + ((double)tx / n - camera.center.x) * world),
-                                (float)(y0 + h * 0.5 + ((double)ty / n - camera.center.y) * world), size};
-                const ImVec2 cmin(sq.x, sq.y), cmax(sq.x + size, sq.y + size);
-                if (const TileMesh* mesh = cache.get(id, lang)) {
-                    draw_mesh(dl, *mesh, sq, cmin, cmax);
-                    add_labels(*mesh, sq);
-                    stats.tiles_own++;
-                    continue;
-                }
-                bool covered = false;
-                for (TileId a = parent(id); a.z >= info.min_zoom; a = parent(a)) {
-                    if (const TileMesh* mesh = cache.peek(a, lang)) {
-                        const int an = 1 << a.z;
-                        const Square asq{(float)(x0 + w * 0.5 + ((double)a.x / an - camera.center.x) * world),
-                                         (float)(y0 + h * 0.5 + ((double)a.y / an - camera.center.y) * world),
-                                         (float)(world / an)};
-                        draw_mesh(dl, *mesh, asq, cmin, cmax);
-                        if (std::find(drawn_ancestors.begin(), drawn_ancestors.end(), a) == drawn_ancestors.end()) {
-                            drawn_ancestors.push_back(a);
-                            add_labels(*mesh, asq);
-                        }
-                        stats.tiles_substituted++;
-                        covered = true;
-                        break;
-                    }
-                    if (a.z == 0) break;
-                }
-                // Zooming out: the children drawn a moment ago are still there to stand in.
-                if (!covered && z < info.max_zoom) {
-                    int found = 0;
-                    for (int c = 0; c < 4; c++) {
-                        const TileId child{z + 1, 2 * tx + (c & 1), 2 * ty + (c >> 1)};
-                        if (const TileMesh* mesh = cache.peek(child, lang)) {
-                            const Square csq{sq.x + (c & 1) * size * 0.5f, sq.y + (c >> 1) * size * 0.5f, size * 0.5f};
-                            draw_mesh(dl, *mesh, csq, ImVec2(csq.x, csq.y), ImVec2(csq.x + csq.size, csq.y + csq.size));
-                            found++;
-                        }
-                    }
-                    stats.tiles_substituted += found > 0;
-                }
-            }
-        }
-    }
-    if (opaque) dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
-    draw_labels(dl, engine, atlas, cache, cands, x0, y0, w, h, &stats);
+    if (count > 0 && count <= kMaxTilesPerFrame)
+        for (int ty = ty0; ty <= ty1; ty++)
+            for (int tx = tx0; tx <= tx1; tx++) draw_tile(v, TileId{z, tx, ty});
+    // The images' texels are opaque too: with a callback for them, drawn without blending.
+    const OpaqueCallback opaque_images = v.images && !v.quads.empty() ? v.images->config.opaque : nullptr;
+    if (opaque_images) dl->AddCallback(opaque_images, nullptr);
+    else if (opaque) dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
+    for (const View::Quad& q : v.quads) dl->AddImage(q.texture, q.a, q.b, q.uv0, q.uv1);
+    if (opaque_images) dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
+    draw_labels(dl, engine, atlas, cache, v.images, v.cands, x0, y0, w, h, &v.stats);
+    if (v.images) v.images->end_frame(engine);
     dl->PopClipRect();
-    return stats;
+    return v.stats;
 }
 
 }  // namespace map

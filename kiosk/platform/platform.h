@@ -16,6 +16,7 @@
 
 struct ImDrawList;
 struct ImDrawCmd;
+struct ImDrawData;
 
 struct SDL_Window;
 union SDL_Event;
@@ -159,6 +160,13 @@ private:
 // texture fetch or a blend, and drops what an opaque triangle covers whole. Same pixels as
 // ImGui's own shader for colours of alpha 255; if its shader cannot be built, ImGui's stays.
 void opaque_fills(const ImDrawList* list, const ImDrawCmd* cmd);
+// The same for images whose every texel is opaque (RenderTexture's, the map's tiles): the texel's
+// colour as it is, no blend, no vertex colour.
+void opaque_images(const ImDrawList* list, const ImDrawCmd* cmd);
+// For images of premultiplied alpha (RenderTexture's of translucent content, such as the map's
+// labels rendered over transparent black through ImGui's blending): ImGui's shader, blended
+// with (1, 1 - alpha), until ImDrawCallback_ResetRenderState.
+void premultiplied_images(const ImDrawList* list, const ImDrawCmd* cmd);
 
 // A coverage texture (the glyph atlas; ImGui's own atlas): one byte of coverage per pixel, held
 // by GL as R8 and swizzled to white with that alpha (what ImGui's shader expects). Needs the
@@ -179,6 +187,37 @@ public:
 
 private:
   unsigned id_ = 0;
+  int width_ = 0, height_ = 0;
+};
+
+// A texture that ImGui draw data was rendered into once (the map's tiles), to be drawn as an image
+// every frame after. Move-only owner of the GL texture; one that outlives its window's GL context
+// is forgotten, not deleted (the context took it along). Needs that context to be current.
+class RenderTexture {
+public:
+  RenderTexture() = default;
+  ~RenderTexture();
+  RenderTexture(RenderTexture&& other) noexcept;
+  RenderTexture& operator=(RenderTexture&& other) noexcept;
+  // Renders `data` through ImGui's renderer into a new texture of DisplaySize pixels (DisplayPos
+  // at its top-left), over nothing (transparent black): the caller fills what must be opaque.
+  // GL state is left as found. An empty texture (ok() false) when the driver cannot.
+  // GL keeps rows bottom up: draw it with uv0 = (0, 1), uv1 = (1, 0).
+  // Draw data without lists gives a cleared texture, to render into piece by piece (an atlas).
+  static RenderTexture render(const ImDrawData& data);
+  // Clears the rectangle (x, y, w, h) (top-down, in pixels) and renders `data` over the texture,
+  // DisplaySize its whole size: the caller's clip rectangles keep the draw within the rectangle.
+  bool render_over(const ImDrawData& data, int x, int y, int w, int h);
+  bool ok() const { return id_ != 0; }
+  void* imgui_id() const { return (void*)(uintptr_t)id_; }
+  int width() const { return width_; }
+  int height() const { return height_; }
+  // Its pixels, RGBA top-down rows (tests).
+  bool read_pixels(std::vector<uint8_t>* rgba) const;
+
+private:
+  unsigned id_ = 0;
+  unsigned context_ = 0;                    // the context generation it was made in
   int width_ = 0, height_ = 0;
 };
 

@@ -1,5 +1,6 @@
 // [SECTION] Window: SDL2 window + OpenGL 3 context + Dear ImGui backends, and RGBA textures.
 #include "platform.h"
+#include "gl_api.h"
 
 #include <SDL.h>
 #include <imgui.h>
@@ -12,53 +13,8 @@
 
 namespace platform {
 
-// The few GL entry points we call ourselves, resolved through SDL so the same code runs on
-// GLX, EGL (offscreen, Wayland, KMSDRM) without linking libGL directly.
 namespace gl {
-using GLenum = unsigned;
-using GLuint = unsigned;
-using GLint = int;
-using GLsizei = int;
-constexpr GLenum TEXTURE_2D = 0x0DE1, RGBA = 0x1908, UNSIGNED_BYTE = 0x1401, NEAREST = 0x2600,
-                 TEXTURE_MIN_FILTER = 0x2801, TEXTURE_MAG_FILTER = 0x2800, CLAMP_TO_EDGE = 0x812F,
-                 TEXTURE_WRAP_S = 0x2802, TEXTURE_WRAP_T = 0x2803, UNPACK_ALIGNMENT = 0x0CF5,
-                 PACK_ALIGNMENT = 0x0D05, COLOR_BUFFER_BIT = 0x4000,
-                 TEXTURE_BINDING_2D = 0x8069, R8 = 0x8229, RED = 0x1903, ONE = 1,
-                 TEXTURE_SWIZZLE_RGBA = 0x8E46, UNPACK_ROW_LENGTH = 0x0CF2;
-struct Api {
-  void (*GenTextures)(GLsizei, GLuint*);
-  void (*DeleteTextures)(GLsizei, const GLuint*);
-  void (*BindTexture)(GLenum, GLuint);
-  void (*TexParameteri)(GLenum, GLenum, GLint);
-  void (*TexParameteriv)(GLenum, GLenum, const GLint*);
-  void (*PixelStorei)(GLenum, GLint);
-  void (*TexImage2D)(GLenum, GLint, GLint, GLsizei, GLsizei, GLint, GLenum, GLenum, const void*);
-  void (*TexSubImage2D)(GLenum, GLint, GLint, GLint, GLsizei, GLsizei, GLenum, GLenum, const void*);
-  void (*ReadPixels)(GLint, GLint, GLsizei, GLsizei, GLenum, GLenum, void*);
-  void (*Viewport)(GLint, GLint, GLsizei, GLsizei);
-  void (*ClearColor)(float, float, float, float);
-  void (*Clear)(GLenum);
-  void (*GetIntegerv)(GLenum, GLint*);
-  void (*Finish)();
-  void (*Flush)();
-  GLuint (*CreateShader)(GLenum);
-  void (*ShaderSource)(GLuint, GLsizei, const char* const*, const GLint*);
-  void (*CompileShader)(GLuint);
-  void (*GetShaderiv)(GLuint, GLenum, GLint*);
-  void (*DeleteShader)(GLuint);
-  GLuint (*CreateProgram)();
-  void (*AttachShader)(GLuint, GLuint);
-  void (*BindAttribLocation)(GLuint, GLuint, const char*);
-  void (*LinkProgram)(GLuint);
-  void (*GetProgramiv)(GLuint, GLenum, GLint*);
-  GLint (*GetAttribLocation)(GLuint, const char*);
-  GLint (*GetUniformLocation)(GLuint, const char*);
-  void (*UseProgram)(GLuint);
-  void (*DeleteProgram)(GLuint);
-  void (*UniformMatrix4fv)(GLint, GLsizei, unsigned char, const float*);
-  void (*Disable)(GLenum);
-};
-static Api api;
+Api api;
 
 template <typename F>
 static bool load(F* fn, const char* name) {
@@ -66,7 +22,7 @@ static bool load(F* fn, const char* name) {
   return *fn != nullptr;
 }
 
-static bool load_all() {
+bool load_all() {
   return load(&api.GenTextures, "glGenTextures") && load(&api.DeleteTextures, "glDeleteTextures") &&
          load(&api.BindTexture, "glBindTexture") && load(&api.TexParameteri, "glTexParameteri") &&
          load(&api.TexParameteriv, "glTexParameteriv") &&
@@ -82,20 +38,40 @@ static bool load_all() {
          load(&api.GetProgramiv, "glGetProgramiv") && load(&api.GetAttribLocation, "glGetAttribLocation") &&
          load(&api.GetUniformLocation, "glGetUniformLocation") && load(&api.UseProgram, "glUseProgram") &&
          load(&api.DeleteProgram, "glDeleteProgram") &&
-         load(&api.UniformMatrix4fv, "glUniformMatrix4fv") && load(&api.Disable, "glDisable");
+         load(&api.UniformMatrix4fv, "glUniformMatrix4fv") && load(&api.Disable, "glDisable") &&
+         load(&api.GenFramebuffers, "glGenFramebuffers") && load(&api.DeleteFramebuffers, "glDeleteFramebuffers") &&
+         load(&api.BindFramebuffer, "glBindFramebuffer") &&
+         load(&api.FramebufferTexture2D, "glFramebufferTexture2D") &&
+         load(&api.CheckFramebufferStatus, "glCheckFramebufferStatus") && load(&api.Enable, "glEnable") &&
+         load(&api.IsEnabled, "glIsEnabled") && load(&api.GetFloatv, "glGetFloatv") &&
+         load(&api.BlendFuncSeparate, "glBlendFuncSeparate") && load(&api.Scissor, "glScissor");
 }
 
 constexpr GLenum VERTEX_SHADER = 0x8B31, FRAGMENT_SHADER = 0x8B30, COMPILE_STATUS = 0x8B81, LINK_STATUS = 0x8B82,
-                 CURRENT_PROGRAM = 0x8B8D, BLEND = 0x0BE2;
+                 CURRENT_PROGRAM = 0x8B8D;
 
-// The opaque program: ImGui's vertex layout (its program's attribute locations, bound before
-// linking, so ImGui's vertex array serves both), no texture, colour straight out.
+// The opaque programs: ImGui's vertex layout (its program's attribute locations, bound before
+// linking, so ImGui's vertex array serves them), blending off. One takes the vertex colour
+// (fills), the other the texel (images rendered once, such as the map's tiles).
 struct Opaque {
+  const char* vs;
+  const char* fs;
+  const char* attribute;          // the one beside Position: Color or UV
   GLuint program = 0;
+  GLuint imgui_program = 0;       // whose attribute locations it shares
   GLint projection = -1;
   bool failed = false;
 };
-static Opaque opaque;
+static Opaque opaque_fill{
+    "#version 150\nuniform mat4 ProjMtx;\nin vec2 Position;\nin vec4 Color;\nout vec4 Frag_Color;\n"
+    "void main() { Frag_Color = Color; gl_Position = ProjMtx * vec4(Position.xy, 0, 1); }\n",
+    "#version 150\nin vec4 Frag_Color;\nout vec4 Out_Color;\nvoid main() { Out_Color = Frag_Color; }\n", "Color"};
+// The sampler is left at unit 0, the one ImGui's renderer binds each command's texture to.
+static Opaque opaque_image{
+    "#version 150\nuniform mat4 ProjMtx;\nin vec2 Position;\nin vec2 UV;\nout vec2 Frag_UV;\n"
+    "void main() { Frag_UV = UV; gl_Position = ProjMtx * vec4(Position.xy, 0, 1); }\n",
+    "#version 150\nuniform sampler2D Texture;\nin vec2 Frag_UV;\nout vec4 Out_Color;\n"
+    "void main() { Out_Color = vec4(texture(Texture, Frag_UV).rgb, 1); }\n", "UV"};
 
 static GLuint compile(GLenum type, const char* source) {
   GLuint s = api.CreateShader(type);
@@ -110,15 +86,11 @@ static GLuint compile(GLenum type, const char* source) {
   return s;
 }
 
-static bool build_opaque(GLuint imgui_program) {
-  static const char* vs =
-      "#version 150\nuniform mat4 ProjMtx;\nin vec2 Position;\nin vec4 Color;\nout vec4 Frag_Color;\n"
-      "void main() { Frag_Color = Color; gl_Position = ProjMtx * vec4(Position.xy, 0, 1); }\n";
-  static const char* fs =
-      "#version 150\nin vec4 Frag_Color;\nout vec4 Out_Color;\nvoid main() { Out_Color = Frag_Color; }\n";
-  const GLint position = api.GetAttribLocation(imgui_program, "Position"), color = api.GetAttribLocation(imgui_program, "Color");
-  if (position < 0 || color < 0) return false;
-  GLuint v = compile(VERTEX_SHADER, vs), f = compile(FRAGMENT_SHADER, fs);
+static bool build_opaque(Opaque& o, GLuint imgui_program) {
+  const GLint position = api.GetAttribLocation(imgui_program, "Position");
+  const GLint other = api.GetAttribLocation(imgui_program, o.attribute);
+  if (position < 0 || other < 0) return false;
+  GLuint v = compile(VERTEX_SHADER, o.vs), f = compile(FRAGMENT_SHADER, o.fs);
   if (!v || !f) {
     if (v) api.DeleteShader(v);
     if (f) api.DeleteShader(f);
@@ -128,28 +100,34 @@ static bool build_opaque(GLuint imgui_program) {
   api.AttachShader(p, v);
   api.AttachShader(p, f);
   api.BindAttribLocation(p, (GLuint)position, "Position");
-  api.BindAttribLocation(p, (GLuint)color, "Color");
+  api.BindAttribLocation(p, (GLuint)other, o.attribute);
   api.LinkProgram(p);
   api.DeleteShader(v);   // flagged: freed with the program
   api.DeleteShader(f);
   GLint ok = 0;
   api.GetProgramiv(p, LINK_STATUS, &ok);
-  if (!ok) return false;
-  opaque.program = p;
-  opaque.projection = api.GetUniformLocation(p, "ProjMtx");
-  return opaque.projection >= 0;
+  if (!ok) {
+    api.DeleteProgram(p);
+    return false;
+  }
+  o.program = p;
+  o.imgui_program = imgui_program;
+  o.projection = api.GetUniformLocation(p, "ProjMtx");
+  return o.projection >= 0;
 }
-}  // namespace gl
 
-void opaque_fills(const ImDrawList*, const ImDrawCmd*) {
-  using namespace gl;
-  if (opaque.failed) return;
-  if (!opaque.program) {
+// Switches to `o` (built on first use) with ImGui's projection for this draw data.
+static void use_opaque(Opaque& o, const char* what) {
+  if (o.failed) return;
+  if (!o.program) {
+    // ImGui's program, unless another of these callbacks ran since ImGui's last reset.
     GLint current = 0;
     api.GetIntegerv(CURRENT_PROGRAM, &current);
-    if (!build_opaque((GLuint)current)) {
-      opaque.failed = true;
-      log(LogLevel::Warn, "window", "the opaque fill shader did not build: ImGui's draws the map");
+    for (const Opaque* other : {&opaque_fill, &opaque_image})
+      if (other->program && (GLuint)current == other->program) current = (GLint)other->imgui_program;
+    if (!build_opaque(o, (GLuint)current)) {
+      o.failed = true;
+      log(LogLevel::Warn, "window", "the opaque %s shader did not build: ImGui's draws them", what);
       return;
     }
   }
@@ -158,9 +136,26 @@ void opaque_fills(const ImDrawList*, const ImDrawCmd*) {
   const float l = d->DisplayPos.x, r = d->DisplayPos.x + d->DisplaySize.x;
   const float t = d->DisplayPos.y, b = d->DisplayPos.y + d->DisplaySize.y;
   const float m[16] = {2.0f / (r - l), 0, 0, 0, 0, 2.0f / (t - b), 0, 0, 0, 0, -1, 0, (r + l) / (l - r), (t + b) / (b - t), 0, 1};
-  api.UseProgram(opaque.program);
-  api.UniformMatrix4fv(opaque.projection, 1, 0, m);
+  api.UseProgram(o.program);
+  api.UniformMatrix4fv(o.projection, 1, 0, m);
   api.Disable(BLEND);
+}
+
+static void delete_opaque(Opaque& o) {
+  if (o.program) api.DeleteProgram(o.program);
+  o.program = 0;
+  o.imgui_program = 0;
+  o.projection = -1;
+  o.failed = false;
+}
+}  // namespace gl
+
+void opaque_fills(const ImDrawList*, const ImDrawCmd*) { gl::use_opaque(gl::opaque_fill, "fill"); }
+void opaque_images(const ImDrawList*, const ImDrawCmd*) { gl::use_opaque(gl::opaque_image, "image"); }
+
+void premultiplied_images(const ImDrawList*, const ImDrawCmd*) {
+  gl::api.Enable(gl::BLEND);
+  gl::api.BlendFuncSeparate(gl::ONE, gl::ONE_MINUS_SRC_ALPHA, gl::ONE, gl::ONE_MINUS_SRC_ALPHA);
 }
 
 std::unique_ptr<Window> Window::open(const WindowConfig& config) {
@@ -228,6 +223,7 @@ std::unique_ptr<Window> Window::open(const WindowConfig& config) {
     w->error_ = "the OpenGL driver lacks a basic entry point";
     return w;
   }
+  gl::render_textures_context_opened();
   if (!config.headless) SDL_ShowCursor(SDL_DISABLE);  // touch kiosk: no pointer on screen
   if (!config.headless && (flags & SDL_WINDOW_FULLSCREEN_DESKTOP)) SDL_SetWindowKeyboardGrab(w->window_, SDL_TRUE);
 
@@ -256,9 +252,10 @@ std::unique_ptr<Window> Window::open(const WindowConfig& config) {
 }
 
 Window::~Window() {
-  // The opaque program belongs to this context: a later window's context must build its own.
-  if (gl::opaque.program) gl::api.DeleteProgram(gl::opaque.program);
-  gl::opaque = {};
+  // The opaque programs belong to this context: a later window's context must build its own.
+  gl::delete_opaque(gl::opaque_fill);
+  gl::delete_opaque(gl::opaque_image);
+  if (gl_context_) gl::render_textures_context_closing();
   imgui_font_.reset();   // deleted while its context is current
   if (imgui_gl_) ImGui_ImplOpenGL3_Shutdown();
   if (imgui_sdl_) ImGui_ImplSDL2_Shutdown();

@@ -8,7 +8,8 @@
 //            where the slowest 1 % of frames spent their time (the kiosk's --frame-stats phases)
 //   memory   what the map adds, in one process: resident memory after the allocator's trim with
 //            the map open and still after the walk, minus the same before the map's first open;
-//            beside it the tile cache's own count (meshes, labels) and the same delta for the
+//            beside it the tile cache's own count (meshes, labels), the tile images' (textures, 4
+//            bytes a pixel), and the same delta for the
 //            schematic (no tile file), which is llvmpipe's and the screen's share without tiles
 //   idle     frames drawn while the map is open and still for 60 s (virtual clock)
 // Usage: bench-map [--rounds N]
@@ -156,10 +157,12 @@ int main(int argc, char** argv) {
     return (after - before) / 1024.0;
   };
   const double cache_mib = harness::load_dump(with, "still")["map_tile_bytes"].get<double>() / (1 << 20);
+  const double images_mib = harness::load_dump(with, "still")["map_image_bytes"].get<double>() / (1 << 20);
   printf("  memory added by the map, one process (RSS after malloc_trim: map open and still after the walk - before its first open)\n"
-         "    with the Monaco tiles %6.1f MiB  (goal <= 40 MB; of which the tile cache's meshes and labels %.1f MiB)\n"
+         "    with the Monaco tiles %6.1f MiB  (goal <= 40 MB; of which the tile cache's meshes and labels %.1f MiB,\n"
+         "                                     the tile images' textures %.1f MiB)\n"
          "    schematic, no tiles   %6.1f MiB  (the screen and llvmpipe's buffers for a 1920x1080 frame)\n",
-         delta_mib(with), cache_mib, delta_mib(without));
+         delta_mib(with), cache_mib, images_mib, delta_mib(without));
   printf("  map open and still for 60 s: %llu frames drawn  (goal 0)\n", (unsigned long long)(idle - still));
   return 0;
 }

@@ -59,6 +59,61 @@ DrawStats draw_until_complete(TileCache& cache, Waker& waker, const Camera& cam)
     return s;
 }
 
+// A renderer without GL: an image is its size; what it was asked to render is kept.
+struct FakeImage : TileImage {
+    int size;
+    explicit FakeImage(int s) : size(s) {}
+    void* texture() const override { return (void*)this; }
+    bool render_over(const ImDrawData&, int, int, int, int) override {
+        renders_over++;
+        return true;
+    }
+    int renders_over = 0;
+};
+struct FakeRenderer {
+    std::vector<int> sizes;   // every render's side in pixels, in order
+    int vertices = 0;         // in the last render's draw data
+    std::vector<const FakeImage*> made;   // the images it made (owned by TileImages)
+    TileRenderer fn() {
+        return [this](const ImDrawData& d) -> std::unique_ptr<TileImage> {
+            sizes.push_back((int)d.DisplaySize.x);
+            vertices = d.TotalVtxCount;
+            auto image = std::make_unique<FakeImage>((int)d.DisplaySize.x);
+            made.push_back(image.get());
+            return image;
+        };
+    }
+};
+
+// Frames until every tile is decoded, then while images are left to render (as the app draws
+// while pending() holds). The most renders any one frame made goes to *most_renders.
+DrawStats draw_images_until_done(TileCache& cache, Waker& waker, TileImages& images, const Camera& cam,
+                                 int* most_renders, int* frames = nullptr) {
+    DrawStats s;
+    auto frame = [&] {
+        DrawList d;
+        s = draw(&d.list, engine(), nullptr, cache, cam, 0, 0, 800, 600, "en", nullptr, &images);
+        cache.end_frame();
+        *most_renders = std::max(*most_renders, s.tiles_rendered);
+        if (frames) ++*frames;
+        return s.tiles_own == s.tiles_visible && !cache.busy();
+    };
+    waker.wait_for(frame);
+    for (int i = 0; i < 200 && images.pending(); i++) frame();
+    return s;
+}
+
+std::unique_ptr<TileCache> labelled_cache(const std::string& name, Waker& waker) {
+    const std::string path = temp_path(name);
+    std::vector<StoredTile> tiles;
+    for (int z = 0; z <= 3; z++)
+        for (int x = 0; x < (1 << z); x++)
+            for (int y = 0; y < (1 << z); y++) tiles.push_back({z, x, y, labelled_tile("T" + std::to_string(z))});
+    write_mbtiles(path, good_metadata(0, 3), tiles);
+    std::string error;
+    return std::make_unique<TileCache>(TileFile::open(path, &error), waker.callback());
+}
+
 }  // namespace
 
 TEST_CASE("draw: ancestors stand in for tiles not ready, then each tile draws its own", "[map][draw]") {
@@ -158,5 +213,151 @@ TEST_CASE("draw: labels shown last frame stay while panning", "[map][draw]") {
         cache.end_frame();
         INFO("step " << step << ", " << kept.size() << " labels kept before, " << cache.label_memory().kept.size() << " now");
         CHECK(sorted(cache.label_memory().kept) == kept);
+    }
+}
+
+TEST_CASE("draw with images: each tile rendered once at the view's scale, a few a frame, then no more frames asked", "[map][draw][images]") {
+    REQUIRE(engine().ok());
+    Waker waker;
+    auto cache = labelled_cache("images.mbtiles", waker);
+    FakeRenderer renderer;
+    TileImages::Config config;
+    config.renders_per_frame = 2;
+    TileImages images(renderer.fn(), config);
+    Camera cam;
+    cam.center = World{0.3, 0.3};
+    cam.zoom = 2.0;   // data zoom 2: a tile is 256 px
+    int most = 0, frames = 0;
+    DrawStats s = draw_images_until_done(*cache, waker, images, cam, &most, &frames);
+    REQUIRE(s.tiles_visible > 2);
+    CHECK(s.tiles_own == s.tiles_visible);
+    CHECK(s.tiles_vector == 0);
+    CHECK(most == 2);
+    CHECK(!images.pending());
+    CHECK(images.count() == s.tiles_visible);
+    CHECK((int)renderer.sizes.size() == s.tiles_visible);   // once each
+    for (int size : renderer.sizes) CHECK(size == 256);
+    CHECK(renderer.vertices > 4);   // the tile's triangles, not only its background
+    CHECK(images.bytes() == (size_t)s.tiles_visible * 256 * 256 * 4);
+
+    // Still: no render, nothing pending (no frame asked for), one quad a tile instead of triangles.
+    DrawList still, vector;
+    s = draw(&still.list, engine(), nullptr, *cache, cam, 0, 0, 800, 600, "en", nullptr, &images);
+    CHECK(s.tiles_rendered == 0);
+    CHECK(!images.pending());
+    draw(&vector.list, engine(), nullptr, *cache, cam, 0, 0, 800, 600, "en");
+    auto has_water = [](const ImDrawList& l) {   // the tiles' fill colour (style.cpp's water)
+        for (const ImDrawVert& v : l.VtxBuffer)
+            if (v.col == IM_COL32(170, 211, 223, 255)) return true;
+        return false;
+    };
+    CHECK(!has_water(still.list));
+    CHECK(has_water(vector.list));
+    cache->end_frame();
+}
+
+TEST_CASE("draw with images: a scale off by more than the threshold is rendered again once the zoom stays", "[map][draw][images]") {
+    REQUIRE(engine().ok());
+    Waker waker;
+    auto cache = labelled_cache("rescale.mbtiles", waker);
+    FakeRenderer renderer;
+    TileImages images(renderer.fn(), TileImages::Config{});
+    Camera cam;
+    cam.center = World{0.5, 0.5};
+    cam.zoom = 2.0;
+    int most = 0;
+    DrawStats s = draw_images_until_done(*cache, waker, images, cam, &most);
+    REQUIRE(s.tiles_own == s.tiles_visible);
+    REQUIRE(!images.pending());
+    const size_t first = renderer.sizes.size();
+
+    cam.zoom = 2.3;   // the same data zoom, tiles 315 px: 23 % off their images
+    DrawList moving;
+    s = draw(&moving.list, engine(), nullptr, *cache, cam, 0, 0, 800, 600, "en", nullptr, &images);
+    CHECK(s.tiles_rendered == 0);      // while the zoom moves, the images are drawn scaled
+    CHECK(s.tiles_own == s.tiles_visible);
+    CHECK(images.pending());           // and a frame is asked for
+    cache->end_frame();
+    s = draw_images_until_done(*cache, waker, images, cam, &most);
+    CHECK(!images.pending());
+    REQUIRE(renderer.sizes.size() > first);
+    for (size_t i = first; i < renderer.sizes.size(); i++) CHECK(renderer.sizes[i] == 315);
+    const size_t second = renderer.sizes.size();
+
+    cam.zoom = 2.32;   // 1.4 % off: within the threshold, nothing rendered, nothing asked
+    for (int i = 0; i < 2; i++) {
+        DrawList d;
+        s = draw(&d.list, engine(), nullptr, *cache, cam, 0, 0, 800, 600, "en", nullptr, &images);
+        cache->end_frame();
+        CHECK(!images.pending());
+    }
+    CHECK(renderer.sizes.size() == second);
+}
+
+TEST_CASE("draw with images: the images never hold more than their byte bound, and still ask for no frame", "[map][draw][images]") {
+    REQUIRE(engine().ok());
+    Waker waker;
+    auto cache = labelled_cache("bound.mbtiles", waker);
+    FakeRenderer renderer;
+    TileImages::Config config;
+    config.max_bytes = 5 * 256 * 256 * 4;   // five tiles of a view that needs more
+    TileImages images(renderer.fn(), config);
+    Camera cam;
+    cam.zoom = 3.0;
+    int most = 0;
+    for (double x : {0.3, 0.5, 0.7, 0.3}) {
+        cam.center = World{x, 0.5};
+        DrawStats s = draw_images_until_done(*cache, waker, images, cam, &most);
+        CHECK(s.tiles_visible > 5);
+        CHECK(s.tiles_own == s.tiles_visible);   // those without an image as triangles
+        CHECK(images.bytes() <= config.max_bytes);
+        CHECK(images.count() <= 5);
+        CHECK(!images.pending());
+    }
+    CHECK(renderer.sizes.size() > 5);   // images were let go for the new views' tiles
+}
+
+namespace {
+void no_op_callback(const ImDrawList*, const ImDrawCmd*) {}
+}  // namespace
+
+TEST_CASE("draw with images: labels are rendered once their glyphs are uploaded, and a still map asks for no frame", "[map][draw][images]") {
+    REQUIRE(engine().ok());
+    Waker waker;
+    auto cache = labelled_cache("label-images.mbtiles", waker);
+    FakeRenderer renderer;
+    TileImages::Config config;
+    config.premultiplied = no_op_callback;   // label images on
+    TileImages images(renderer.fn(), config);
+    Camera cam;
+    cam.center = World{0.3, 0.3};
+    cam.zoom = 2.0;
+    int most = 0;
+    // The glyph atlas is never uploaded here: labels wait for it, a few frames at most.
+    DrawStats s = draw_images_until_done(*cache, waker, images, cam, &most);
+    REQUIRE(s.labels_drawn > 0);
+    CHECK(images.label_count() == 0);
+    CHECK(!images.pending());
+    const size_t tiles = renderer.sizes.size();
+
+    // Uploaded (as the runner does after each frame): the next frame renders the labels.
+    engine().clear_atlas_dirty();
+    DrawList d;
+    s = draw(&d.list, engine(), nullptr, *cache, cam, 0, 0, 800, 600, "en", nullptr, &images);
+    cache->end_frame();
+    CHECK(images.label_count() >= 1);               // one a name: the tiles repeat theirs
+    REQUIRE(renderer.sizes.size() == tiles + 1);   // the labels' one image
+    CHECK(renderer.sizes.back() == 1024);
+    CHECK(!images.pending());
+    const FakeImage* labels = renderer.made.back();
+    CHECK(labels->renders_over == images.label_count());
+    for (int i = 0; i < 2; i++) {   // still: no render, no frame asked
+        engine().clear_atlas_dirty();
+        DrawList again;
+        s = draw(&again.list, engine(), nullptr, *cache, cam, 0, 0, 800, 600, "en", nullptr, &images);
+        cache->end_frame();
+        CHECK(renderer.sizes.size() == tiles + 1);
+        CHECK(labels->renders_over == images.label_count());
+        CHECK(!images.pending());
     }
 }

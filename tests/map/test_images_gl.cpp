@@ -1,0 +1,96 @@
+// Tile images on a real GL context (the offscreen driver: EGL on Mesa llvmpipe): a tile's mesh
+// rendered into a texture by platform::RenderTexture shows the mesh's colours at known pixels,
+// the right way up, in the texture and on screen once draw() has put the image there.
+#include "map/map.h"
+#include "map_test_util.h"
+#include "platform.h"
+#include "text.h"
+
+#include <catch2/catch.hpp>
+
+#include <imgui.h>
+
+using namespace map;
+using namespace map_test;
+
+namespace {
+
+struct GlImage : TileImage {
+    platform::RenderTexture texture_;
+    explicit GlImage(platform::RenderTexture t) : texture_(std::move(t)) {}
+    void* texture() const override { return texture_.imgui_id(); }
+    bool render_over(const ImDrawData& data, int x, int y, int w, int h) override {
+        return texture_.render_over(data, x, y, w, h);
+    }
+};
+
+// The pixel (x, y) of top-down RGBA rows `width` wide, as IM_COL32.
+uint32_t pixel(const std::vector<uint8_t>& rgba, int width, int x, int y) {
+    const uint8_t* p = &rgba[((size_t)y * width + x) * 4];
+    return IM_COL32(p[0], p[1], p[2], p[3]);
+}
+
+}  // namespace
+
+TEST_CASE("tile images on GL: a tile rendered into a texture shows its mesh's colours the right way up", "[map][gl]") {
+    text::EngineConfig ec;
+    ec.font_dir = SPORTELLO_FONT_DIR;
+    std::unique_ptr<text::Engine> engine = text::Engine::create(ec);
+    REQUIRE(engine->ok());
+    // One z0 tile: water over its top half only, nothing below (the land's background colour).
+    LayerSpec water;
+    water.name = "water";
+    water.features.push_back({3, {}, rings_geometry({{{0, 0}, {4096, 0}, {4096, 2048}, {0, 2048}}})});
+    const std::string path = temp_path("gl.mbtiles");
+    write_mbtiles(path, good_metadata(0, 0), {{0, 0, 0, gzip(encode_tile({water}))}});
+    std::string error;
+    Waker waker;
+    TileCache cache(TileFile::open(path, &error), waker.callback());
+    REQUIRE(waker.wait_for([&] { return cache.get(TileId{0, 0, 0}, "en") != nullptr; }));
+
+    platform::WindowConfig wc;
+    wc.width = 256;
+    wc.height = 256;
+    wc.headless = true;
+    std::unique_ptr<platform::Window> window = platform::Window::open(wc);
+    REQUIRE(window->ok());
+    const platform::RenderTexture* rendered = nullptr;
+    TileImages::Config config;
+    config.opaque = platform::opaque_images;
+    TileImages images(
+        [&](const ImDrawData& d) -> std::unique_ptr<TileImage> {
+            platform::RenderTexture t = platform::RenderTexture::render(d);
+            if (!t.ok()) return nullptr;
+            auto image = std::make_unique<GlImage>(std::move(t));
+            rendered = &image->texture_;
+            return image;
+        },
+        config);
+    Camera cam;
+    cam.center = World{0.5, 0.5};
+    cam.zoom = 0;   // the one tile is 256 px: the whole window
+    window->begin_frame(1.0f / 60);
+    DrawStats s = draw(ImGui::GetBackgroundDrawList(), *engine, nullptr, cache, cam, 0, 0, 256, 256, "en",
+                       platform::opaque_fills, &images);
+    window->end_frame();
+    CHECK(s.tiles_rendered == 1);
+    CHECK(s.tiles_vector == 0);
+    REQUIRE(rendered);
+    REQUIRE(rendered->width() == 256);
+
+    const uint32_t kWater = IM_COL32(170, 211, 223, 255), kLand = IM_COL32(242, 239, 233, 255);
+    std::vector<uint8_t> texels;
+    REQUIRE(rendered->read_pixels(&texels));
+    CHECK(pixel(texels, 256, 128, 40) == kWater);
+    CHECK(pixel(texels, 256, 5, 120) == kWater);
+    CHECK(pixel(texels, 256, 128, 200) == kLand);
+    CHECK(pixel(texels, 256, 250, 250) == kLand);
+
+    std::vector<uint8_t> screen;
+    REQUIRE(window->read_pixels(&screen));
+    CHECK(pixel(screen, 256, 128, 40) == kWater);
+    CHECK(pixel(screen, 256, 5, 120) == kWater);
+    CHECK(pixel(screen, 256, 128, 200) == kLand);
+    CHECK(pixel(screen, 256, 250, 250) == kLand);
+    images.clear();   // the textures go while their context is there
+}
