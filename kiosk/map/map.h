@@ -200,8 +200,8 @@ class TileImages {
 public:
   struct Config {
     size_t max_bytes = 20u << 20;
-    int renders_per_frame = 4;
-    int render_vertices = 12000;
+    int renders_per_frame = 2;
+    int render_vertices = 5000;
     double rescale = 0.1;
     OpaqueCallback opaque = nullptr;  // draws the images opaque (platform::opaque_images), if given
     // Labels (name and halo) rendered once each too, when given the callback that draws images
