@@ -200,18 +200,21 @@ class TileImages {
 public:
   struct Config {
     size_t max_bytes = 20u << 20;
-    int renders_per_frame = 4;
-    int render_vertices = 12000;
+    int renders_per_frame = 2;
+    int render_vertices = 5000;
     double rescale = 0.1;
     OpaqueCallback opaque = nullptr;  // draws the images opaque (platform::opaque_images), if given
     // Labels (name and halo) rendered once each too, when given the callback that draws images
     // of premultiplied alpha (platform::premultiplied_images): what a render over transparent
     // black through ImGui's blending holds. A label is rendered only once its glyphs are on
     // the GPU (the glyph atlas uploaded, nothing new in it); until then, glyph quads as before.
-    // They share one image of label_atlas_px square, filled row by row and emptied when full.
+    // They share one image of label_atlas_px square, filled row by row, emptied when full of
+    // labels no longer drawn (a view whose labels do not all fit keeps the rest as glyph quads).
+    // 512 px holds a view's labels or most of them; 1024 px cost ~12 MiB resident under
+    // llvmpipe in bench-map against ~6 MiB, over the map's memory goal.
     OpaqueCallback premultiplied = nullptr;
     int label_renders_per_frame = 8;
-    int label_atlas_px = 1024;
+    int label_atlas_px = 512;
   };
   TileImages(TileRenderer render, Config config);
   ~TileImages();

@@ -56,7 +56,7 @@ void draw_label_glyphs(ImDrawList* dl, text::Engine& engine, void* atlas, const 
     text::draw_layout(dl, engine, atlas, layout, tl, layout.width, text::Align::Start, rgba);
 }
 
-constexpr int kLabelMargin = 4;   // px around a label's layout in its image: halo, overhanging glyphs
+constexpr int kLabelMargin = 3;   // px around a label's layout in its image: halo, overhanging glyphs
 
 void draw_labels(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cache, TileImages::Impl* images,
                  std::vector<Candidate>& cands, float x0, float y0, float w, float h, DrawStats* stats) {

@@ -116,7 +116,10 @@ const TileImages::Impl::LabelEntry* TileImages::Impl::label(const std::string& k
                                                             const std::function<void(ImDrawList*, ImVec2)>& draw,
                                                             const ImDrawList* like, text::Engine& engine) {
   auto it = labels.find(key);
-  if (it != labels.end()) return &it->second;
+  if (it != labels.end()) {
+    it->second.used = frame;
+    return &it->second;
+  }
   const int side = config.label_atlas_px;
   if (failed || !render_fn || !config.premultiplied || w <= 0 || h <= 0 || w > side || h > side) return nullptr;
   if (label_renders_left <= 0) {
@@ -131,8 +134,15 @@ const TileImages::Impl::LabelEntry* TileImages::Impl::label(const std::string& k
     shelf_h = 0;
   }
   if (shelf_y + h > side) {
-    label_image_full = true;
-    pending = true;
+    // Emptied only when most of it holds labels no longer drawn, so that the labels of one view
+    // always fit after: a view whose labels fill it keeps the rest as glyph quads, asking for
+    // no frame (else it would be emptied and filled again for ever).
+    const size_t drawn = (size_t)std::count_if(labels.begin(), labels.end(),
+                                               [&](const auto& l) { return l.second.used == frame; });
+    if (drawn * 2 < labels.size()) {
+      label_image_full = true;
+      pending = true;
+    }
     return nullptr;
   }
   const ImVec2 at((float)shelf_x, (float)shelf_y);
@@ -177,7 +187,7 @@ const TileImages::Impl::LabelEntry* TileImages::Impl::label(const std::string& k
     return nullptr;
   }
   LabelEntry& e = labels[key];
-  e = LabelEntry{shelf_x, shelf_y, w, h};
+  e = LabelEntry{shelf_x, shelf_y, w, h, frame};
   shelf_x += w + 1;
   shelf_h = std::max(shelf_h, h);
   return &e;

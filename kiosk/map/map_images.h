@@ -41,6 +41,7 @@ struct TileImages::Impl {
 
   struct LabelEntry {
     int x = 0, y = 0, w = 0, h = 0;   // its rectangle in the labels' image, top-down
+    uint64_t used = 0;                // the frame that last drew it
   };
   std::unordered_map<std::string, LabelEntry> labels;   // by text, language, size and colour
   std::unique_ptr<TileImage> label_image;                // shared by every label, made on first use

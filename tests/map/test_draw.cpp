@@ -347,7 +347,7 @@ TEST_CASE("draw with images: labels are rendered once their glyphs are uploaded,
     cache->end_frame();
     CHECK(images.label_count() >= 1);               // one a name: the tiles repeat theirs
     REQUIRE(renderer.sizes.size() == tiles + 1);   // the labels' one image
-    CHECK(renderer.sizes.back() == 1024);
+    CHECK(renderer.sizes.back() == 512);
     CHECK(!images.pending());
     const FakeImage* labels = renderer.made.back();
     CHECK(labels->renders_over == images.label_count());
