@@ -108,9 +108,6 @@ class TextureTile : public map::TileImage {
 public:
   explicit TextureTile(platform::RenderTexture t) : texture_(std::move(t)) {}
   void* texture() const override { return texture_.imgui_id(); }
-  bool render_over(const ImDrawData& data, int x, int y, int w, int h) override {
-    return texture_.render_over(data, x, y, w, h);
-  }
 private:
   platform::RenderTexture texture_;
 };
@@ -445,11 +442,6 @@ void Kiosk::draw_map() {
     if (!map_images_) {
       map::TileImages::Config config;
       config.opaque = platform::opaque_images;
-      // Labels stay glyph quads: rendered into a shared image they took bench-map's panning
-      // frames from ~21,000 vertices to ~2,300 and most of llvmpipe's wait away, but the map
-      // then added 43.6 MiB resident over its walk against the 40 MB goal (33 MiB without),
-      // growing with the walk's length. Set config.premultiplied =
-      // platform::premultiplied_images to turn them on once that memory is understood.
       map_images_ = std::make_unique<map::TileImages>(render_tile, config);
     }
     map::DrawStats st = map::draw(dl, engine_, ui_.atlas(), *services_.map_tiles, cam, 0, top, W, H, session_.lang,

@@ -180,9 +180,6 @@ class TileImage {
 public:
   virtual ~TileImage() = default;
   virtual void* texture() const = 0;    // ImTextureID; GL's rows bottom up (drawn with v flipped)
-  // Clears the rectangle (top-down pixels) and renders `data` (DisplaySize the image's size) over
-  // it: how labels are added to their shared image. False when it cannot.
-  virtual bool render_over(const ImDrawData& data, int x, int y, int w, int h) = 0;
 };
 // Renders ImGui draw data (DisplayPos (0,0), DisplaySize the image's size) into a TileImage;
 // nullptr when it cannot (the tile is then drawn as triangles). platform::RenderTexture does it.
@@ -191,7 +188,8 @@ using TileRenderer = std::function<std::unique_ptr<TileImage>(const ImDrawData&)
 // The tile images of one map: each tile's mesh rendered once at the view's scale, then drawn as
 // one textured quad a frame. Least recently used images go beyond a byte bound (4 bytes a pixel).
 // At most `renders_per_frame` renders a frame, and none once `render_vertices` vertices were
-// rendered in it (llvmpipe's cost of a render goes with its vertices): the other tiles are shown
+// rendered in it (llvmpipe's cost of a render goes with its vertices, and a frame that renders
+// two is among the slowest 1 % while panning): the other tiles are shown
 // by images that stand in (an ancestor's part, the children) or as triangles, and pending()
 // asks for the next frame.
 // An image drawn at a scale off its own by more than `rescale` is rendered again once the zoom
@@ -200,27 +198,15 @@ class TileImages {
 public:
   struct Config {
     size_t max_bytes = 20u << 20;
-    int renders_per_frame = 2;
+    int renders_per_frame = 1;
     int render_vertices = 5000;
     double rescale = 0.1;
     OpaqueCallback opaque = nullptr;  // draws the images opaque (platform::opaque_images), if given
-    // Labels (name and halo) rendered once each too, when given the callback that draws images
-    // of premultiplied alpha (platform::premultiplied_images): what a render over transparent
-    // black through ImGui's blending holds. A label is rendered only once its glyphs are on
-    // the GPU (the glyph atlas uploaded, nothing new in it); until then, glyph quads as before.
-    // They share one image of label_atlas_px square, filled row by row, emptied when full of
-    // labels no longer drawn (a view whose labels do not all fit keeps the rest as glyph quads).
-    // 512 px holds a view's labels or most of them; 1024 px cost ~12 MiB resident under
-    // llvmpipe in bench-map against ~6 MiB, over the map's memory goal.
-    OpaqueCallback premultiplied = nullptr;
-    int label_renders_per_frame = 8;
-    int label_atlas_px = 512;
   };
   TileImages(TileRenderer render, Config config);
   ~TileImages();
-  size_t bytes() const;             // pixels held by the images, 4 bytes each (tiles, labels' image)
+  size_t bytes() const;             // pixels held by the images, 4 bytes each
   int count() const;                // tile images
-  int label_count() const;          // labels in the labels' image
   // Renders were left for later in the last draw(): draw another frame (false once the view is done).
   bool pending() const;
   void clear();                     // another tile file: forget every image

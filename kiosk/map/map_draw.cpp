@@ -46,22 +46,11 @@ struct Box {
     bool overlaps(const Box& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
 };
 
-// A label's glyphs with their halo, its layout's top-left at `tl`.
-void draw_label_glyphs(ImDrawList* dl, text::Engine& engine, void* atlas, const text::Layout& layout, ImVec2 tl,
-                       ImU32 rgba) {
-    // A halo in the background's light colour keeps the name legible over roads and fills.
-    const ImU32 halo = IM_COL32(250, 248, 244, 230);
-    for (const ImVec2 d : {ImVec2(-1, 0), ImVec2(1, 0), ImVec2(0, -1), ImVec2(0, 1)})
-        text::draw_layout(dl, engine, atlas, layout, ImVec2(tl.x + d.x, tl.y + d.y), layout.width, text::Align::Start, halo);
-    text::draw_layout(dl, engine, atlas, layout, tl, layout.width, text::Align::Start, rgba);
-}
-
-constexpr int kLabelMargin = 3;   // px around a label's layout in its image: halo, overhanging glyphs
-
-void draw_labels(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cache, TileImages::Impl* images,
-                 std::vector<Candidate>& cands, float x0, float y0, float w, float h, DrawStats* stats) {
-    struct LabelQuad { ImVec2 a, b, uv0, uv1; };
-    std::vector<LabelQuad> quads;
+void draw_labels(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cache, std::vector<Candidate>& cands,
+                 float x0, float y0, float w, float h, DrawStats* stats) {
+    // A halo in the background's light colour keeps a name legible over roads and fills: one
+    // quad a glyph under it (llvmpipe's cost goes with the triangles).
+    const ImU32 halo = IM_COL32(250, 248, 244, 235);
     TileCache::LabelMemory& memory = cache.label_memory();
     const std::unordered_set<std::string> kept(memory.kept.begin(), memory.kept.end());
     for (Candidate& c : cands) c.kept = kept.count(c.label->text) > 0;
@@ -96,31 +85,9 @@ void draw_labels(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& c
         memory.kept.push_back(c.label->text);
         const ImVec2 tl(std::round(box.x0 + kLabelPad), std::round(box.y0 + kLabelPad));
         stats->labels_drawn++;
-        if (images) {
-            // One textured quad rather than five passes of glyph quads, texels on pixels.
-            const int iw = (int)std::ceil(layout->width) + 2 * kLabelMargin;
-            const int ih = (int)std::ceil(layout->height) + 2 * kLabelMargin;
-            const std::string key = c.label->text + '\x1f' + c.label->lang + '\x1f' + std::to_string(c.label->size) +
-                                    '\x1f' + std::to_string(c.label->rgba);
-            auto glyphs = [&](ImDrawList* l, ImVec2 at) {
-                draw_label_glyphs(l, engine, atlas, *layout, ImVec2(at.x + kLabelMargin, at.y + kLabelMargin), c.label->rgba);
-            };
-            if (const TileImages::Impl::LabelEntry* e = images->label(key, iw, ih, glyphs, dl, engine)) {
-                const ImVec2 a(tl.x - kLabelMargin, tl.y - kLabelMargin);
-                const float side = (float)images->config.label_atlas_px;
-                quads.push_back({a, ImVec2(a.x + (float)e->w, a.y + (float)e->h), ImVec2(e->x / side, 1 - e->y / side),
-                                 ImVec2((e->x + e->w) / side, 1 - (e->y + e->h) / side)});
-                continue;
-            }
-        }
-        draw_label_glyphs(dl, engine, atlas, *layout, tl, c.label->rgba);
+        text::draw_layout_halo(dl, engine, atlas, *layout, tl, layout->width, text::Align::Start, halo);
+        text::draw_layout(dl, engine, atlas, *layout, tl, layout->width, text::Align::Start, c.label->rgba);
     }
-    if (quads.empty()) return;
-    // Labels never overlap one another (their boxes are apart), so the images may go after.
-    dl->AddCallback(images->config.premultiplied, nullptr);
-    // One texture for every label: one draw command.
-    for (const LabelQuad& q : quads) dl->AddImage(images->label_image->texture(), q.a, q.b, q.uv0, q.uv1);
-    dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
 }
 
 }  // namespace
@@ -162,6 +129,7 @@ struct View {
     float x0, y0, w, h;
     double world;                       // world_px(camera.zoom)
     TileImages::Impl* images;           // null: triangles only
+    OpaqueCallback opaque;              // draws opaque fills without blending, if given
     DrawStats stats;
     std::vector<Candidate> cands;
     std::vector<TileId> drawn_ancestors;
@@ -234,7 +202,7 @@ const TileImages::Impl::Entry* own_image(View& v, TileId id, Square sq, const Ti
         images.pending = true;   // once the zoom stops
         return e;
     }
-    if (TileImages::Impl::Entry* r = images.render(id, *mesh, want, v.dl, &v.stats)) return r;
+    if (TileImages::Impl::Entry* r = images.render(id, *mesh, want, v.dl, v.opaque, &v.stats)) return r;
     return e;
 }
 
@@ -300,9 +268,12 @@ DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cac
     if (opaque) dl->AddCallback(opaque, nullptr);
     dl->AddRectFilled(view_min, view_max, kBackground);
     const TileSetInfo& info = cache.info();
-    const int z = std::clamp((int)std::lround(camera.zoom), info.min_zoom, info.max_zoom);
+    // The zoom's own level, as MapLibre chooses it: its tiles are drawn at 1 to 2 times their size,
+    // each image rendered at the view's scale (rounding would draw them at 0.7 to 1.4: at 1080p up
+    // to 66 tiles a view against 40, and llvmpipe's cost goes with the number of images).
+    const int z = std::clamp((int)std::floor(camera.zoom), info.min_zoom, info.max_zoom);
     const int n = 1 << z;
-    View v{dl, cache, lang, camera, info, x0, y0, w, h, world_px(camera.zoom), images ? &images->impl() : nullptr, {}, {}, {}, {}};
+    View v{dl, cache, lang, camera, info, x0, y0, w, h, world_px(camera.zoom), images ? &images->impl() : nullptr, opaque, {}, {}, {}, {}};
     if (v.images) v.images->begin_frame(camera.zoom);
 
     // Visible tiles, within the file's bounds (outside them there is nothing to ask for).
@@ -323,8 +294,7 @@ DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cac
     else if (opaque) dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
     for (const View::Quad& q : v.quads) dl->AddImage(q.texture, q.a, q.b, q.uv0, q.uv1);
     if (opaque_images) dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
-    draw_labels(dl, engine, atlas, cache, v.images, v.cands, x0, y0, w, h, &v.stats);
-    if (v.images) v.images->end_frame(engine);
+    draw_labels(dl, engine, atlas, cache, v.cands, x0, y0, w, h, &v.stats);
     dl->PopClipRect();
     return v.stats;
 }

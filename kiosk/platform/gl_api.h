@@ -20,7 +20,7 @@ constexpr GLenum TEXTURE_2D = 0x0DE1, RGBA = 0x1908, UNSIGNED_BYTE = 0x1401, NEA
                  READ_FRAMEBUFFER = 0x8CA8, DRAW_FRAMEBUFFER = 0x8CA9, COLOR_ATTACHMENT0 = 0x8CE0,
                  FRAMEBUFFER_COMPLETE = 0x8CD5, LINEAR = 0x2601, RGBA8 = 0x8058,
                  SCISSOR_TEST = 0x0C11, COLOR_CLEAR_VALUE = 0x0C22,
-                 BLEND = 0x0BE2, ONE_MINUS_SRC_ALPHA = 0x0303, SCISSOR_BOX = 0x0C10;
+                 BLEND = 0x0BE2, SCISSOR_BOX = 0x0C10;
 struct Api {
   void (*GenTextures)(GLsizei, GLuint*);
   void (*DeleteTextures)(GLsizei, const GLuint*);
@@ -49,6 +49,7 @@ struct Api {
   void (*GetProgramiv)(GLuint, GLenum, GLint*);
   GLint (*GetAttribLocation)(GLuint, const char*);
   GLint (*GetUniformLocation)(GLuint, const char*);
+  void (*GetUniformfv)(GLuint, GLint, float*);
   void (*UseProgram)(GLuint);
   void (*DeleteProgram)(GLuint);
   void (*UniformMatrix4fv)(GLint, GLsizei, unsigned char, const float*);
@@ -61,7 +62,6 @@ struct Api {
   void (*Enable)(GLenum);
   unsigned char (*IsEnabled)(GLenum);
   void (*GetFloatv)(GLenum, float*);
-  void (*BlendFuncSeparate)(GLenum, GLenum, GLenum, GLenum);
   void (*Scissor)(GLint, GLint, GLsizei, GLsizei);
 };
 extern Api api;           // resolved by load_all() once the first context is current

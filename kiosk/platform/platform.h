@@ -163,10 +163,6 @@ void opaque_fills(const ImDrawList* list, const ImDrawCmd* cmd);
 // The same for images whose every texel is opaque (RenderTexture's, the map's tiles): the texel's
 // colour as it is, no blend, no vertex colour.
 void opaque_images(const ImDrawList* list, const ImDrawCmd* cmd);
-// For images of premultiplied alpha (RenderTexture's of translucent content, such as the map's
-// labels rendered over transparent black through ImGui's blending): ImGui's shader, blended
-// with (1, 1 - alpha), until ImDrawCallback_ResetRenderState.
-void premultiplied_images(const ImDrawList* list, const ImDrawCmd* cmd);
 
 // A coverage texture (the glyph atlas; ImGui's own atlas): one byte of coverage per pixel, held
 // by GL as R8 and swizzled to white with that alpha (what ImGui's shader expects). Needs the
@@ -205,9 +201,6 @@ public:
   // GL keeps rows bottom up: draw it with uv0 = (0, 1), uv1 = (1, 0).
   // Draw data without lists gives a cleared texture, to render into piece by piece (an atlas).
   static RenderTexture render(const ImDrawData& data);
-  // Clears the rectangle (x, y, w, h) (top-down, in pixels) and renders `data` over the texture,
-  // DisplaySize its whole size: the caller's clip rectangles keep the draw within the rectangle.
-  bool render_over(const ImDrawData& data, int x, int y, int w, int h);
   bool ok() const { return id_ != 0; }
   void* imgui_id() const { return (void*)(uintptr_t)id_; }
   int width() const { return width_; }

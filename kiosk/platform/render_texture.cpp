@@ -114,21 +114,6 @@ RenderTexture RenderTexture::render(const ImDrawData& data) {
   return t;
 }
 
-bool RenderTexture::render_over(const ImDrawData& data, int x, int y, int w, int h) {
-  using namespace gl;
-  if (!id_ || context_ != live || (int)data.DisplaySize.x != width_ || (int)data.DisplaySize.y != height_) return false;
-  SavedBindings saved;
-  if (!attach(id_)) {
-    detach();
-    return false;
-  }
-  // GL's rows go bottom up: the rectangle's top row y is row height - y - h from the bottom.
-  clear_transparent(x, height_ - y - h, w, h);
-  ImGui_ImplOpenGL3_RenderDrawData(const_cast<ImDrawData*>(&data));
-  detach();
-  return true;
-}
-
 bool RenderTexture::read_pixels(std::vector<uint8_t>* rgba) const {
   using namespace gl;
   if (!id_ || context_ != live) return false;

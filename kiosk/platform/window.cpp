@@ -36,7 +36,8 @@ bool load_all() {
          load(&api.CreateProgram, "glCreateProgram") && load(&api.AttachShader, "glAttachShader") &&
          load(&api.BindAttribLocation, "glBindAttribLocation") && load(&api.LinkProgram, "glLinkProgram") &&
          load(&api.GetProgramiv, "glGetProgramiv") && load(&api.GetAttribLocation, "glGetAttribLocation") &&
-         load(&api.GetUniformLocation, "glGetUniformLocation") && load(&api.UseProgram, "glUseProgram") &&
+         load(&api.GetUniformLocation, "glGetUniformLocation") &&
+         load(&api.GetUniformfv, "glGetUniformfv") && load(&api.UseProgram, "glUseProgram") &&
          load(&api.DeleteProgram, "glDeleteProgram") &&
          load(&api.UniformMatrix4fv, "glUniformMatrix4fv") && load(&api.Disable, "glDisable") &&
          load(&api.GenFramebuffers, "glGenFramebuffers") && load(&api.DeleteFramebuffers, "glDeleteFramebuffers") &&
@@ -44,7 +45,7 @@ bool load_all() {
          load(&api.FramebufferTexture2D, "glFramebufferTexture2D") &&
          load(&api.CheckFramebufferStatus, "glCheckFramebufferStatus") && load(&api.Enable, "glEnable") &&
          load(&api.IsEnabled, "glIsEnabled") && load(&api.GetFloatv, "glGetFloatv") &&
-         load(&api.BlendFuncSeparate, "glBlendFuncSeparate") && load(&api.Scissor, "glScissor");
+         load(&api.Scissor, "glScissor");
 }
 
 constexpr GLenum VERTEX_SHADER = 0x8B31, FRAGMENT_SHADER = 0x8B30, COMPILE_STATUS = 0x8B81, LINK_STATUS = 0x8B82,
@@ -58,8 +59,9 @@ struct Opaque {
   const char* fs;
   const char* attribute;          // the one beside Position: Color or UV
   GLuint program = 0;
-  GLuint imgui_program = 0;       // whose attribute locations it shares
+  GLuint imgui_program = 0;       // whose attribute locations and projection it shares
   GLint projection = -1;
+  GLint imgui_projection = -1;
   bool failed = false;
 };
 static Opaque opaque_fill{
@@ -113,7 +115,8 @@ static bool build_opaque(Opaque& o, GLuint imgui_program) {
   o.program = p;
   o.imgui_program = imgui_program;
   o.projection = api.GetUniformLocation(p, "ProjMtx");
-  return o.projection >= 0;
+  o.imgui_projection = api.GetUniformLocation(imgui_program, "ProjMtx");
+  return o.projection >= 0 && o.imgui_projection >= 0;
 }
 
 // Switches to `o` (built on first use) with ImGui's projection for this draw data.
@@ -131,11 +134,10 @@ static void use_opaque(Opaque& o, const char* what) {
       return;
     }
   }
-  // The same orthographic projection as ImGui's backend sets up for this draw data.
-  const ImDrawData* d = ImGui::GetDrawData();
-  const float l = d->DisplayPos.x, r = d->DisplayPos.x + d->DisplaySize.x;
-  const float t = d->DisplayPos.y, b = d->DisplayPos.y + d->DisplaySize.y;
-  const float m[16] = {2.0f / (r - l), 0, 0, 0, 0, 2.0f / (t - b), 0, 0, 0, 0, -1, 0, (r + l) / (l - r), (t + b) / (b - t), 0, 1};
+  // ImGui's renderer set its program's projection for the draw data being rendered: the frame,
+  // or an image rendered into a texture (whose size is not the frame's).
+  float m[16];
+  api.GetUniformfv(o.imgui_program, o.imgui_projection, m);
   api.UseProgram(o.program);
   api.UniformMatrix4fv(o.projection, 1, 0, m);
   api.Disable(BLEND);
@@ -146,17 +148,13 @@ static void delete_opaque(Opaque& o) {
   o.program = 0;
   o.imgui_program = 0;
   o.projection = -1;
+  o.imgui_projection = -1;
   o.failed = false;
 }
 }  // namespace gl
 
 void opaque_fills(const ImDrawList*, const ImDrawCmd*) { gl::use_opaque(gl::opaque_fill, "fill"); }
 void opaque_images(const ImDrawList*, const ImDrawCmd*) { gl::use_opaque(gl::opaque_image, "image"); }
-
-void premultiplied_images(const ImDrawList*, const ImDrawCmd*) {
-  gl::api.Enable(gl::BLEND);
-  gl::api.BlendFuncSeparate(gl::ONE, gl::ONE_MINUS_SRC_ALPHA, gl::ONE, gl::ONE_MINUS_SRC_ALPHA);
-}
 
 std::unique_ptr<Window> Window::open(const WindowConfig& config) {
   std::unique_ptr<Window> w(new Window());  // private constructor: make_unique cannot reach it

@@ -11,9 +11,12 @@
 // atlas_max) or, at the maximum, evicts the least recently used glyphs and repacks the others.
 // Engine::needs_redraw() tells the app to draw one more frame.
 // Sizes are rasterized exactly at the quarter-pixel size of the layout (quantize_size), and at
-// one of four horizontal quarter-pixel phases (the outline is shifted before rendering).
+// one of four horizontal quarter-pixel phases (the outline is shifted before rendering). A halo is
+// the glyph's bitmap grown by a pixel on every side, each pixel the most covered of itself and its
+// four neighbours.
 #include "text_internal.h"
 
+#include <algorithm>
 #include <cstring>
 #include FT_OUTLINE_H
 
@@ -113,7 +116,7 @@ void Atlas::begin_frame() {
 
 // [SECTION] Rasterization ------------------------------------------------------------------------
 
-bool Engine::Impl::rasterize(uint16_t font, uint32_t glyph_id, int size_q, int phase, AtlasEntry* out) {
+bool Engine::Impl::rasterize(uint16_t font, uint32_t glyph_id, int size_q, int phase, bool halo, AtlasEntry* out) {
     *out = AtlasEntry{};
     if (!ensure_loaded(font)) return true;   // remembered as "no bitmap"
     Font& f = fonts[font];
@@ -128,7 +131,9 @@ bool Engine::Impl::rasterize(uint16_t font, uint32_t glyph_id, int size_q, int p
     if (FT_Render_Glyph(face->glyph, FT_RENDER_MODE_LIGHT) != 0) return true;
     const FT_Bitmap& bm = face->glyph->bitmap;
     if (bm.width == 0 || bm.rows == 0 || bm.pixel_mode != FT_PIXEL_MODE_GRAY) return true;
-    int w = (int)bm.width, h = (int)bm.rows;
+    const int grow = halo ? 1 : 0;
+    const int bw = (int)bm.width, bh = (int)bm.rows;
+    const int w = bw + 2 * grow, h = bh + 2 * grow;
     if (w + 2 * kPad > atlas.max_size || h + 2 * kPad > atlas.max_size) return true;   // never fits
     int x = 0, y = 0;
     if (!atlas.alloc(w, h, &x, &y)) {
@@ -136,14 +141,25 @@ bool Engine::Impl::rasterize(uint16_t font, uint32_t glyph_id, int size_q, int p
         atlas.overflow_area += (long)(w + kPad) * (h + kPad);
         return false;
     }
+    // Coverage of the bitmap at (c, r), zero outside it.
+    auto at = [&](int c, int r) -> uint8_t {
+        return c >= 0 && r >= 0 && c < bw && r < bh ? bm.buffer[(ptrdiff_t)r * bm.pitch + c] : 0;
+    };
     for (int r = 0; r < h; r++) {
-        const uint8_t* src = bm.buffer + (ptrdiff_t)r * bm.pitch;
-        memcpy(&atlas.coverage[(size_t)(y + r) * atlas.width + x], src, (size_t)w);
+        uint8_t* dst = &atlas.coverage[(size_t)(y + r) * atlas.width + x];
+        if (!halo) {
+            memcpy(dst, bm.buffer + (ptrdiff_t)r * bm.pitch, (size_t)w);
+            continue;
+        }
+        for (int c = 0; c < w; c++) {
+            const int bc = c - 1, br = r - 1;
+            dst[c] = std::max({at(bc, br), at(bc - 1, br), at(bc + 1, br), at(bc, br - 1), at(bc, br + 1)});
+        }
     }
     atlas.mark_dirty(x, y, x + w, y + h);
     out->has_bitmap = true;
-    out->g = {(uint16_t)x, (uint16_t)y, (uint16_t)w, (uint16_t)h, (int16_t)face->glyph->bitmap_left,
-              (int16_t)-face->glyph->bitmap_top};
+    out->g = {(uint16_t)x, (uint16_t)y, (uint16_t)w, (uint16_t)h, (int16_t)(face->glyph->bitmap_left - grow),
+              (int16_t)(-face->glyph->bitmap_top - grow)};
     return true;
 }
 

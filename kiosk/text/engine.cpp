@@ -94,18 +94,27 @@ bool Engine::glyph(uint16_t font, uint32_t glyph_id, float size_px, AtlasGlyph* 
 }
 
 bool Engine::glyph(uint16_t font, uint32_t glyph_id, float size_px, int x_phase, AtlasGlyph* out) {
-    Impl& m = *impl_;
-    if (!ok() || font >= m.fonts.size() || glyph_id > 0xFFFF) return false;
+    return impl_->atlas_glyph(font, glyph_id, size_px, x_phase, false, out);
+}
+
+bool Engine::halo_glyph(uint16_t font, uint32_t glyph_id, float size_px, int x_phase, AtlasGlyph* out) {
+    return impl_->atlas_glyph(font, glyph_id, size_px, x_phase, true, out);
+}
+
+bool Engine::Impl::atlas_glyph(uint16_t font, uint32_t glyph_id, float size_px, int x_phase, bool halo,
+                               AtlasGlyph* out) {
+    if (!error.empty() || font >= fonts.size() || glyph_id > 0xFFFF) return false;
     int size_q = quantize_size(size_px);
     x_phase &= 3;
-    AtlasKey key{((uint64_t)font << 48) | ((uint64_t)size_q << 32) | ((uint64_t)x_phase << 16) | glyph_id};
-    auto it = m.atlas.entries.find(key);
-    if (it == m.atlas.entries.end()) {
+    AtlasKey key{((uint64_t)font << 48) | ((uint64_t)size_q << 32) | ((uint64_t)halo << 18) |
+                 ((uint64_t)x_phase << 16) | glyph_id};
+    auto it = atlas.entries.find(key);
+    if (it == atlas.entries.end()) {
         AtlasEntry e;
-        if (!m.rasterize(font, glyph_id, size_q, x_phase, &e)) return false;   // full: next frame
-        it = m.atlas.entries.emplace(key, e).first;
+        if (!rasterize(font, glyph_id, size_q, x_phase, halo, &e)) return false;   // full: next frame
+        it = atlas.entries.emplace(key, e).first;
     }
-    it->second.last_frame = m.atlas.frame;
+    it->second.last_frame = atlas.frame;
     if (out) *out = it->second.g;
     return it->second.has_bitmap;
 }

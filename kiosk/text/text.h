@@ -144,6 +144,9 @@ public:
     // The same, rasterized x_phase quarter pixels to the right (0..3): draw_layout places glyphs at
     // quarter-pixel precision so cursive joins and spacing do not jitter by rounding.
     bool glyph(uint16_t font, uint32_t glyph_id, float size_px, int x_phase, AtlasGlyph* out);
+    // The same glyph's halo: its coverage grown by one pixel left, right, up and down (a pixel is
+    // the most covered of itself and those four), so that one quad under the glyph outlines it.
+    bool halo_glyph(uint16_t font, uint32_t glyph_id, float size_px, int x_phase, AtlasGlyph* out);
 
     void begin_frame();                       // frame boundary: growth and eviction happen only here
     bool needs_redraw() const;                // a glyph did not fit the atlas this frame (drawn

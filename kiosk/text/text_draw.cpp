@@ -5,8 +5,8 @@
 
 namespace text {
 
-void draw_layout(ImDrawList* draw_list, Engine& engine, ImTextureID atlas, const Layout& layout,
-                 ImVec2 top_left, float box_width, Align align, ImU32 color) {
+static void draw_glyphs(ImDrawList* draw_list, Engine& engine, ImTextureID atlas, const Layout& layout,
+                        ImVec2 top_left, float box_width, Align align, ImU32 color, bool halo) {
     if (!draw_list || layout.glyphs.empty()) return;
     const AtlasPixels& px = engine.atlas();
     float size = layout.style.size_px;
@@ -27,7 +27,9 @@ void draw_layout(ImDrawList* draw_list, Engine& engine, ImTextureID atlas, const
                 float ix = std::floor(qx / 4.0f);
                 int phase = (int)(qx - ix * 4.0f);
                 AtlasGlyph ag;
-                if (!engine.glyph(g.font, g.glyph_id, size, phase, &ag)) continue;
+                const bool has = halo ? engine.halo_glyph(g.font, g.glyph_id, size, phase, &ag)
+                                      : engine.glyph(g.font, g.glyph_id, size, phase, &ag);
+                if (!has) continue;
                 float x = ix + ag.bearing_x;
                 float y = std::floor(base + g.y + 0.5f) + ag.bearing_y;
                 // atlas() may not be re-read here: the size cannot change before begin_frame().
@@ -39,6 +41,16 @@ void draw_layout(ImDrawList* draw_list, Engine& engine, ImTextureID atlas, const
         }
     }
     draw_list->PopTextureID();
+}
+
+void draw_layout(ImDrawList* draw_list, Engine& engine, ImTextureID atlas, const Layout& layout,
+                 ImVec2 top_left, float box_width, Align align, ImU32 color) {
+    draw_glyphs(draw_list, engine, atlas, layout, top_left, box_width, align, color, false);
+}
+
+void draw_layout_halo(ImDrawList* draw_list, Engine& engine, ImTextureID atlas, const Layout& layout,
+                      ImVec2 top_left, float box_width, Align align, ImU32 color) {
+    draw_glyphs(draw_list, engine, atlas, layout, top_left, box_width, align, color, true);
 }
 
 }  // namespace text

@@ -13,4 +13,10 @@ namespace text {
 void draw_layout(ImDrawList* draw_list, Engine& engine, ImTextureID atlas, const Layout& layout,
                  ImVec2 top_left, float box_width, Align align, ImU32 color);
 
+// The layout's halo at the same place (Engine::halo_glyph: each glyph grown by a pixel), one quad
+// a glyph. Drawn before the layout in a contrasting colour, it keeps text legible over a busy
+// background such as the map's.
+void draw_layout_halo(ImDrawList* draw_list, Engine& engine, ImTextureID atlas, const Layout& layout,
+                      ImVec2 top_left, float box_width, Align align, ImU32 color);
+
 }  // namespace text

@@ -64,11 +64,6 @@ struct FakeImage : TileImage {
     int size;
     explicit FakeImage(int s) : size(s) {}
     void* texture() const override { return (void*)this; }
-    bool render_over(const ImDrawData&, int, int, int, int) override {
-        renders_over++;
-        return true;
-    }
-    int renders_over = 0;
 };
 struct FakeRenderer {
     std::vector<int> sizes;   // every render's side in pixels, in order
@@ -317,47 +312,3 @@ TEST_CASE("draw with images: the images never hold more than their byte bound, a
     CHECK(renderer.sizes.size() > 5);   // images were let go for the new views' tiles
 }
 
-namespace {
-void no_op_callback(const ImDrawList*, const ImDrawCmd*) {}
-}  // namespace
-
-TEST_CASE("draw with images: labels are rendered once their glyphs are uploaded, and a still map asks for no frame", "[map][draw][images]") {
-    REQUIRE(engine().ok());
-    Waker waker;
-    auto cache = labelled_cache("label-images.mbtiles", waker);
-    FakeRenderer renderer;
-    TileImages::Config config;
-    config.premultiplied = no_op_callback;   // label images on
-    TileImages images(renderer.fn(), config);
-    Camera cam;
-    cam.center = World{0.3, 0.3};
-    cam.zoom = 2.0;
-    int most = 0;
-    // The glyph atlas is never uploaded here: labels wait for it, a few frames at most.
-    DrawStats s = draw_images_until_done(*cache, waker, images, cam, &most);
-    REQUIRE(s.labels_drawn > 0);
-    CHECK(images.label_count() == 0);
-    CHECK(!images.pending());
-    const size_t tiles = renderer.sizes.size();
-
-    // Uploaded (as the runner does after each frame): the next frame renders the labels.
-    engine().clear_atlas_dirty();
-    DrawList d;
-    s = draw(&d.list, engine(), nullptr, *cache, cam, 0, 0, 800, 600, "en", nullptr, &images);
-    cache->end_frame();
-    CHECK(images.label_count() >= 1);               // one a name: the tiles repeat theirs
-    REQUIRE(renderer.sizes.size() == tiles + 1);   // the labels' one image
-    CHECK(renderer.sizes.back() == 512);
-    CHECK(!images.pending());
-    const FakeImage* labels = renderer.made.back();
-    CHECK(labels->renders_over == images.label_count());
-    for (int i = 0; i < 2; i++) {   // still: no render, no frame asked
-        engine().clear_atlas_dirty();
-        DrawList again;
-        s = draw(&again.list, engine(), nullptr, *cache, cam, 0, 0, 800, 600, "en", nullptr, &images);
-        cache->end_frame();
-        CHECK(renderer.sizes.size() == tiles + 1);
-        CHECK(labels->renders_over == images.label_count());
-        CHECK(!images.pending());
-    }
-}

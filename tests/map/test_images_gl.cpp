@@ -19,9 +19,6 @@ struct GlImage : TileImage {
     platform::RenderTexture texture_;
     explicit GlImage(platform::RenderTexture t) : texture_(std::move(t)) {}
     void* texture() const override { return texture_.imgui_id(); }
-    bool render_over(const ImDrawData& data, int x, int y, int w, int h) override {
-        return texture_.render_over(data, x, y, w, h);
-    }
 };
 
 // The pixel (x, y) of top-down RGBA rows `width` wide, as IM_COL32.
@@ -48,9 +45,11 @@ TEST_CASE("tile images on GL: a tile rendered into a texture shows its mesh's co
     TileCache cache(TileFile::open(path, &error), waker.callback());
     REQUIRE(waker.wait_for([&] { return cache.get(TileId{0, 0, 0}, "en") != nullptr; }));
 
+    // A window of another size than the tile's image: the opaque fills of the render must take the
+    // render's projection, not the frame's.
     platform::WindowConfig wc;
-    wc.width = 256;
-    wc.height = 256;
+    wc.width = 400;
+    wc.height = 300;
     wc.headless = true;
     std::unique_ptr<platform::Window> window = platform::Window::open(wc);
     REQUIRE(window->ok());
@@ -68,9 +67,9 @@ TEST_CASE("tile images on GL: a tile rendered into a texture shows its mesh's co
         config);
     Camera cam;
     cam.center = World{0.5, 0.5};
-    cam.zoom = 0;   // the one tile is 256 px: the whole window
+    cam.zoom = 0;   // the one tile is 256 px, in the middle of the window: at (72, 22)
     window->begin_frame(1.0f / 60);
-    DrawStats s = draw(ImGui::GetBackgroundDrawList(), *engine, nullptr, cache, cam, 0, 0, 256, 256, "en",
+    DrawStats s = draw(ImGui::GetBackgroundDrawList(), *engine, nullptr, cache, cam, 0, 0, 400, 300, "en",
                        platform::opaque_fills, &images);
     window->end_frame();
     CHECK(s.tiles_rendered == 1);
@@ -88,9 +87,9 @@ TEST_CASE("tile images on GL: a tile rendered into a texture shows its mesh's co
 
     std::vector<uint8_t> screen;
     REQUIRE(window->read_pixels(&screen));
-    CHECK(pixel(screen, 256, 128, 40) == kWater);
-    CHECK(pixel(screen, 256, 5, 120) == kWater);
-    CHECK(pixel(screen, 256, 128, 200) == kLand);
-    CHECK(pixel(screen, 256, 250, 250) == kLand);
+    CHECK(pixel(screen, 400, 72 + 128, 22 + 40) == kWater);
+    CHECK(pixel(screen, 400, 72 + 5, 22 + 120) == kWater);
+    CHECK(pixel(screen, 400, 72 + 128, 22 + 200) == kLand);
+    CHECK(pixel(screen, 400, 72 + 250, 22 + 250) == kLand);
     images.clear();   // the textures go while their context is there
 }

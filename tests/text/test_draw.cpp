@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <imgui_internal.h>   // ImDrawListSharedData: a draw list without an ImGui context
 
+#include <algorithm>
 #include <cmath>
 
 using text_test::engine;
@@ -122,5 +123,56 @@ TEST_CASE("draw: lines outside the clip rectangle are not drawn", "[text][draw]"
     for (const ImDrawVert& v : some.list.VtxBuffer) {   // everything drawn is near the visible band
         CHECK(v.pos.y > 300 - 4 * 24);
         CHECK(v.pos.y < 400 + 4 * 24);
+    }
+}
+
+TEST_CASE("atlas: a halo is the glyph grown by one pixel in the four directions, drawn one quad a glyph", "[text][atlas]") {
+    REQUIRE(engine().ok());
+    engine().begin_frame();
+    auto L = engine().layout("Sàg", style("it", 30));
+    REQUIRE(L->glyphs.size() == 3);
+    const text::AtlasPixels& px = engine().atlas();
+    for (const text::Glyph& g : L->glyphs) {
+        for (int phase = 0; phase < 4; phase++) {
+            text::AtlasGlyph plain, halo;
+            REQUIRE(engine().glyph(g.font, g.glyph_id, 30, phase, &plain));
+            REQUIRE(engine().halo_glyph(g.font, g.glyph_id, 30, phase, &halo));
+            INFO("glyph " << g.glyph_id << " phase " << phase);
+            CHECK((halo.x != plain.x || halo.y != plain.y));   // an atlas entry of its own
+            CHECK(halo.w == plain.w + 2);
+            CHECK(halo.h == plain.h + 2);
+            CHECK(halo.bearing_x == plain.bearing_x - 1);
+            CHECK(halo.bearing_y == plain.bearing_y - 1);
+            // Plain coverage at (x, y) of the glyph's own box, zero outside it.
+            auto cov = [&](int x, int y) -> int {
+                if (x < 0 || y < 0 || x >= plain.w || y >= plain.h) return 0;
+                return px.coverage[(size_t)(plain.y + y) * px.width + plain.x + x];
+            };
+            int wrong = 0, grown = 0;
+            for (int y = 0; y < halo.h; y++)
+                for (int x = 0; x < halo.w; x++) {
+                    const int gx = x - 1, gy = y - 1;   // the same pixel in the glyph's box
+                    const int want = std::max({cov(gx, gy), cov(gx - 1, gy), cov(gx + 1, gy), cov(gx, gy - 1), cov(gx, gy + 1)});
+                    const int got = px.coverage[(size_t)(halo.y + y) * px.width + halo.x + x];
+                    wrong += got != want;
+                    grown += got > cov(gx, gy);
+                }
+            CHECK(wrong == 0);
+            CHECK(grown > 0);
+        }
+    }
+    // Drawn: one quad a glyph with a bitmap, the halo's rectangle one pixel around the glyph's.
+    DrawList plain_list, halo_list;
+    ImTextureID tex = (ImTextureID)(intptr_t)7;
+    text::draw_layout(&plain_list.list, engine(), tex, *L, ImVec2(10, 20), 500, text::Align::Start, IM_COL32(0, 0, 0, 255));
+    text::draw_layout_halo(&halo_list.list, engine(), tex, *L, ImVec2(10, 20), 500, text::Align::Start, IM_COL32(255, 255, 255, 255));
+    REQUIRE(halo_list.list.VtxBuffer.Size == plain_list.list.VtxBuffer.Size);
+    REQUIRE(plain_list.list.VtxBuffer.Size == 3 * 4);
+    for (int v = 0; v < plain_list.list.VtxBuffer.Size; v += 4) {
+        CHECK(halo_list.list.VtxBuffer[v].pos.x == plain_list.list.VtxBuffer[v].pos.x - 1);
+        CHECK(halo_list.list.VtxBuffer[v].pos.y == plain_list.list.VtxBuffer[v].pos.y - 1);
+        CHECK(halo_list.list.VtxBuffer[v + 2].pos.x == plain_list.list.VtxBuffer[v + 2].pos.x + 1);
+        CHECK(halo_list.list.VtxBuffer[v + 2].pos.y == plain_list.list.VtxBuffer[v + 2].pos.y + 1);
+        CHECK(halo_list.list.VtxBuffer[v].col == IM_COL32(255, 255, 255, 255));
     }
 }
