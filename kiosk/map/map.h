@@ -170,6 +170,8 @@ struct DrawStats {
   int labels_drawn = 0;
   int tiles_vector = 0;         // of those drawn, how many as triangles into the draw list
   int tiles_rendered = 0;       // tile images rendered this frame (TileImages)
+  int tiles_covered = 0;        // drawn wholly by images (their own, an ancestor's part, four
+                                // children's): when all are, no background is drawn under them
 };
 
 // An ImDrawList callback that switches the renderer to an opaque program (platform::opaque_fills).

@@ -172,6 +172,7 @@ bool image_stand_in(View& v, TileId id, Square sq) {
             const float fx = (float)(id.x - a.x * k), fy = (float)(id.y - a.y * k);
             v.add_image(*e, sq, fx / k, fy / k, (fx + 1) / k, (fy + 1) / k);
             v.add_ancestor_labels(a);
+            v.stats.tiles_covered++;
             return true;
         }
     }
@@ -185,6 +186,7 @@ bool image_stand_in(View& v, TileId id, Square sq) {
             found++;
         }
     }
+    v.stats.tiles_covered += found == 4;
     return found > 0;
 }
 
@@ -214,6 +216,7 @@ void draw_tile(View& v, TileId id) {
     if (v.images) {
         if (const TileImages::Impl::Entry* e = own_image(v, id, sq, mesh)) {
             v.add_image(*e, sq, 0, 0, 1, 1);
+            v.stats.tiles_covered++;
             if (mesh) v.add_labels(*mesh, sq);
             v.stats.tiles_own++;
             return;
@@ -266,7 +269,6 @@ DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cac
     dl->PushClipRect(view_min, view_max, true);
     // Every colour of the background and the tiles is opaque: no blend, no texture fetch needed.
     if (opaque) dl->AddCallback(opaque, nullptr);
-    dl->AddRectFilled(view_min, view_max, kBackground);
     const TileSetInfo& info = cache.info();
     // The zoom's own level, as MapLibre chooses it: its tiles are drawn at 1 to 2 times their size,
     // each image rendered at the view's scale (rounding would draw them at 0.7 to 1.4: at 1080p up
@@ -285,9 +287,32 @@ DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cac
     const int ty0 = tile_of(std::max(tl.y, bmin.y)), ty1 = tile_of(std::min(br.y, bmax.y));
     const bool any = tl.x < bmax.x && br.x > bmin.x && tl.y < bmax.y && br.y > bmin.y;
     const long count = any ? (long)(tx1 - tx0 + 1) * (ty1 - ty0 + 1) : 0;
-    if (count > 0 && count <= kMaxTilesPerFrame)
+    const bool tiles = count > 0 && count <= kMaxTilesPerFrame;
+    // The background only where no tile image will be (llvmpipe fills every pixel a quad covers,
+    // hidden or not): around the tiles' grid now, and under the grid a quad that is made empty
+    // below once each of its tiles drew an image.
+    int grid_vertex = -1;
+    if (tiles) {
+        const Square a = v.square(TileId{z, tx0, ty0}), b = v.square(TileId{z, tx1, ty1});
+        auto px = [](float p, float lo, float hi) { return std::clamp(std::round(p), lo, hi); };
+        const ImVec2 gmin(px(a.x, x0, x0 + w), px(a.y, y0, y0 + h));
+        const ImVec2 gmax(px(b.x + b.size, gmin.x, x0 + w), px(b.y + b.size, gmin.y, y0 + h));
+        auto fill = [&](ImVec2 p, ImVec2 q) {
+            if (p.x < q.x && p.y < q.y) dl->AddRectFilled(p, q, kBackground);
+        };
+        fill(view_min, ImVec2(view_max.x, gmin.y));
+        fill(ImVec2(x0, gmax.y), view_max);
+        fill(ImVec2(x0, gmin.y), ImVec2(gmin.x, gmax.y));
+        fill(ImVec2(gmax.x, gmin.y), ImVec2(view_max.x, gmax.y));
+        grid_vertex = dl->VtxBuffer.Size;
+        dl->AddRectFilled(gmin, gmax, kBackground);
         for (int ty = ty0; ty <= ty1; ty++)
             for (int tx = tx0; tx <= tx1; tx++) draw_tile(v, TileId{z, tx, ty});
+    } else {
+        dl->AddRectFilled(view_min, view_max, kBackground);
+    }
+    if (grid_vertex >= 0 && v.stats.tiles_covered == count && dl->VtxBuffer.Size >= grid_vertex + 4)
+        for (int k = 0; k < 4; k++) dl->VtxBuffer[grid_vertex + k].pos = view_min;
     // The images' texels are opaque too: with a callback for them, drawn without blending.
     const OpaqueCallback opaque_images = v.images && !v.quads.empty() ? v.images->config.opaque : nullptr;
     if (opaque_images) dl->AddCallback(opaque_images, nullptr);

@@ -1,6 +1,7 @@
 // draw(): tiles from their own meshes once ready, their ancestors scaled while not, the max-zoom
 // tiles scaled above the file's zooms, and labels placed through the text engine, stable.
 #include "map/map.h"
+#include "map/map_internal.h"   // kBackground
 #include "map_test_util.h"
 
 #include "text.h"
@@ -312,3 +313,59 @@ TEST_CASE("draw with images: the images never hold more than their byte bound, a
     CHECK(renderer.sizes.size() > 5);   // images were let go for the new views' tiles
 }
 
+
+namespace {
+// Whether a triangle of `colour` (all three corners) covers the point: what llvmpipe fills.
+bool filled_at(const ImDrawList& l, ImVec2 p, ImU32 colour) {
+    for (int i = 0; i + 2 < l.IdxBuffer.Size; i += 3) {
+        const ImDrawVert& a = l.VtxBuffer[l.IdxBuffer[i]];
+        const ImDrawVert& b = l.VtxBuffer[l.IdxBuffer[i + 1]];
+        const ImDrawVert& c = l.VtxBuffer[l.IdxBuffer[i + 2]];
+        if (a.col != colour || b.col != colour || c.col != colour) continue;
+        auto side = [&](ImVec2 u, ImVec2 v) { return (v.x - u.x) * (p.y - u.y) - (v.y - u.y) * (p.x - u.x); };
+        const float d1 = side(a.pos, b.pos), d2 = side(b.pos, c.pos), d3 = side(c.pos, a.pos);
+        if (d1 == 0 && d2 == 0 && d3 == 0) continue;   // no area
+        if ((d1 >= 0 && d2 >= 0 && d3 >= 0) || (d1 <= 0 && d2 <= 0 && d3 <= 0)) return true;
+    }
+    return false;
+}
+}  // namespace
+
+TEST_CASE("draw with images: no background is drawn under a view the tiles' images cover, but around them", "[map][draw][images]") {
+    REQUIRE(engine().ok());
+    Waker waker;
+    auto cache = labelled_cache("background.mbtiles", waker);
+    FakeRenderer renderer;
+    TileImages images(renderer.fn(), TileImages::Config{});
+    Camera cam;
+    cam.center = World{0.4, 0.4};
+    cam.zoom = 2.0;   // the world is 1024 px: the 800 x 600 view lies inside it
+    const ImVec2 middle(400, 300), corner(2, 2);
+    {   // Before any tile is ready, the background is everywhere.
+        DrawList d;
+        DrawStats s = draw(&d.list, engine(), nullptr, *cache, cam, 0, 0, 800, 600, "en", nullptr, &images);
+        cache->end_frame();
+        CHECK(s.tiles_covered < s.tiles_visible);
+        CHECK(filled_at(d.list, middle, kBackground));
+        CHECK(filled_at(d.list, corner, kBackground));
+    }
+    int most = 0;
+    DrawStats s = draw_images_until_done(*cache, waker, images, cam, &most);
+    REQUIRE(s.tiles_own == s.tiles_visible);
+    DrawList covered;
+    s = draw(&covered.list, engine(), nullptr, *cache, cam, 0, 0, 800, 600, "en", nullptr, &images);
+    cache->end_frame();
+    CHECK(s.tiles_covered == s.tiles_visible);
+    CHECK(!filled_at(covered.list, middle, kBackground));
+    CHECK(!filled_at(covered.list, corner, kBackground));
+
+    // Past the world's edge there is no tile: the background is drawn there, not under the tiles.
+    cam.center = World{0.1, 0.4};   // the world's left edge at x = 400 - 0.1 * 1024 = 297.6
+    draw_images_until_done(*cache, waker, images, cam, &most);
+    DrawList edge;
+    s = draw(&edge.list, engine(), nullptr, *cache, cam, 0, 0, 800, 600, "en", nullptr, &images);
+    cache->end_frame();
+    CHECK(s.tiles_covered == s.tiles_visible);
+    CHECK(filled_at(edge.list, ImVec2(100, 300), kBackground));
+    CHECK(!filled_at(edge.list, ImVec2(500, 300), kBackground));
+}
