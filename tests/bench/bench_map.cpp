@@ -1,6 +1,6 @@
 // bench-map: the map screen's figures, printed, never asserted. The real kiosk, headless
-// (offscreen driver, Mesa llvmpipe), 1920x1080, with vector tiles of Monaco made by tilemaker from
-// tests/data/osm/monaco-latest.osm.pbf and the demo content with its Grosseto offices moved into
+// (offscreen driver, Mesa llvmpipe), 1920x1080, with vector tiles of Monaco made by the operator's
+// pipeline from tests/data/osm/monaco-latest.osm.pbf and the demo content with its Grosseto offices moved into
 // Monaco (so the tiles are drawn under them):
 //   open     the tap on "Map of the offices" to the first frame with every visible tile drawn
 //            from its own mesh (real ms, to that frame's layout), first open and second open
@@ -57,19 +57,13 @@ static std::string monaco_content(const std::string& dir) {
 
 static const char* kPosition = "43.7345,7.4240";
 
-// The Monaco tiles: the kiosk's map profile (assets/map) when the tree has it, else the profile
-// the map module's tests use.
+// The Monaco tiles through the operator's pipeline (sportello-admin map: the sea from the extract's
+// coastline, tilemaker with the kiosk's profile in assets/map), made once.
 static std::string monaco_tiles(const std::string& dir) {
-  std::string out = dir + "/monaco.mbtiles";
+  std::string out = dir + "/monaco-pipeline.mbtiles";
   if (fs::exists(out)) return out;
-  std::string config = SPORTELLO_SOURCE_DIR "/tests/map/tiles_config.json",
-              process = SPORTELLO_SOURCE_DIR "/tests/map/tiles_process.lua";
-  if (fs::exists(SPORTELLO_SOURCE_DIR "/assets/map/config.json")) {
-    config = SPORTELLO_SOURCE_DIR "/assets/map/config.json";
-    process = SPORTELLO_SOURCE_DIR "/assets/map/process.lua";
-  }
-  std::string cmd = "cd '" + dir + "' && tilemaker --threads 1 --input " SPORTELLO_SOURCE_DIR "/tests/data/osm/monaco-latest.osm.pbf"
-                    " --output '" + out + "' --config '" + config + "' --process '" + process + "' > tilemaker.log 2>&1";
+  std::string cmd = std::string(SPORTELLO_ADMIN_BIN) + " map --osm " SPORTELLO_SOURCE_DIR
+                    "/tests/data/osm/monaco-latest.osm.pbf --out '" + out + "' > '" + dir + "/pipeline.log' 2>&1";
   if (system(cmd.c_str()) != 0) return "";
   return out;
 }
@@ -88,7 +82,7 @@ int main(int argc, char** argv) {
   fs::create_directories(dir);
   std::string tiles = monaco_tiles(dir);
   if (tiles.empty()) {
-    printf("bench-map: tilemaker failed (see %s/tilemaker.log)\n", dir.c_str());
+    printf("bench-map: the map pipeline failed (see %s/pipeline.log)\n", dir.c_str());
     return 1;
   }
   std::string pack = dir + "/monaco.pack";
