@@ -199,7 +199,6 @@ public:
   // at its top-left), over nothing (transparent black): the caller fills what must be opaque.
   // GL state is left as found. An empty texture (ok() false) when the driver cannot.
   // GL keeps rows bottom up: draw it with uv0 = (0, 1), uv1 = (1, 0).
-  // Draw data without lists gives a cleared texture, to render into piece by piece (an atlas).
   static RenderTexture render(const ImDrawData& data);
   bool ok() const { return id_ != 0; }
   void* imgui_id() const { return (void*)(uintptr_t)id_; }
