@@ -38,7 +38,12 @@ struct Sink {
     server.log_path = dir + "/sink.log";
     return server.start(args, "smtp listening on ");
   }
-  void mode(const std::string& m) const { harness::write_file(dir + "/mode", m + "\n"); }
+  // Written, then renamed: the sink reads the file at each message, and a read between the
+  // truncation and the write would find no mode, which means accept.
+  void mode(const std::string& m) const {
+    harness::write_file(dir + "/mode.tmp", m + "\n");
+    std::filesystem::rename(dir + "/mode.tmp", dir + "/mode");
+  }
   // The accepted mails, in the order the sink took them.
   std::vector<std::string> mails() const {
     std::vector<std::string> out;
