@@ -156,7 +156,8 @@ struct Engine::Impl {
     bool has_codepoint(uint16_t font, uint32_t cp);                        // fonts.cpp
     std::vector<uint16_t> fallback_order(bool bold) const;                 // fonts.cpp
     std::shared_ptr<Layout> build(const Utf& in, const Style& style, float max_width);  // layout.cpp
-    bool atlas_glyph(uint16_t font, uint32_t glyph_id, float size_px, int x_phase, bool halo, AtlasGlyph* out);
+    bool atlas_glyph(uint16_t font, uint32_t glyph_id, float size_px, int x_phase, bool halo,
+                     AtlasGlyph* out);                                                      // engine.cpp
     bool rasterize(uint16_t font, uint32_t glyph_id, int size_q, int phase, bool halo, AtlasEntry* out);  // atlas.cpp
 };
 

@@ -1,7 +1,7 @@
 // bench-map: the map screen's figures, printed, never asserted. The real kiosk, headless
 // (offscreen driver, Mesa llvmpipe), 1920x1080, with vector tiles of Monaco made by the operator's
-// pipeline from tests/data/osm/monaco-latest.osm.pbf and the demo content with its Grosseto offices moved into
-// Monaco (so the tiles are drawn under them):
+// pipeline from tests/data/osm/monaco-latest.osm.pbf (the sea included) and the demo content with
+// its Grosseto offices moved into Monaco (so the tiles are drawn under them):
 //   open     the tap on "Map of the offices" to the first frame with every visible tile drawn
 //            from its own mesh (real ms, to that frame's layout), first open and second open
 //   frames   frame time p50/p99/max while panning and pinching over the tiles (zooms 15-17), and
