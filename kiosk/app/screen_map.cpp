@@ -101,19 +101,19 @@ MapSource open_map_source(const std::string& path, const std::string& origin) {
   return m;
 }
 
-// The map's tiles rendered once each into a texture of the platform's (an FBO render), then
-// drawn as images: llvmpipe then shades one textured quad a tile rather than its triangles.
+// The map's tiles rendered once each into pixels and uploaded as a texture of the platform's,
+// then drawn as images: llvmpipe then shades one textured quad a tile rather than its triangles.
 namespace {
 class TextureTile : public map::TileImage {
 public:
-  explicit TextureTile(platform::RenderTexture t) : texture_(std::move(t)) {}
+  explicit TextureTile(platform::ImageTexture t) : texture_(std::move(t)) {}
   void* texture() const override { return texture_.imgui_id(); }
 private:
-  platform::RenderTexture texture_;
+  platform::ImageTexture texture_;
 };
 
-std::unique_ptr<map::TileImage> render_tile(const ImDrawData& data) {
-  platform::RenderTexture t = platform::RenderTexture::render(data);
+std::unique_ptr<map::TileImage> upload_tile(const uint32_t* pixels, int size) {
+  platform::ImageTexture t = platform::ImageTexture::upload(pixels, size, size);
   if (!t.ok()) return nullptr;
   return std::make_unique<TextureTile>(std::move(t));
 }
@@ -442,7 +442,7 @@ void Kiosk::draw_map() {
     if (!map_images_) {
       map::TileImages::Config config;
       config.opaque = platform::opaque_images;
-      map_images_ = std::make_unique<map::TileImages>(render_tile, config);
+      map_images_ = std::make_unique<map::TileImages>(upload_tile, config);
     }
     map::DrawStats st = map::draw(dl, engine_, ui_.atlas(), *services_.map_tiles, cam, 0, top, W, H, session_.lang,
                                   platform::opaque_fills, map_images_.get());

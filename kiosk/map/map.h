@@ -137,6 +137,11 @@ struct TileMesh {
 // Builds a tile's mesh: styled fills, widened roads with joins, labels in `lang` (-> name).
 TileMesh build_mesh(TileId id, const DecodedTile& tile, const std::string& lang);
 
+// Draws the mesh's triangles in order, opaque, into `size` x `size` pixels (IM_COL32 words,
+// top-down rows) over `background`, as GL draws them without antialiasing: a pixel is covered when
+// its centre is. A triangle takes its first vertex's colour (a tile's triangles are one colour each).
+void raster_mesh(const TileMesh& mesh, int size, uint32_t background, uint32_t* pixels);
+
 class TileCache {
 public:
   // `wake` is called from the worker when a tile finished (the app posts an SDL event so the
@@ -177,15 +182,15 @@ struct DrawStats {
 // An ImDrawList callback that switches the renderer to an opaque program (platform::opaque_fills).
 using OpaqueCallback = void (*)(const ImDrawList*, const ImDrawCmd*);
 
-// An image of one tile rendered once (by the platform, into a GL texture), freed with the object.
+// An image of one tile, uploaded once (by the platform, into a GL texture), freed with the object.
 class TileImage {
 public:
   virtual ~TileImage() = default;
-  virtual void* texture() const = 0;    // ImTextureID; GL's rows bottom up (drawn with v flipped)
+  virtual void* texture() const = 0;    // ImTextureID, rows top-down
 };
-// Renders ImGui draw data (DisplayPos (0,0), DisplaySize the image's size) into a TileImage;
-// nullptr when it cannot (the tile is then drawn as triangles). platform::RenderTexture does it.
-using TileRenderer = std::function<std::unique_ptr<TileImage>(const ImDrawData&)>;
+// Uploads `size` x `size` opaque pixels (IM_COL32 words, top-down rows) as a TileImage; nullptr
+// when it cannot (the tile is then drawn as triangles). platform::ImageTexture does it.
+using TileUploader = std::function<std::unique_ptr<TileImage>(const uint32_t* pixels, int size)>;
 
 // The tile images of one map: each tile's mesh rendered once at the view's scale, then drawn as
 // one textured quad a frame. Least recently used images go beyond a byte bound (4 bytes a pixel).
@@ -205,7 +210,7 @@ public:
     double rescale = 0.1;
     OpaqueCallback opaque = nullptr;  // draws the images opaque (platform::opaque_images), if given
   };
-  TileImages(TileRenderer render, Config config);
+  TileImages(TileUploader upload, Config config);
   ~TileImages();
   size_t bytes() const;             // pixels held by the images, 4 bytes each
   int count() const;                // tile images

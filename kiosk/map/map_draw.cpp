@@ -154,11 +154,11 @@ struct View {
         if (const TileMesh* mesh = cache.peek(a, lang)) add_labels(*mesh, square(a));
     }
     // The part (u0, v0)-(u1, v1) of an image on the square, corners on whole pixels so that
-    // neighbours meet without a seam and texels land on pixels. Images are stored bottom up.
+    // neighbours meet without a seam and texels land on pixels.
     void add_image(const TileImages::Impl::Entry& e, Square sq, float u0, float v0, float u1, float v1) {
         quads.push_back({e.image->texture(), ImVec2(std::round(sq.x), std::round(sq.y)),
-                         ImVec2(std::round(sq.x + sq.size), std::round(sq.y + sq.size)), ImVec2(u0, 1 - v0),
-                         ImVec2(u1, 1 - v1)});
+                         ImVec2(std::round(sq.x + sq.size), std::round(sq.y + sq.size)), ImVec2(u0, v0),
+                         ImVec2(u1, v1)});
     }
 };
 
@@ -204,7 +204,7 @@ const TileImages::Impl::Entry* own_image(View& v, TileId id, Square sq, const Ti
         images.pending = true;   // once the zoom stops
         return e;
     }
-    if (TileImages::Impl::Entry* r = images.render(id, *mesh, want, v.dl, v.opaque, &v.stats)) return r;
+    if (TileImages::Impl::Entry* r = images.render(id, *mesh, want, &v.stats)) return r;
     return e;
 }
 

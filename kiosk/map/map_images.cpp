@@ -1,19 +1,17 @@
-// TileImages: each tile's mesh rendered once into an image (by the platform), the images kept
-// in a byte-bounded least-recently-used set, renders spread over frames.
+// TileImages: each tile's mesh rendered once into pixels (raster_mesh) and uploaded as an image
+// by the platform, the images kept in a byte-bounded least-recently-used set, renders spread
+// over frames.
 #include "map/map.h"
 #include "map/map_images.h"
 #include "map/map_internal.h"
-
-#include <imgui.h>
-#include <imgui_internal.h>   // ImDrawList::_Data, _CmdHeader: a draw list made like the frame's
 
 #include <algorithm>
 #include <cmath>
 
 namespace map {
 
-TileImages::TileImages(TileRenderer render, Config config) : impl_(std::make_unique<Impl>()) {
-  impl_->render_fn = std::move(render);
+TileImages::TileImages(TileUploader upload, Config config) : impl_(std::make_unique<Impl>()) {
+  impl_->upload = std::move(upload);
   impl_->config = config;
 }
 
@@ -47,24 +45,8 @@ TileImages::Impl::Entry* TileImages::Impl::find(TileId id) {
 
 static size_t image_bytes(int size) { return (size_t)size * size * 4; }
 
-// One draw list of w x h pixels from (0, 0) through the renderer.
-static std::unique_ptr<TileImage> render_list(const TileRenderer& render, ImDrawList* list, int w, int h) {
-  ImDrawList* lists[] = {list};
-  ImDrawData data;
-  data.Valid = true;
-  data.CmdLists = lists;
-  data.CmdListsCount = 1;
-  data.TotalVtxCount = list->VtxBuffer.Size;
-  data.TotalIdxCount = list->IdxBuffer.Size;
-  data.DisplayPos = ImVec2(0, 0);
-  data.DisplaySize = ImVec2((float)w, (float)h);
-  data.FramebufferScale = ImVec2(1, 1);
-  return render(data);
-}
-
-TileImages::Impl::Entry* TileImages::Impl::render(TileId id, const TileMesh& mesh, int size, const ImDrawList* like,
-                                                  OpaqueCallback opaque, DrawStats* stats) {
-  if (failed || !render_fn) return nullptr;
+TileImages::Impl::Entry* TileImages::Impl::render(TileId id, const TileMesh& mesh, int size, DrawStats* stats) {
+  if (failed || !upload) return nullptr;
   if (renders_left <= 0 || vertices_left <= 0) {
     pending = true;
     return nullptr;
@@ -82,17 +64,9 @@ TileImages::Impl::Entry* TileImages::Impl::render(TileId id, const TileMesh& mes
   }
   renders_left--;
   vertices_left -= (long)mesh.vertices.size();
-  const float s = (float)size;
-  ImDrawList list(like->_Data);
-  list._ResetForNewFrame();
-  list.PushClipRect(ImVec2(0, 0), ImVec2(s, s));
-  list.PushTextureID(like->_CmdHeader.TextureId);
-  // Every fill of a tile is opaque: without blending and texture fetches, llvmpipe shades a
-  // render's pixels several times faster.
-  if (opaque) list.AddCallback(opaque, nullptr);
-  list.AddRectFilled(ImVec2(0, 0), ImVec2(s, s), kBackground);
-  draw_mesh(&list, mesh, 0, 0, s, ImVec2(0, 0), ImVec2(s, s));
-  std::unique_ptr<TileImage> image = render_list(render_fn, &list, size, size);
+  pixels.resize((size_t)size * size);
+  raster_mesh(mesh, size, kBackground, pixels.data());
+  std::unique_ptr<TileImage> image = upload(pixels.data(), size);
   if (!image) {
     failed = true;
     return nullptr;

@@ -23,7 +23,8 @@ struct TileImages::Impl {
   struct Hash {
     size_t operator()(const TileId& t) const { return ((size_t)t.z << 48) ^ ((size_t)t.x << 24) ^ (size_t)t.y; }
   };
-  TileRenderer render_fn;
+  TileUploader upload;
+  std::vector<uint32_t> pixels;   // the last render's, kept for the next one's
   Config config;
   std::unordered_map<TileId, Entry, Hash> entries;
   size_t bytes = 0;           // 4 a pixel
@@ -39,10 +40,8 @@ struct TileImages::Impl {
   Entry* find(TileId id);     // marks it drawn this frame
   // Renders `mesh` at `size` pixels if this frame's budget and the byte bound allow (evicting
   // least recently used images not drawn this frame). nullptr otherwise; `pending` is set when
-  // only the budget stood in the way. `like` lends its shared data and texture (the white pixel);
-  // `opaque`, if given, draws the fills without blending there as on the screen.
-  Entry* render(TileId id, const TileMesh& mesh, int size, const ImDrawList* like, OpaqueCallback opaque,
-                DrawStats* stats);
+  // only the budget stood in the way.
+  Entry* render(TileId id, const TileMesh& mesh, int size, DrawStats* stats);
 };
 
 }  // namespace map

@@ -68,8 +68,8 @@ extern Api api;           // resolved by load_all() once the first context is cu
 bool load_all();
 // Render textures (render_texture.cpp): made in the context of the window that is open; when it
 // closes, its framebuffer object goes and the textures still held are forgotten, not deleted.
-void render_textures_context_opened();
-void render_textures_context_closing();
+void image_textures_context_opened();
+void image_textures_context_closing();
 }  // namespace gl
 
 }  // namespace platform

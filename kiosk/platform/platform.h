@@ -160,7 +160,7 @@ private:
 // texture fetch or a blend, and drops what an opaque triangle covers whole. Same pixels as
 // ImGui's own shader for colours of alpha 255; if its shader cannot be built, ImGui's stays.
 void opaque_fills(const ImDrawList* list, const ImDrawCmd* cmd);
-// The same for images whose every texel is opaque (RenderTexture's, the map's tiles): the texel's
+// The same for images whose every texel is opaque (the map's tiles): the texel's
 // colour as it is, no blend, no vertex colour.
 void opaque_images(const ImDrawList* list, const ImDrawCmd* cmd);
 
@@ -186,20 +186,19 @@ private:
   int width_ = 0, height_ = 0;
 };
 
-// A texture that ImGui draw data was rendered into once (the map's tiles), to be drawn as an image
-// every frame after. Move-only owner of the GL texture; one that outlives its window's GL context
+// An RGBA image uploaded once into a texture (the map's tiles), to be drawn as an image every
+// frame after. Move-only owner of the GL texture; one that outlives its window's GL context
 // is forgotten, not deleted (the context took it along). Needs that context to be current.
-class RenderTexture {
+class ImageTexture {
 public:
-  RenderTexture() = default;
-  ~RenderTexture();
-  RenderTexture(RenderTexture&& other) noexcept;
-  RenderTexture& operator=(RenderTexture&& other) noexcept;
-  // Renders `data` through ImGui's renderer into a new texture of DisplaySize pixels (DisplayPos
-  // at its top-left), over nothing (transparent black): the caller fills what must be opaque.
-  // GL state is left as found. An empty texture (ok() false) when the driver cannot.
-  // GL keeps rows bottom up: draw it with uv0 = (0, 1), uv1 = (1, 0).
-  static RenderTexture render(const ImDrawData& data);
+  ImageTexture() = default;
+  ~ImageTexture();
+  ImageTexture(ImageTexture&& other) noexcept;
+  ImageTexture& operator=(ImageTexture&& other) noexcept;
+  // A new texture of w x h `pixels` (RGBA bytes, as IM_COL32 words; top-down rows, drawn with
+  // uv0 = (0, 0) at the top-left). GL bindings are left as found. An empty texture (ok() false)
+  // when there is no GL context.
+  static ImageTexture upload(const uint32_t* pixels, int w, int h);
   bool ok() const { return id_ != 0; }
   void* imgui_id() const { return (void*)(uintptr_t)id_; }
   int width() const { return width_; }

@@ -221,7 +221,7 @@ std::unique_ptr<Window> Window::open(const WindowConfig& config) {
     w->error_ = "the OpenGL driver lacks a basic entry point";
     return w;
   }
-  gl::render_textures_context_opened();
+  gl::image_textures_context_opened();
   if (!config.headless) SDL_ShowCursor(SDL_DISABLE);  // touch kiosk: no pointer on screen
   if (!config.headless && (flags & SDL_WINDOW_FULLSCREEN_DESKTOP)) SDL_SetWindowKeyboardGrab(w->window_, SDL_TRUE);
 
@@ -253,7 +253,7 @@ Window::~Window() {
   // The opaque programs belong to this context: a later window's context must build its own.
   gl::delete_opaque(gl::opaque_fill);
   gl::delete_opaque(gl::opaque_image);
-  if (gl_context_) gl::render_textures_context_closing();
+  if (gl_context_) gl::image_textures_context_closing();
   imgui_font_.reset();   // deleted while its context is current
   if (imgui_gl_) ImGui_ImplOpenGL3_Shutdown();
   if (imgui_sdl_) ImGui_ImplSDL2_Shutdown();

@@ -60,17 +60,19 @@ DrawStats draw_until_complete(TileCache& cache, Waker& waker, const Camera& cam)
     return s;
 }
 
-// A renderer without GL: an image is only its address; what it was asked to render is kept.
+// An uploader without GL: an image is only its address; what it was asked to upload is kept.
 struct FakeImage : TileImage {
     void* texture() const override { return (void*)this; }
 };
 struct FakeRenderer {
-    std::vector<int> sizes;   // every render's side in pixels, in order
-    int vertices = 0;         // in the last render's draw data
-    TileRenderer fn() {
-        return [this](const ImDrawData& d) -> std::unique_ptr<TileImage> {
-            sizes.push_back((int)d.DisplaySize.x);
-            vertices = d.TotalVtxCount;
+    std::vector<int> sizes;   // every upload's side in pixels, in order
+    size_t colours = 0;       // distinct colours in the last upload's pixels
+    TileUploader fn() {
+        return [this](const uint32_t* pixels, int size) -> std::unique_ptr<TileImage> {
+            sizes.push_back(size);
+            std::vector<uint32_t> sorted(pixels, pixels + (size_t)size * size);
+            std::sort(sorted.begin(), sorted.end());
+            colours = (size_t)(std::unique(sorted.begin(), sorted.end()) - sorted.begin());
             return std::make_unique<FakeImage>();
         };
     }
@@ -228,7 +230,7 @@ TEST_CASE("draw with images: each tile rendered once at the view's scale, a few 
     CHECK(images.count() == s.tiles_visible);
     CHECK((int)renderer.sizes.size() == s.tiles_visible);   // once each
     for (int size : renderer.sizes) CHECK(size == 256);
-    CHECK(renderer.vertices > 4);   // the tile's triangles, not only its background
+    CHECK(renderer.colours > 1);   // the tile's triangles, not only its background
     CHECK(images.bytes() == (size_t)s.tiles_visible * 256 * 256 * 4);
 
     // Still: no render, nothing pending (no frame asked for), one quad a tile instead of triangles.

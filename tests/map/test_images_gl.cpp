@@ -1,6 +1,6 @@
 // Tile images on a real GL context (the offscreen driver: EGL on Mesa llvmpipe): a tile's mesh
-// rendered into a texture by platform::RenderTexture shows the mesh's colours at known pixels,
-// the right way up, in the texture and on screen once draw() has put the image there.
+// rendered into pixels and uploaded by platform::ImageTexture shows the mesh's colours at known
+// pixels, the right way up, in the texture and on screen once draw() has put the image there.
 #include "map/map.h"
 #include "map_test_util.h"
 #include "platform.h"
@@ -16,8 +16,8 @@ using namespace map_test;
 namespace {
 
 struct GlImage : TileImage {
-    platform::RenderTexture texture_;
-    explicit GlImage(platform::RenderTexture t) : texture_(std::move(t)) {}
+    platform::ImageTexture texture_;
+    explicit GlImage(platform::ImageTexture t) : texture_(std::move(t)) {}
     void* texture() const override { return texture_.imgui_id(); }
 };
 
@@ -45,20 +45,19 @@ TEST_CASE("tile images on GL: a tile rendered into a texture shows its mesh's co
     TileCache cache(TileFile::open(path, &error), waker.callback());
     REQUIRE(waker.wait_for([&] { return cache.get(TileId{0, 0, 0}, "en") != nullptr; }));
 
-    // A window of another size than the tile's image: the opaque fills of the render must take the
-    // render's projection, not the frame's.
+    // A window of another size than the tile's image.
     platform::WindowConfig wc;
     wc.width = 400;
     wc.height = 300;
     wc.headless = true;
     std::unique_ptr<platform::Window> window = platform::Window::open(wc);
     REQUIRE(window->ok());
-    const platform::RenderTexture* rendered = nullptr;
+    const platform::ImageTexture* rendered = nullptr;
     TileImages::Config config;
     config.opaque = platform::opaque_images;
     TileImages images(
-        [&](const ImDrawData& d) -> std::unique_ptr<TileImage> {
-            platform::RenderTexture t = platform::RenderTexture::render(d);
+        [&](const uint32_t* pixels, int size) -> std::unique_ptr<TileImage> {
+            platform::ImageTexture t = platform::ImageTexture::upload(pixels, size, size);
             if (!t.ok()) return nullptr;
             auto image = std::make_unique<GlImage>(std::move(t));
             rendered = &image->texture_;
