@@ -22,10 +22,13 @@ namespace {
 constexpr int kSub = 256;                 // subpixel steps a pixel
 constexpr double kFar = 1048576.0;        // 2^20 px: sums of products of fixed coordinates fit int64
 
+// Only called on finite values (raster_mesh skips triangles with others).
 int64_t to_fixed(float v, int size) {
     const double p = std::clamp((double)v * size, -kFar, kFar);
     return (int64_t)std::llround(p * kSub);
 }
+
+bool finite(const Vertex& v) { return std::isfinite(v.x) && std::isfinite(v.y); }
 
 // Floor and ceiling of n / d for d != 0, rounding toward minus and plus infinity.
 int64_t floor_div(int64_t n, int64_t d) {
@@ -99,6 +102,7 @@ void raster_mesh(const TileMesh& mesh, int size, uint32_t background, uint32_t* 
     for (size_t i = 0; i < n; i += 3) {
         const uint32_t a = mesh.indices[i], b = mesh.indices[i + 1], c = mesh.indices[i + 2];
         if (a >= mesh.vertices.size() || b >= mesh.vertices.size() || c >= mesh.vertices.size()) continue;
+        if (!finite(mesh.vertices[a]) || !finite(mesh.vertices[b]) || !finite(mesh.vertices[c])) continue;
         raster_triangle(mesh.vertices[a], mesh.vertices[b], mesh.vertices[c], size, pixels);
     }
 }

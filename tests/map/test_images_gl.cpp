@@ -2,6 +2,7 @@
 // rendered into pixels and uploaded by platform::ImageTexture shows the mesh's colours at known
 // pixels, the right way up, in the texture and on screen once draw() has put the image there.
 #include "map/map.h"
+#include "map/map_images.h"
 #include "map_test_util.h"
 #include "platform.h"
 #include "text.h"
@@ -91,4 +92,49 @@ TEST_CASE("tile images on GL: a tile rendered into a texture shows its mesh's co
     CHECK(pixel(screen, 400, 72 + 128, 22 + 200) == kLand);
     CHECK(pixel(screen, 400, 72 + 250, 22 + 250) == kLand);
     images.clear();   // the textures go while their context is there
+}
+
+TEST_CASE("tile images on GL: raster_mesh draws real tiles as GL draws their triangles", "[map][gl]") {
+    const std::string tiles = monaco_mbtiles();
+    if (tiles.empty()) {
+        WARN("tilemaker is not installed: skipped");
+        return;
+    }
+    platform::WindowConfig wc;
+    wc.width = 300;
+    wc.height = 300;
+    wc.headless = true;
+    std::unique_ptr<platform::Window> window = platform::Window::open(wc);
+    REQUIRE(window->ok());
+    const int size = 256;
+    std::vector<uint32_t> pixels((size_t)size * size);
+    std::vector<uint8_t> screen;
+    int meshes = 0;
+    size_t different = 0, compared = 0;
+    for (const auto& [id, bytes] : all_tiles(tiles)) {
+        if (id.z < 13) continue;
+        DecodedTile decoded;
+        std::string error;
+        REQUIRE(decode_mvt(bytes, &decoded, &error));
+        const TileMesh mesh = build_mesh(id, decoded, "en");
+        if (mesh.indices.size() < 300) continue;
+        meshes++;
+        window->begin_frame(1.0f / 60);
+        ImDrawList* dl = ImGui::GetBackgroundDrawList();
+        dl->AddCallback(platform::opaque_fills, nullptr);
+        dl->AddRectFilled(ImVec2(0, 0), ImVec2(size, size), IM_COL32(242, 239, 233, 255));
+        draw_mesh(dl, mesh, 0, 0, size, ImVec2(0, 0), ImVec2(size, size));
+        window->end_frame();
+        REQUIRE(window->read_pixels(&screen));
+        raster_mesh(mesh, size, IM_COL32(242, 239, 233, 255), pixels.data());
+        size_t here = 0;
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++) here += pixel(screen, 300, x, y) != pixels[(size_t)y * size + x];
+        INFO("tile " << id.z << "/" << id.x << "/" << id.y << ": " << here << " pixels differ");
+        CHECK(here * 1000 <= (size_t)size * size);   // at most 0.1 % (positions GL rounds otherwise)
+        different += here;
+        compared += (size_t)size * size;
+    }
+    CHECK(meshes >= 5);
+    WARN(different << " of " << compared << " pixels differ from GL's over " << meshes << " tiles");
 }
