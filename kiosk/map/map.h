@@ -192,12 +192,11 @@ public:
 // when it cannot (the tile is then drawn as triangles). platform::ImageTexture does it.
 using TileUploader = std::function<std::unique_ptr<TileImage>(const uint32_t* pixels, int size)>;
 
-// The tile images of one map: each tile's mesh rendered once at the view's scale, then drawn as
-// one textured quad a frame. Least recently used images go beyond a byte bound (4 bytes a pixel).
-// At most `renders_per_frame` renders a frame, and none once `render_vertices` vertices were
-// rendered in it (llvmpipe's cost of a render goes with its vertices, and a frame that renders
-// two is among the slowest 1 % while panning): the other tiles are shown
-// by images that stand in (an ancestor's part, the children) or as triangles, and pending()
+// The tile images of one map: each tile's mesh rendered once at the view's scale (raster_mesh)
+// and uploaded, then drawn as one textured quad a frame. Least recently used images go beyond a
+// byte bound (4 bytes a pixel). At most `renders_per_frame` renders a frame (a render takes
+// 0.1 ms for most tiles, up to 4 ms for the densest, on the frame's thread): the other tiles are
+// shown by images that stand in (an ancestor's part, the children) or as triangles, and pending()
 // asks for the next frame.
 // An image drawn at a scale off its own by more than `rescale` is rendered again once the zoom
 // stays still for a frame (while pinching, the images are drawn scaled).
@@ -206,7 +205,6 @@ public:
   struct Config {
     size_t max_bytes = 20u << 20;
     int renders_per_frame = 1;
-    int render_vertices = 5000;
     double rescale = 0.1;
     OpaqueCallback opaque = nullptr;  // draws the images opaque (platform::opaque_images), if given
   };

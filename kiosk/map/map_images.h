@@ -30,10 +30,9 @@ struct TileImages::Impl {
   size_t bytes = 0;           // 4 a pixel
   uint64_t frame = 0;
   int renders_left = 0;
-  long vertices_left = 0;
   bool pending = false;       // a render was left for a later frame
   bool settled = false;       // the zoom is the same as the last frame's
-  bool failed = false;        // the renderer could not: triangles from now on
+  bool failed = false;        // the uploader could not: triangles from now on
   double last_zoom = -1;
 
   void begin_frame(double zoom);

@@ -1,4 +1,4 @@
-// Internal to kiosk/platform: the GL entry points it calls itself (window.cpp, render_texture.cpp).
+// Internal to kiosk/platform: the GL entry points it calls itself (window.cpp, image_texture.cpp).
 #pragma once
 
 namespace platform {
@@ -66,7 +66,7 @@ struct Api {
 };
 extern Api api;           // resolved by load_all() once the first context is current
 bool load_all();
-// Render textures (render_texture.cpp): made in the context of the window that is open; when it
+// Image textures (image_texture.cpp): made in the context of the window that is open; when it
 // closes, its framebuffer object goes and the textures still held are forgotten, not deleted.
 void image_textures_context_opened();
 void image_textures_context_closing();

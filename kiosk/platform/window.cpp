@@ -53,7 +53,7 @@ constexpr GLenum VERTEX_SHADER = 0x8B31, FRAGMENT_SHADER = 0x8B30, COMPILE_STATU
 
 // The opaque programs: ImGui's vertex layout (its program's attribute locations, bound before
 // linking, so ImGui's vertex array serves them), blending off. One takes the vertex colour
-// (fills), the other the texel (images rendered once, such as the map's tiles).
+// (fills), the other the texel (opaque images, such as the map's tiles).
 struct Opaque {
   const char* vs;
   const char* fs;
@@ -134,8 +134,8 @@ static void use_opaque(Opaque& o, const char* what) {
       return;
     }
   }
-  // ImGui's renderer set its program's projection for the draw data being rendered: the frame,
-  // or an image rendered into a texture (whose size is not the frame's).
+  // ImGui's renderer set its program's projection for the draw data being rendered (which need
+  // not be the frame's: any draw data ImGui's renderer is given).
   float m[16];
   api.GetUniformfv(o.imgui_program, o.imgui_projection, m);
   api.UseProgram(o.program);
