@@ -1,12 +1,13 @@
-// libFuzzer target for the MVT decoder and what runs on its output in the worker: decode_mvt,
-// then build_mesh (style table, ear clipping, line strips, labels). Invariants beyond "no crash":
-// a refusal says why; a built mesh's indices stay inside its ranges and its vertices, and every
-// range fits 16-bit draw indices.
+// libFuzzer target for the MVT decoder and what runs on its output: decode_mvt, then build_mesh
+// (style table, ear clipping, line strips, labels), then raster_mesh (the tile's image).
+// Invariants beyond "no crash": a refusal says why; a built mesh's indices stay inside its ranges
+// and its vertices, and every range fits 16-bit draw indices; every pixel of the image is opaque.
 #include "map/map.h"
 
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 namespace {
 void check(bool invariant) {
@@ -46,5 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     check(indices == mesh.indices.size());
     for (const map::Label& l : mesh.labels) check(l.x >= 0 && l.x < 1 && l.y >= 0 && l.y < 1 && !l.text.empty());
+    std::vector<uint32_t> pixels(64 * 64);
+    map::raster_mesh(mesh, 64, 0, pixels.data());
+    for (uint32_t p : pixels) check((p >> 24) == 0xFF);
     return 0;
 }
