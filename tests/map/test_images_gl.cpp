@@ -28,6 +28,14 @@ uint32_t pixel(const std::vector<uint8_t>& rgba, int width, int x, int y) {
     return IM_COL32(p[0], p[1], p[2], p[3]);
 }
 
+std::unique_ptr<platform::Window> headless_window(int width, int height) {
+    platform::WindowConfig wc;
+    wc.width = width;
+    wc.height = height;
+    wc.headless = true;
+    return platform::Window::open(wc);
+}
+
 }  // namespace
 
 TEST_CASE("tile images on GL: a tile rendered into a texture shows its mesh's colours the right way up", "[map][gl]") {
@@ -46,12 +54,7 @@ TEST_CASE("tile images on GL: a tile rendered into a texture shows its mesh's co
     TileCache cache(TileFile::open(path, &error), waker.callback());
     REQUIRE(waker.wait_for([&] { return cache.get(TileId{0, 0, 0}, "en") != nullptr; }));
 
-    // A window of another size than the tile's image.
-    platform::WindowConfig wc;
-    wc.width = 400;
-    wc.height = 300;
-    wc.headless = true;
-    std::unique_ptr<platform::Window> window = platform::Window::open(wc);
+    std::unique_ptr<platform::Window> window = headless_window(400, 300);   // another size than the tile's
     REQUIRE(window->ok());
     const platform::ImageTexture* rendered = nullptr;
     TileImages::Config config;
@@ -100,11 +103,7 @@ TEST_CASE("tile images on GL: raster_mesh draws real tiles as GL draws their tri
         WARN("tilemaker is not installed: skipped");
         return;
     }
-    platform::WindowConfig wc;
-    wc.width = 300;
-    wc.height = 300;
-    wc.headless = true;
-    std::unique_ptr<platform::Window> window = platform::Window::open(wc);
+    std::unique_ptr<platform::Window> window = headless_window(300, 300);
     REQUIRE(window->ok());
     const int size = 256;
     std::vector<uint32_t> pixels((size_t)size * size);
