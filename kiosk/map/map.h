@@ -142,6 +142,20 @@ TileMesh build_mesh(TileId id, const DecodedTile& tile, const std::string& lang)
 // its centre is. A triangle takes its first vertex's colour (a tile's triangles are one colour each).
 void raster_mesh(const TileMesh& mesh, int size, uint32_t background, uint32_t* pixels);
 
+// A rectangle of a tile image, drawn either as a plain fill (the rectangle is one colour) or from
+// the image. On llvmpipe a plain fill costs a sixth of a texture's sampling a pixel, and most of a
+// map's pixels lie in sea, land, parks and blocks of one colour.
+struct ImagePiece {
+  uint16_t x0 = 0, y0 = 0, x1 = 0, y1 = 0;   // the pixels [x0, x1) x [y0, y1)
+  uint32_t rgba = 0;                          // a solid piece's colour (opaque); 0: from the image
+};
+// Splits a `size` x `size` opaque image (as raster_mesh writes) into pieces along a grid of `cell`
+// px squares (the last row and column narrower when `size` is not a multiple): a run of squares
+// of one and the same colour is one solid piece, a run of the others one piece from the image,
+// and a piece grows down while the next row's run spans the same columns alike. The pieces cover
+// every pixel once. Nothing for a size beyond 65535 or a cell below 1.
+void split_image(const uint32_t* pixels, int size, int cell, std::vector<ImagePiece>* out);
+
 class TileCache {
 public:
   // `wake` is called from the worker when a tile finished (the app posts an SDL event so the
@@ -193,7 +207,8 @@ public:
 using TileUploader = std::function<std::unique_ptr<TileImage>(const uint32_t* pixels, int size)>;
 
 // The tile images of one map: each tile's mesh rendered once at the view's scale (raster_mesh)
-// and uploaded, then drawn as one textured quad a frame. Least recently used images go beyond a
+// and uploaded, then drawn each frame as its pieces (split_image): plain fills where a piece is of
+// one colour, parts of the image elsewhere. Least recently used images go beyond a
 // byte bound (4 bytes a pixel). At most `renders_per_frame` renders a frame (a render takes
 // 0.1 ms for most tiles, up to 4 ms for the densest, on the frame's thread): the other tiles are
 // shown by images that stand in (an ancestor's part, the children) or as triangles, and pending()

@@ -153,12 +153,28 @@ struct View {
         drawn_ancestors.push_back(a);
         if (const TileMesh* mesh = cache.peek(a, lang)) add_labels(*mesh, square(a));
     }
-    // The part (u0, v0)-(u1, v1) of an image on the square, corners on whole pixels so that
-    // neighbours meet without a seam and texels land on pixels.
-    void add_image(const TileImages::Impl::Entry& e, Square sq, float u0, float v0, float u1, float v1) {
-        quads.push_back({e.image->texture(), ImVec2(std::round(sq.x), std::round(sq.y)),
-                         ImVec2(std::round(sq.x + sq.size), std::round(sq.y + sq.size)), ImVec2(u0, v0),
-                         ImVec2(u1, v1)});
+    // The part (u0, v0)-(u1, v1) of an image (fractions of its side) on the square, corners on
+    // whole pixels so that neighbouring tiles meet without a seam and texels land on pixels. The
+    // image's pieces that meet the part: solid ones as plain fills straight into the draw list
+    // (among the opaque fills: tiles never overlap), the others as parts of the image. Every
+    // piece edge is placed by one expression, so pieces meet without a seam at any scale.
+    void add_image(const TileImages::Impl::Entry& e, Square sq, float u0 = 0, float v0 = 0, float u1 = 1, float v1 = 1) {
+        const ImVec2 a(std::round(sq.x), std::round(sq.y)), b(std::round(sq.x + sq.size), std::round(sq.y + sq.size));
+        if (e.pieces.empty()) {
+            quads.push_back({e.image->texture(), a, b, ImVec2(u0, v0), ImVec2(u1, v1)});
+            return;
+        }
+        const float side = (float)e.size;
+        const float px0 = u0 * side, py0 = v0 * side, px1 = u1 * side, py1 = v1 * side;   // the part in pixels
+        const float kx = (b.x - a.x) / (px1 - px0), ky = (b.y - a.y) / (py1 - py0);
+        for (const ImagePiece& p : e.pieces) {
+            const float x0 = std::max((float)p.x0, px0), y0 = std::max((float)p.y0, py0);
+            const float x1 = std::min((float)p.x1, px1), y1 = std::min((float)p.y1, py1);
+            if (x0 >= x1 || y0 >= y1) continue;
+            const ImVec2 pa(a.x + (x0 - px0) * kx, a.y + (y0 - py0) * ky), pb(a.x + (x1 - px0) * kx, a.y + (y1 - py0) * ky);
+            if (p.rgba) dl->AddRectFilled(pa, pb, p.rgba);
+            else quads.push_back({e.image->texture(), pa, pb, ImVec2(x0 / side, y0 / side), ImVec2(x1 / side, y1 / side)});
+        }
     }
 };
 
@@ -215,7 +231,7 @@ void draw_tile(View& v, TileId id) {
     const TileMesh* mesh = v.cache.get(id, v.lang);
     if (v.images) {
         if (const TileImages::Impl::Entry* e = own_image(v, id, sq, mesh)) {
-            v.add_image(*e, sq, 0, 0, 1, 1);
+            v.add_image(*e, sq);
             v.stats.tiles_covered++;
             if (mesh) v.add_labels(*mesh, sq);
             v.stats.tiles_own++;

@@ -46,6 +46,10 @@ TileImages::Impl::Entry* TileImages::Impl::find(TileId id) {
 
 static size_t image_bytes(int size) { return (size_t)size * size * 4; }
 
+// The grid split_image cuts images along. Over the benchmark's view of Monaco, 75 % of the tile
+// pixels lie in one-colour squares of 16 px (69 % with 32 px), in ~55 pieces a tile.
+constexpr int kPieceCell = 16;
+
 TileImages::Impl::Entry* TileImages::Impl::render(TileId id, const TileMesh& mesh, int size, DrawStats* stats) {
   if (failed || !upload) return nullptr;
   if (renders_left <= 0) {
@@ -76,6 +80,7 @@ TileImages::Impl::Entry* TileImages::Impl::render(TileId id, const TileMesh& mes
   bytes -= e.image ? image_bytes(e.size) : 0;
   e.image = std::move(image);
   e.size = size;
+  split_image(pixels.data(), size, kPieceCell, &e.pieces);
   e.used = frame;
   bytes += image_bytes(size);
   return &e;

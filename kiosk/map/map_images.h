@@ -18,6 +18,7 @@ struct TileImages::Impl {
   struct Entry {
     std::unique_ptr<TileImage> image;
     int size = 0;             // pixels a side
+    std::vector<ImagePiece> pieces;   // split_image's: drawn as plain fills and parts of the image
     uint64_t used = 0;        // the frame that last drew it
   };
   struct Hash {

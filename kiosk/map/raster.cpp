@@ -1,4 +1,5 @@
-// [SECTION] Raster: a tile's mesh drawn into pixels on the CPU, as GL would draw it (no AA).
+// [SECTION] Raster: a tile's mesh drawn into pixels on the CPU, as GL would draw it (no AA), and
+// the pixels split into pieces of one colour and the rest (split_image).
 //
 // Why not GL: on the kiosks' software renderer (llvmpipe) a render into a texture in the middle
 // of a frame flushes the frame's queued drawing, sets up every triangle of the tile, and waits
@@ -104,6 +105,50 @@ void raster_mesh(const TileMesh& mesh, int size, uint32_t background, uint32_t* 
         if (a >= mesh.vertices.size() || b >= mesh.vertices.size() || c >= mesh.vertices.size()) continue;
         if (!finite(mesh.vertices[a]) || !finite(mesh.vertices[b]) || !finite(mesh.vertices[c])) continue;
         raster_triangle(mesh.vertices[a], mesh.vertices[b], mesh.vertices[c], size, pixels);
+    }
+}
+
+// The square's colour when all its pixels have it, else 0 (no opaque colour is 0).
+static uint32_t square_colour(const uint32_t* pixels, int size, int x0, int y0, int x1, int y1) {
+    const uint32_t c = pixels[(size_t)y0 * size + x0];
+    for (int y = y0; y < y1; y++) {
+        const uint32_t* row = pixels + (size_t)y * size;
+        for (int x = x0; x < x1; x++)
+            if (row[x] != c) return 0;
+    }
+    return c;
+}
+
+void split_image(const uint32_t* pixels, int size, int cell, std::vector<ImagePiece>* out) {
+    out->clear();
+    if (size <= 0 || size > 65535 || cell <= 0) return;
+    const int cells = (size + cell - 1) / cell;
+    std::vector<uint32_t> colour(cells);
+    // The pieces that reach the bottom of the previous row of squares, left to right: a run of
+    // this row extends one when it spans the same columns in the same colour.
+    std::vector<size_t> open, next;
+    for (int cy = 0; cy < cells; cy++) {
+        const int y0 = cy * cell, y1 = std::min(size, y0 + cell);
+        for (int cx = 0; cx < cells; cx++)
+            colour[cx] = square_colour(pixels, size, cx * cell, y0, std::min(size, cx * cell + cell), y1);
+        next.clear();
+        size_t o = 0;
+        for (int cx = 0; cx < cells;) {
+            int end = cx + 1;
+            while (end < cells && colour[end] == colour[cx]) end++;
+            const uint16_t x0 = (uint16_t)(cx * cell), x1 = (uint16_t)std::min(size, end * cell);
+            while (o < open.size() && (*out)[open[o]].x0 < x0) o++;
+            if (o < open.size() && (*out)[open[o]].x0 == x0 && (*out)[open[o]].x1 == x1 &&
+                (*out)[open[o]].rgba == colour[cx]) {
+                (*out)[open[o]].y1 = (uint16_t)y1;
+                next.push_back(open[o]);
+            } else {
+                out->push_back(ImagePiece{x0, (uint16_t)y0, x1, (uint16_t)y1, colour[cx]});
+                next.push_back(out->size() - 1);
+            }
+            cx = end;
+        }
+        open.swap(next);
     }
 }
 

@@ -1,7 +1,8 @@
 // libFuzzer target for the MVT decoder and what runs on its output: decode_mvt, then build_mesh
-// (style table, ear clipping, line strips, labels), then raster_mesh (the tile's image).
-// Invariants beyond "no crash": a refusal says why; a built mesh's indices stay inside its ranges
-// and its vertices, and every range fits 16-bit draw indices; every pixel of the image is opaque.
+// (style table, ear clipping, line strips, labels), then raster_mesh (the tile's image) and
+// split_image (its pieces). Invariants beyond "no crash": a refusal says why; a built mesh's
+// indices stay inside its ranges and its vertices, and every range fits 16-bit draw indices; every
+// pixel of the image is opaque; the pieces cover the image's area exactly.
 #include "map/map.h"
 
 #include <cstdint>
@@ -50,5 +51,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::vector<uint32_t> pixels(64 * 64);
     map::raster_mesh(mesh, 64, 0, pixels.data());
     for (uint32_t p : pixels) check((p >> 24) == 0xFF);
+    std::vector<map::ImagePiece> pieces;
+    map::split_image(pixels.data(), 64, 16, &pieces);
+    size_t area = 0;
+    for (const map::ImagePiece& p : pieces) {
+        check(p.x0 < p.x1 && p.y0 < p.y1 && p.x1 <= 64 && p.y1 <= 64);
+        area += (size_t)(p.x1 - p.x0) * (p.y1 - p.y0);
+    }
+    check(area == pixels.size());
     return 0;
 }

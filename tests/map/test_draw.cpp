@@ -78,6 +78,28 @@ struct FakeRenderer {
     }
 };
 
+// How many quads of `colour` (all corners) cover the point: llvmpipe fills each. The images'
+// draws are quads (6 indices each), plain fills and parts of images alike.
+int fills_at(const ImDrawList& l, ImVec2 p, ImU32 colour) {
+    auto covers = [&](const ImDrawVert& a, const ImDrawVert& b, const ImDrawVert& c) {
+        auto side = [&](ImVec2 u, ImVec2 v) { return (v.x - u.x) * (p.y - u.y) - (v.y - u.y) * (p.x - u.x); };
+        const float d1 = side(a.pos, b.pos), d2 = side(b.pos, c.pos), d3 = side(c.pos, a.pos);
+        if (d1 == 0 && d2 == 0 && d3 == 0) return false;   // no area
+        return (d1 >= 0 && d2 >= 0 && d3 >= 0) || (d1 <= 0 && d2 <= 0 && d3 <= 0);
+    };
+    int n = 0;
+    for (int i = 0; i + 5 < l.IdxBuffer.Size; i += 6) {
+        const ImDrawVert* v[6];
+        bool same = true;
+        for (int k = 0; k < 6; k++) {
+            v[k] = &l.VtxBuffer[l.IdxBuffer[i + k]];
+            same = same && v[k]->col == colour;
+        }
+        if (same && (covers(*v[0], *v[1], *v[2]) || covers(*v[3], *v[4], *v[5]))) n++;
+    }
+    return n;
+}
+
 // Frames until every tile is decoded, then while images are left to render (as the app draws
 // while pending() holds). The most renders any one frame made goes to *most_renders.
 DrawStats draw_images_until_done(TileCache& cache, Waker& waker, TileImages& images, const Camera& cam,
@@ -233,7 +255,9 @@ TEST_CASE("draw with images: each tile rendered once at the view's scale, a few 
     CHECK(renderer.colours > 1);   // the tile's triangles, not only its background
     CHECK(images.bytes() == (size_t)s.tiles_visible * 256 * 256 * 4);
 
-    // Still: no render, nothing pending (no frame asked for), one quad a tile instead of triangles.
+    // Still: no render, nothing pending (no frame asked for), each tile as its pieces instead of
+    // triangles. The tile's water square lies on whole 16 px squares (32 to 224 px): it is one
+    // plain fill, its land four more, and no part of any image is needed.
     DrawList still, vector;
     s = draw(&still.list, engine(), nullptr, *cache, cam, 0, 0, 800, 600, "en", nullptr, &images);
     CHECK(s.tiles_rendered == 0);
@@ -244,8 +268,10 @@ TEST_CASE("draw with images: each tile rendered once at the view's scale, a few 
             if (v.col == IM_COL32(170, 211, 223, 255)) return true;
         return false;
     };
-    CHECK(!has_water(still.list));
     CHECK(has_water(vector.list));
+    // The tile (1, 1) lies at (348.8, 248.8) on screen, its water from (380.8, 280.8) on.
+    CHECK(fills_at(still.list, ImVec2(476, 376), IM_COL32(170, 211, 223, 255)) == 1);
+    for (const ImDrawCmd& c : still.list.CmdBuffer) CHECK((c.ElemCount == 0 || c.TextureId == nullptr));
     cache->end_frame();
 }
 
@@ -310,23 +336,6 @@ TEST_CASE("draw with images: the images never hold more than their byte bound, a
     CHECK(renderer.sizes.size() > 5);   // images were let go for the new views' tiles
 }
 
-namespace {
-// Whether a triangle of `colour` (all three corners) covers the point: what llvmpipe fills.
-bool filled_at(const ImDrawList& l, ImVec2 p, ImU32 colour) {
-    for (int i = 0; i + 2 < l.IdxBuffer.Size; i += 3) {
-        const ImDrawVert& a = l.VtxBuffer[l.IdxBuffer[i]];
-        const ImDrawVert& b = l.VtxBuffer[l.IdxBuffer[i + 1]];
-        const ImDrawVert& c = l.VtxBuffer[l.IdxBuffer[i + 2]];
-        if (a.col != colour || b.col != colour || c.col != colour) continue;
-        auto side = [&](ImVec2 u, ImVec2 v) { return (v.x - u.x) * (p.y - u.y) - (v.y - u.y) * (p.x - u.x); };
-        const float d1 = side(a.pos, b.pos), d2 = side(b.pos, c.pos), d3 = side(c.pos, a.pos);
-        if (d1 == 0 && d2 == 0 && d3 == 0) continue;   // no area
-        if ((d1 >= 0 && d2 >= 0 && d3 >= 0) || (d1 <= 0 && d2 <= 0 && d3 <= 0)) return true;
-    }
-    return false;
-}
-}  // namespace
-
 TEST_CASE("draw with images: no background is drawn under a view the tiles' images cover, but around them", "[map][draw][images]") {
     REQUIRE(engine().ok());
     Waker waker;
@@ -342,8 +351,8 @@ TEST_CASE("draw with images: no background is drawn under a view the tiles' imag
         DrawStats s = draw(&d.list, engine(), nullptr, *cache, cam, 0, 0, 800, 600, "en", nullptr, &images);
         cache->end_frame();
         CHECK(s.tiles_covered < s.tiles_visible);
-        CHECK(filled_at(d.list, middle, kBackground));
-        CHECK(filled_at(d.list, corner, kBackground));
+        CHECK(fills_at(d.list, middle, kBackground) == 1);
+        CHECK(fills_at(d.list, corner, kBackground) == 1);
     }
     int most = 0;
     DrawStats s = draw_images_until_done(*cache, waker, images, cam, &most);
@@ -352,8 +361,10 @@ TEST_CASE("draw with images: no background is drawn under a view the tiles' imag
     s = draw(&covered.list, engine(), nullptr, *cache, cam, 0, 0, 800, 600, "en", nullptr, &images);
     cache->end_frame();
     CHECK(s.tiles_covered == s.tiles_visible);
-    CHECK(!filled_at(covered.list, middle, kBackground));
-    CHECK(!filled_at(covered.list, corner, kBackground));
+    // The middle lies in a tile's water, the corner in a tile's land: that land is the tile's own
+    // piece of one colour, with no background under it.
+    CHECK(fills_at(covered.list, middle, kBackground) == 0);
+    CHECK(fills_at(covered.list, corner, kBackground) == 1);
 
     // Past the world's edge there is no tile: the background is drawn there, not under the tiles.
     cam.center = World{0.1, 0.4};   // the world's left edge at x = 400 - 0.1 * 1024 = 297.6
@@ -362,6 +373,6 @@ TEST_CASE("draw with images: no background is drawn under a view the tiles' imag
     s = draw(&edge.list, engine(), nullptr, *cache, cam, 0, 0, 800, 600, "en", nullptr, &images);
     cache->end_frame();
     CHECK(s.tiles_covered == s.tiles_visible);
-    CHECK(filled_at(edge.list, ImVec2(100, 300), kBackground));
-    CHECK(!filled_at(edge.list, ImVec2(500, 300), kBackground));
+    CHECK(fills_at(edge.list, ImVec2(100, 300), kBackground) == 1);
+    CHECK(fills_at(edge.list, ImVec2(500, 300), kBackground) == 0);   // water
 }

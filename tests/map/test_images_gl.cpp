@@ -11,6 +11,10 @@
 
 #include <imgui.h>
 
+#include <algorithm>
+#include <cmath>
+#include <random>
+
 using namespace map;
 using namespace map_test;
 
@@ -136,4 +140,90 @@ TEST_CASE("tile images on GL: raster_mesh draws real tiles as GL draws their tri
     }
     CHECK(meshes >= 5);
     WARN(different << " of " << compared << " pixels differ from GL's over " << meshes << " tiles");
+}
+
+TEST_CASE("tile images on GL: a tile drawn as its pieces shows its image's pixels, at its own scale and scaled", "[map][gl]") {
+    text::EngineConfig ec;
+    ec.font_dir = SPORTELLO_FONT_DIR;
+    std::unique_ptr<text::Engine> engine = text::Engine::create(ec);
+    REQUIRE(engine->ok());
+    // No names (no labels over the picture): water off the 16 px grid, and a scatter of small
+    // blocks of grass and housing, so that the image has plain squares and detailed ones.
+    LayerSpec water, landuse;
+    water.name = "water";
+    water.features.push_back({3, {}, rings_geometry({{{300, 250}, {2900, 250}, {2900, 1500}, {300, 1500}}})});
+    landuse.name = "landuse";
+    landuse.keys = {"class"};
+    landuse.values = {"grass", "residential"};
+    std::mt19937 rng(11);
+    for (int k = 0; k < 60; k++) {
+        const int x = 200 + (int)(rng() % 3400), y = 1700 + (int)(rng() % 2000), w = 40 + (int)(rng() % 300);
+        landuse.features.push_back({3, {0, (uint32_t)(k % 2)}, rings_geometry({{{x, y}, {x + w, y}, {x + w, y + w / 2}, {x, y + w}}})});
+    }
+    const std::string path = temp_path("gl-pieces.mbtiles");
+    write_mbtiles(path, good_metadata(0, 0), {{0, 0, 0, gzip(encode_tile({water, landuse}))}});
+    std::string error;
+    Waker waker;
+    TileCache cache(TileFile::open(path, &error), waker.callback());
+    REQUIRE(waker.wait_for([&] { return cache.get(TileId{0, 0, 0}, "en") != nullptr; }));
+    const TileMesh* mesh = cache.peek(TileId{0, 0, 0}, "en");
+    REQUIRE(mesh);
+    REQUIRE(mesh->labels.empty());
+    std::vector<uint32_t> image(256 * 256);
+    raster_mesh(*mesh, 256, IM_COL32(242, 239, 233, 255), image.data());
+    std::vector<ImagePiece> pieces;
+    split_image(image.data(), 256, 16, &pieces);
+    int solid = 0, textured = 0;
+    for (const ImagePiece& p : pieces) (p.rgba ? solid : textured)++;
+    REQUIRE(solid > 3);      // the picture has both kinds
+    REQUIRE(textured > 3);
+
+    std::unique_ptr<platform::Window> window = headless_window(400, 300);
+    REQUIRE(window->ok());
+    TileImages::Config config;
+    config.opaque = platform::opaque_images;
+    TileImages images([](const uint32_t* pixels, int size) -> std::unique_ptr<TileImage> {
+        platform::ImageTexture t = platform::ImageTexture::upload(pixels, size, size);
+        return t.ok() ? std::make_unique<GlImage>(std::move(t)) : nullptr;
+    }, config);
+    Camera cam;
+    cam.center = World{0.5, 0.5};
+    std::vector<uint8_t> screen;
+    auto frame = [&](double zoom) {
+        cam.zoom = zoom;
+        window->begin_frame(1.0f / 60);
+        const DrawStats s = draw(ImGui::GetBackgroundDrawList(), *engine, nullptr, cache, cam, 0, 0, 400, 300, "en",
+                                 platform::opaque_fills, &images);
+        window->end_frame();
+        REQUIRE(window->read_pixels(&screen));
+        return s;
+    };
+    // At its own scale, at (72, 22): every pixel is the image's.
+    CHECK(frame(0).tiles_rendered == 1);
+    size_t different = 0;
+    for (int y = 0; y < 256; y++)
+        for (int x = 0; x < 256; x++) different += pixel(screen, 400, 72 + x, 22 + y) != image[(size_t)y * 256 + x];
+    CHECK(different == 0);
+    // Zooming (the image drawn at 362 of its 256 px, from x = 19, y = -31): every pixel is a texel
+    // at or beside the one nearest its centre; a seam between pieces would show something else.
+    const DrawStats s = frame(0.5);
+    CHECK(s.tiles_rendered == 0);
+    CHECK(images.pending());
+    const float ax = 19, ay = -31, k = 362.0f / 256;
+    size_t off = 0, seen = 0;
+    for (int y = 0; y < 300; y++)
+        for (int x = 19; x < 19 + 362; x++) {
+            const int tx = (int)std::floor((x + 0.5f - ax) / k), ty = (int)std::floor((y + 0.5f - ay) / k);
+            bool near = false;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    const int u = std::clamp(tx + dx, 0, 255), v = std::clamp(ty + dy, 0, 255);
+                    near = near || pixel(screen, 400, x, y) == image[(size_t)v * 256 + u];
+                }
+            off += !near;
+            seen++;
+        }
+    CHECK(seen > 90000);
+    CHECK(off == 0);
+    images.clear();   // the textures go while their context is there
 }

@@ -158,3 +158,101 @@ TEST_CASE("raster: bad meshes are survived: indices past the end, huge and non-f
     CHECK(px[(size_t)(size - 1) * size + 1] == kBack);
     for (uint32_t p : px) CHECK((p >> 24) == 0xFF);
 }
+
+namespace {
+
+// Checks split_image's promise on an image: every pixel in one piece, a solid piece all its
+// colour, and every grid square inside a piece from the image not of one colour (so no square
+// that could be a plain fill is left to the texture). Returns the pieces.
+std::vector<ImagePiece> check_split(const std::vector<uint32_t>& px, int size, int cell) {
+    std::vector<ImagePiece> pieces;
+    split_image(px.data(), size, cell, &pieces);
+    std::vector<int> cover((size_t)size * size, 0);
+    for (const ImagePiece& p : pieces) {
+        REQUIRE(p.x0 < p.x1);
+        REQUIRE(p.y0 < p.y1);
+        REQUIRE(p.x1 <= size);
+        REQUIRE(p.y1 <= size);
+        CHECK(p.x0 % cell == 0);
+        CHECK(p.y0 % cell == 0);
+        for (int y = p.y0; y < p.y1; y++)
+            for (int x = p.x0; x < p.x1; x++) {
+                cover[(size_t)y * size + x]++;
+                if (p.rgba) REQUIRE(px[(size_t)y * size + x] == p.rgba);
+            }
+        if (p.rgba) continue;
+        for (int sy = p.y0; sy < p.y1; sy += cell)
+            for (int sx = p.x0; sx < p.x1; sx += cell) {
+                bool one = true;
+                for (int y = sy; y < std::min(sy + cell, size); y++)
+                    for (int x = sx; x < std::min(sx + cell, size); x++) one = one && px[(size_t)y * size + x] == px[(size_t)sy * size + sx];
+                CHECK_FALSE(one);
+            }
+    }
+    for (int c : cover) REQUIRE(c == 1);
+    return pieces;
+}
+
+}  // namespace
+
+TEST_CASE("split_image: pieces cover every pixel once, solid ones of one colour, the rest no square of one colour", "[map]") {
+    std::mt19937 rng(7);
+    for (int size : {256, 383, 512, 17, 16, 1}) {
+        INFO("size " << size);
+        // Blocks of colour in a few hues (so runs and merges happen), with noise in some squares.
+        std::vector<uint32_t> px((size_t)size * size);
+        const int block = 24;
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++) px[(size_t)y * size + x] = 0xFF000000u | (uint32_t)(((x / block) * 7 + (y / block) * 3) % 4);
+        for (int k = 0; k < size * size / 200; k++) px[rng() % px.size()] = 0xFF0000FFu;
+        const std::vector<ImagePiece> pieces = check_split(px, size, 16);
+        CHECK(!pieces.empty());
+    }
+    // A real tile's picture: the water, land and blocks of Monaco's shapes.
+    const int size = 300;
+    std::vector<uint32_t> px((size_t)size * size);
+    const std::vector<std::vector<Vec2>> rings = {{{10, 10}, {290, 40}, {250, 280}, {30, 200}}, {{100, 100}, {150, 110}, {120, 160}}};
+    std::vector<Vec2> points;
+    std::vector<uint32_t> triangles;
+    REQUIRE(triangulate(rings, &points, &triangles));
+    raster_mesh(mesh_of(points, triangles, size), size, kBack, px.data());
+    const std::vector<ImagePiece> pieces = check_split(px, size, 16);
+    size_t solid = 0;
+    for (const ImagePiece& p : pieces) solid += p.rgba ? (size_t)(p.x1 - p.x0) * (p.y1 - p.y0) : 0;
+    CHECK(solid * 2 > px.size());   // most of a polygon and its surroundings are plain fills
+}
+
+TEST_CASE("split_image: runs and rows of one colour join into one piece", "[map]") {
+    const int size = 64;
+    std::vector<uint32_t> px((size_t)size * size, 0xFF112233u);
+    std::vector<ImagePiece> pieces = check_split(px, size, 16);
+    REQUIRE(pieces.size() == 1);
+    CHECK((pieces[0].x1 == 64 && pieces[0].y1 == 64 && pieces[0].rgba == 0xFF112233u));
+    // The left half another colour: two pieces, each the image's height.
+    for (int y = 0; y < size; y++)
+        for (int x = 0; x < 32; x++) px[(size_t)y * size + x] = 0xFF445566u;
+    pieces = check_split(px, size, 16);
+    REQUIRE(pieces.size() == 2);
+    CHECK((pieces[0].y1 == 64 && pieces[1].y1 == 64));
+    // One pixel off in the top right square: that square comes from the image, the square beside
+    // it is a piece of its own, and the right half below them one piece.
+    px[5 * size + 60] = 0xFF000000u;
+    pieces = check_split(px, size, 16);
+    CHECK(pieces.size() == 4);
+    int from_image = 0;
+    for (const ImagePiece& p : pieces) from_image += p.rgba == 0;
+    CHECK(from_image == 1);
+}
+
+TEST_CASE("split_image: sizes and cells out of range give no pieces", "[map]") {
+    std::vector<uint32_t> px(16, 0xFF000000u);
+    std::vector<ImagePiece> pieces = {ImagePiece{}};
+    split_image(px.data(), 0, 16, &pieces);
+    CHECK(pieces.empty());
+    split_image(px.data(), 4, 0, &pieces);
+    CHECK(pieces.empty());
+    split_image(px.data(), 70000, 16, &pieces);   // not read: refused before
+    CHECK(pieces.empty());
+    split_image(px.data(), 4, 16, &pieces);       // a cell larger than the image: one square
+    CHECK(pieces.size() == 1);
+}
