@@ -599,7 +599,11 @@ void Kiosk::draw_map() {
 void Kiosk::draw_map_schematic(float x0, float y0, float w, float h) {
   ImDrawList* dl = ImGui::GetBackgroundDrawList();
   const MapView& v = session_.map;
+  // The plain ground fills the screen: opaque, without ImGui's texture fetch and blending, it
+  // costs llvmpipe a fraction of a frame (the grid's lines are antialiased: ImGui's own program).
+  dl->AddCallback(platform::opaque_fills, nullptr);
   dl->AddRectFilled({x0, y0}, {x0 + w, y0 + h}, IM_COL32(233, 238, 236, 255));
+  dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
   double wp = world_px(v.zoom);
   // World x of the left edge and the degrees a line apart: 4 to 10 lines across.
   double left = v.cx - w * 0.5 / wp, right = v.cx + w * 0.5 / wp;
