@@ -13,6 +13,7 @@
 //            schematic (no tile file), which is llvmpipe's and the screen's share without tiles
 //            (both runs wait for each frame to be drawn, as on a screen: see `without` below)
 //   idle     frames drawn while the map is open and still for 60 s (virtual clock)
+//   schematic  the same walk's frame time without a tile file (the schematic screen)
 // Usage: bench-map [--rounds N]
 #include "harness.h"
 
@@ -57,6 +58,22 @@ static std::string monaco_content(const std::string& dir) {
 }
 
 static const char* kPosition = "43.7345,7.4240";
+
+// The kiosk's --frame-stats file: a line a frame, ms, end, layout, atlas, submit, gpu (ms),
+// vertices, process CPU ms.
+struct Frame { double ms, layout, atlas, submit, gpu, vertices, cpu; };
+static std::vector<Frame> read_frames(const std::string& path) {
+  std::vector<Frame> all;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    Frame f{};
+    double end;
+    if (sscanf(line.c_str(), "%lf %lf %lf %lf %lf %lf %lf %lf", &f.ms, &end, &f.layout, &f.atlas, &f.submit, &f.gpu,
+               &f.vertices, &f.cpu) == 8)
+      all.push_back(f);
+  }
+  return all;
+}
 
 // The Monaco tiles through the operator's pipeline (sportello-admin map: the sea from the extract's
 // coastline, tilemaker with the kiosk's profile in assets/map), made once.
@@ -117,20 +134,10 @@ int main(int argc, char** argv) {
                                                       dir + "/frames-schematic.txt"});
   nlohmann::json open1 = harness::load_dump(with, "open1")["map"], open2 = harness::load_dump(with, "open2")["map"];
   uint64_t still = harness::load_dump(with, "still")["frames"], idle = harness::load_dump(with, "idle")["frames"];
-  // A line a frame: ms, end, layout, atlas, submit, gpu (ms), vertices, process CPU ms.
-  struct Frame { double ms, layout, atlas, submit, gpu, vertices, cpu; };
-  std::vector<Frame> all;
-  std::vector<double> frames;
-  std::ifstream in(stats);
-  for (std::string line; std::getline(in, line);) {
-    Frame f{};
-    double end;
-    if (sscanf(line.c_str(), "%lf %lf %lf %lf %lf %lf %lf %lf", &f.ms, &end, &f.layout, &f.atlas, &f.submit, &f.gpu,
-               &f.vertices, &f.cpu) != 8)
-      continue;
-    all.push_back(f);
-    frames.push_back(f.ms);
-  }
+  std::vector<Frame> all = read_frames(stats), schematic = read_frames(dir + "/frames-schematic.txt");
+  std::vector<double> frames, schematic_ms;
+  for (const Frame& f : all) frames.push_back(f.ms);
+  for (const Frame& f : schematic) schematic_ms.push_back(f.ms);
   printf("bench-map: Monaco tiles (%.0f KiB), demo offices moved into Monaco, 1920x1080, offscreen + llvmpipe\n",
          fs::file_size(tiles) / 1024.0);
   printf("  tap to first complete map frame  first open %6.1f ms  second open %6.1f ms  (%d/%d tiles; goal <= 100 warm)\n",
@@ -150,6 +157,10 @@ int main(int argc, char** argv) {
     printf("    %s: layout %5.2f  atlas %4.2f  submit %5.2f  gpu wait %5.2f ms  %6.0f vertices  process CPU %5.2f ms\n",
            name, mean(n, &Frame::layout), mean(n, &Frame::atlas), mean(n, &Frame::submit), mean(n, &Frame::gpu),
            mean(n, &Frame::vertices), mean(n, &Frame::cpu));
+  double schematic_gpu = 0;
+  for (const Frame& f : schematic) schematic_gpu += f.gpu / (double)schematic.size();
+  printf("  the same walk on the schematic (no tiles): p50 %5.2f ms  p99 %5.2f ms  gpu wait %5.2f ms  (%zu frames)\n",
+         pct(schematic_ms, 0.5), pct(schematic_ms, 0.99), schematic_gpu, schematic_ms.size());
   auto delta_mib = [](const harness::Run& run) {
     long before = harness::load_dump(run, "before")["rss_trimmed_kb"], after = harness::load_dump(run, "still")["rss_trimmed_kb"];
     return (after - before) / 1024.0;
