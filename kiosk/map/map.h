@@ -143,8 +143,8 @@ TileMesh build_mesh(TileId id, const DecodedTile& tile, const std::string& lang)
 void raster_mesh(const TileMesh& mesh, int size, uint32_t background, uint32_t* pixels);
 
 // A rectangle of a tile image, drawn either as a plain fill (the rectangle is one colour) or from
-// the image. On llvmpipe a plain fill costs a sixth of a texture's sampling a pixel, and most of a
-// map's pixels lie in sea, land, parks and blocks of one colour.
+// the image. On llvmpipe a pixel of plain fill costs half a texel's sampling or less, and most of
+// a map's pixels lie in sea, land, parks and blocks of one colour.
 struct ImagePiece {
   uint16_t x0 = 0, y0 = 0, x1 = 0, y1 = 0;   // the pixels [x0, x1) x [y0, y1)
   uint32_t rgba = 0;                          // a solid piece's colour (opaque); 0: from the image
@@ -153,7 +153,8 @@ struct ImagePiece {
 // px squares (the last row and column narrower when `size` is not a multiple): a run of squares
 // of one and the same colour is one solid piece, a run of the others one piece from the image,
 // and a piece grows down while the next row's run spans the same columns alike. The pieces cover
-// every pixel once. Nothing for a size beyond 65535 or a cell below 1.
+// every pixel once. Nothing for a size beyond 65535 or a cell below 1; a cell beyond the size is
+// the whole image.
 void split_image(const uint32_t* pixels, int size, int cell, std::vector<ImagePiece>* out);
 
 class TileCache {

@@ -122,6 +122,7 @@ static uint32_t square_colour(const uint32_t* pixels, int size, int x0, int y0, 
 void split_image(const uint32_t* pixels, int size, int cell, std::vector<ImagePiece>* out) {
     out->clear();
     if (size <= 0 || size > 65535 || cell <= 0) return;
+    cell = std::min(cell, size);   // so that no square's bound below overflows
     const int cells = (size + cell - 1) / cell;
     std::vector<uint32_t> colour(cells);
     // The pieces that reach the bottom of the previous row of squares, left to right: a run of

@@ -255,4 +255,7 @@ TEST_CASE("split_image: sizes and cells out of range give no pieces", "[map]") {
     CHECK(pieces.empty());
     split_image(px.data(), 4, 16, &pieces);       // a cell larger than the image: one square
     CHECK(pieces.size() == 1);
+    split_image(px.data(), 4, 2147483647, &pieces);
+    REQUIRE(pieces.size() == 1);
+    CHECK((pieces[0].x1 == 4 && pieces[0].y1 == 4));
 }
