@@ -376,7 +376,7 @@ private:
   std::string map_offices_lang_;
   bool map_covered_ = false;          // the tile file's bounds hold the kiosk or an office
   MapSource map_;                     // owns services_.map_tiles
-  std::unique_ptr<map::TileImages> map_images_;   // the tiles rendered once each (into GL textures)
+  std::unique_ptr<map::TileImages> map_images_;   // the tiles' images, rendered once each, uploaded as GL textures
   std::unique_ptr<MapSource> map_next_;   // a new release's map, opened, waiting for the swap
   bool map_opening_ = false;
   std::vector<std::string> extra_holidays_;       // the pack's extra public holidays, read at start (mediator desk days)

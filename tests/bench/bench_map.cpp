@@ -147,20 +147,19 @@ int main(int argc, char** argv) {
          pct(frames, 0.5), pct(frames, 0.99), pct(frames, 1.0), frames.size());
   // The slowest 1 %: where their time went, on average, against every frame's average.
   std::sort(all.begin(), all.end(), [](const Frame& a, const Frame& b) { return a.ms > b.ms; });
-  auto mean = [&](size_t n, double Frame::*field) {
+  auto mean = [](const std::vector<Frame>& v, size_t n, double Frame::*field) {
     double sum = 0;
-    for (size_t i = 0; i < n; i++) sum += all[i].*field;
+    for (size_t i = 0; i < n; i++) sum += v[i].*field;
     return n ? sum / (double)n : 0;
   };
   const size_t slow = std::max<size_t>(1, all.size() / 100);
   for (auto [name, n] : {std::pair<const char*, size_t>{"slowest 1 %", slow}, {"all frames ", all.size()}})
     printf("    %s: layout %5.2f  atlas %4.2f  submit %5.2f  gpu wait %5.2f ms  %6.0f vertices  process CPU %5.2f ms\n",
-           name, mean(n, &Frame::layout), mean(n, &Frame::atlas), mean(n, &Frame::submit), mean(n, &Frame::gpu),
-           mean(n, &Frame::vertices), mean(n, &Frame::cpu));
-  double schematic_gpu = 0;
-  for (const Frame& f : schematic) schematic_gpu += f.gpu / (double)schematic.size();
+           name, mean(all, n, &Frame::layout), mean(all, n, &Frame::atlas), mean(all, n, &Frame::submit),
+           mean(all, n, &Frame::gpu), mean(all, n, &Frame::vertices), mean(all, n, &Frame::cpu));
   printf("  the same walk on the schematic (no tiles): p50 %5.2f ms  p99 %5.2f ms  gpu wait %5.2f ms  (%zu frames)\n",
-         pct(schematic_ms, 0.5), pct(schematic_ms, 0.99), schematic_gpu, schematic_ms.size());
+         pct(schematic_ms, 0.5), pct(schematic_ms, 0.99), mean(schematic, schematic.size(), &Frame::gpu),
+         schematic_ms.size());
   auto delta_mib = [](const harness::Run& run) {
     long before = harness::load_dump(run, "before")["rss_trimmed_kb"], after = harness::load_dump(run, "still")["rss_trimmed_kb"];
     return (after - before) / 1024.0;

@@ -3,6 +3,7 @@
 // pixels, the right way up, in the texture and on screen once draw() has put the image there.
 #include "map/map.h"
 #include "map/map_images.h"
+#include "map/map_internal.h"
 #include "map_test_util.h"
 #include "platform.h"
 #include "text.h"
@@ -32,6 +33,12 @@ uint32_t pixel(const std::vector<uint8_t>& rgba, int width, int x, int y) {
     return IM_COL32(p[0], p[1], p[2], p[3]);
 }
 
+std::unique_ptr<text::Engine> font_engine() {
+    text::EngineConfig ec;
+    ec.font_dir = SPORTELLO_FONT_DIR;
+    return text::Engine::create(ec);
+}
+
 std::unique_ptr<platform::Window> headless_window(int width, int height) {
     platform::WindowConfig wc;
     wc.width = width;
@@ -43,9 +50,7 @@ std::unique_ptr<platform::Window> headless_window(int width, int height) {
 }  // namespace
 
 TEST_CASE("tile images on GL: a tile rendered into a texture shows its mesh's colours the right way up", "[map][gl]") {
-    text::EngineConfig ec;
-    ec.font_dir = SPORTELLO_FONT_DIR;
-    std::unique_ptr<text::Engine> engine = text::Engine::create(ec);
+    std::unique_ptr<text::Engine> engine = font_engine();
     REQUIRE(engine->ok());
     // One z0 tile: water over its top half only, nothing below (the land's background colour).
     LayerSpec water;
@@ -143,9 +148,7 @@ TEST_CASE("tile images on GL: raster_mesh draws real tiles as GL draws their tri
 }
 
 TEST_CASE("tile images on GL: a tile drawn as its pieces shows its image's pixels, at its own scale and scaled", "[map][gl]") {
-    text::EngineConfig ec;
-    ec.font_dir = SPORTELLO_FONT_DIR;
-    std::unique_ptr<text::Engine> engine = text::Engine::create(ec);
+    std::unique_ptr<text::Engine> engine = font_engine();
     REQUIRE(engine->ok());
     // No names (no labels over the picture): water off the 16 px grid, and a scatter of small
     // blocks of grass and housing, so that the image has plain squares and detailed ones.
@@ -170,7 +173,7 @@ TEST_CASE("tile images on GL: a tile drawn as its pieces shows its image's pixel
     REQUIRE(mesh);
     REQUIRE(mesh->labels.empty());
     std::vector<uint32_t> image(256 * 256);
-    raster_mesh(*mesh, 256, IM_COL32(242, 239, 233, 255), image.data());
+    raster_mesh(*mesh, 256, kBackground, image.data());
     std::vector<ImagePiece> pieces;
     split_image(image.data(), 256, 16, &pieces);
     int solid = 0, textured = 0;
@@ -210,7 +213,7 @@ TEST_CASE("tile images on GL: a tile drawn as its pieces shows its image's pixel
     CHECK(s.tiles_rendered == 0);
     CHECK(images.pending());
     const float ax = 19, ay = -31, k = 362.0f / 256;
-    size_t off = 0, seen = 0;
+    size_t off = 0;
     for (int y = 0; y < 300; y++)
         for (int x = 19; x < 19 + 362; x++) {
             const int tx = (int)std::floor((x + 0.5f - ax) / k), ty = (int)std::floor((y + 0.5f - ay) / k);
@@ -221,9 +224,7 @@ TEST_CASE("tile images on GL: a tile drawn as its pieces shows its image's pixel
                     near = near || pixel(screen, 400, x, y) == image[(size_t)v * 256 + u];
                 }
             off += !near;
-            seen++;
         }
-    CHECK(seen > 90000);
     CHECK(off == 0);
     images.clear();   // the textures go while their context is there
 }
