@@ -225,6 +225,9 @@ public:
   bool update_timers(uint64_t now_ms);          // true when the screen changed
   uint64_t next_deadline_ms(uint64_t now_ms) const;  // when update_timers next has work; ~0 = none
   void frame(int width, int height, float px_per_mm, uint64_t now_ms);
+  // The colour under the frame (IM_COL32), for the window's clear: the page's background, or the
+  // map's ground on the map screen (a clear costs nothing, a fill of the screen does).
+  uint32_t ground() const { return ground_; }
   // The map also animates while tile images are left to render (a few a frame), never after.
   bool animating() const {
     return ui_.animating() || (screen_ == Screen::Map && (session_.map.moving() || map_images_pending()));
@@ -345,6 +348,7 @@ private:
   Services services_;
   ui::Context ui_;
   Screen screen_ = Screen::Home;
+  uint32_t ground_ = 0;
   Session session_;
   uint64_t session_serial_ = 0;       // bumps on every reset: late task results are dropped
   StaffView staff_;

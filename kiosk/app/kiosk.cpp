@@ -176,8 +176,9 @@ void Kiosk::frame(int width, int height, float px_per_mm, uint64_t now) {
   if (screen_ != Screen::StaffPin && !staff_pin_.empty()) wipe(staff_pin_);
   ImDrawList* dl = ImGui::GetBackgroundDrawList();
   ui_.begin_frame(dl, (float)width, (float)height, ui::metrics_for(width, height, px_per_mm), rtl(), now);
-  // The background is the GL clear colour (platform::Window), not a full-screen quad: on a
-  // software rasterizer a blended 1920x1080 quad costs milliseconds every frame.
+  // The background is the GL clear colour (platform::Window, from ground()), not a full-screen
+  // quad: on a software rasterizer a blended 1920x1080 quad costs milliseconds every frame.
+  ground_ = ui_.theme().background;
   switch (screen_) {
     case Screen::Home: draw_home(); break;
     case Screen::Languages: draw_languages(); break;

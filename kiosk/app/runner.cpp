@@ -51,6 +51,7 @@ void Runner::draw(uint64_t now_ms) {
     missing_warned_ms_ = std::max<uint64_t>(now_ms, 1);
   }
   auto t_submit = std::chrono::steady_clock::now();
+  window_.set_clear_colour(kiosk_.ground());
   window_.end_frame();
   auto t_present = std::chrono::steady_clock::now();
   const ImDrawData* data = ImGui::GetDrawData();

@@ -404,6 +404,12 @@ std::string Kiosk::map_staff_line() {
 
 void Kiosk::draw_map() {
   const ui::Metrics& m = ui_.m();
+  // The map's ground is the frame's clear colour (ground_, below): the page's background is
+  // then a fill, under the navigation bar only.
+  ImDrawList* dl = ImGui::GetBackgroundDrawList();
+  dl->AddCallback(platform::opaque_fills, nullptr);
+  dl->AddRectFilled({0, 0}, {ui_.width(), m.nav_h}, ui_.theme().background);
+  dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
   float nav = 0;
   nav_bar(&nav);
   if (!services_.pack) return back();
@@ -430,7 +436,6 @@ void Kiosk::draw_map() {
     *sx = (float)(W * 0.5 + (p.x - v.cx) * wp);
     *sy = (float)(top + H * 0.5 + (p.y - v.cy) * wp);
   };
-  ImDrawList* dl = ImGui::GetBackgroundDrawList();
   bool mirrored = ui_.set_mirroring(false);   // the map is drawn and recorded in screen pixels
   dl->PushClipRect({0, top}, {W, top + H}, true);
   // Far below the file's lowest zoom the tiles would be specks: the schematic says more.
@@ -444,6 +449,7 @@ void Kiosk::draw_map() {
       config.opaque = platform::opaque_images;
       map_images_ = std::make_unique<map::TileImages>(upload_tile, config);
     }
+    ground_ = map::kLand;
     map::DrawStats st = map::draw(dl, engine_, ui_.atlas(), *services_.map_tiles, cam, 0, top, W, H, session_.lang,
                                   platform::opaque_fills, map_images_.get());
     services_.map_tiles->end_frame();
@@ -599,11 +605,9 @@ void Kiosk::draw_map() {
 void Kiosk::draw_map_schematic(float x0, float y0, float w, float h) {
   ImDrawList* dl = ImGui::GetBackgroundDrawList();
   const MapView& v = session_.map;
-  // The plain ground fills the screen: opaque, without ImGui's texture fetch and blending, it
-  // costs llvmpipe a fraction of a frame (the grid's lines are antialiased: ImGui's own program).
-  dl->AddCallback(platform::opaque_fills, nullptr);
-  dl->AddRectFilled({x0, y0}, {x0 + w, y0 + h}, IM_COL32(233, 238, 236, 255));
-  dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
+  // The plain ground is the frame's clear colour: no pixel of it is drawn (the grid's lines are
+  // antialiased: ImGui's own program).
+  ground_ = IM_COL32(233, 238, 236, 255);
   double wp = world_px(v.zoom);
   // World x of the left edge and the degrees a line apart: 4 to 10 lines across.
   double left = v.cx - w * 0.5 / wp, right = v.cx + w * 0.5 / wp;

@@ -113,6 +113,9 @@ bool triangulate(const std::vector<std::vector<Vec2>>& rings, std::vector<Vec2>*
                  std::vector<uint32_t>* triangles);
 
 // [SECTION] Meshes and the tile cache -----------------------------------------------------------
+// The land: the colour where no feature is drawn (IM_COL32 242, 239, 233). draw() leaves it to
+// the ground under the view.
+constexpr uint32_t kLand = 0xFFE9EFF2u;
 struct Vertex { float x, y; uint32_t rgba; };   // x, y in [0,1] across the tile; rgba as IM_COL32
 struct Label {
   std::string text;          // name:<lang> when the tile has it, else name
@@ -190,8 +193,6 @@ struct DrawStats {
   int labels_drawn = 0;
   int tiles_vector = 0;         // of those drawn, how many as triangles into the draw list
   int tiles_rendered = 0;       // tile images rendered this frame (TileImages)
-  int tiles_covered = 0;        // drawn wholly by images (their own, an ancestor's part, four
-                                // children's): when all are, no background is drawn under them
 };
 
 // An ImDrawList callback that switches the renderer to an opaque program (platform::opaque_fills).
@@ -209,7 +210,7 @@ using TileUploader = std::function<std::unique_ptr<TileImage>(const uint32_t* pi
 
 // The tile images of one map: each tile's mesh rendered once at the view's scale (raster_mesh)
 // and uploaded, then drawn each frame as its pieces (split_image): plain fills where a piece is of
-// one colour, parts of the image elsewhere. Least recently used images go beyond a
+// one colour (nothing where it is the land), parts of the image elsewhere. Least recently used images go beyond a
 // byte bound (4 bytes a pixel). At most `renders_per_frame` renders a frame (a render takes
 // 0.1 ms for most tiles, up to 4 ms for the densest, on the frame's thread): the other tiles are
 // shown by images that stand in (an ancestor's part, the children) or as triangles, and pending()
@@ -236,12 +237,15 @@ public:
 private:
   std::unique_ptr<Impl> impl_;
 };
-// Draws the camera's view into the screen rectangle (x0, y0, w, h), clipped to it: background,
-// tile meshes, then labels (placed greedily by priority; a label kept in the previous frame is
-// placed first so panning does not make labels jump). `atlas` is the text engine's texture.
+// Draws the camera's view into the screen rectangle (x0, y0, w, h), clipped to it: tile meshes,
+// then labels (placed greedily by priority; a label kept in the previous frame is placed first so
+// panning does not make labels jump). `atlas` is the text engine's texture.
+// The land (kLand) is never drawn: the caller gives the rectangle that colour first, best as the
+// renderer's clear colour, which costs nothing where a fill of the view costs llvmpipe a
+// millisecond a frame. Where no tile is ready, the land shows.
 // Never waits for the worker. The caller calls cache.end_frame() once after the frame's draw().
 // `opaque`, when given, is an ImDrawList callback that switches the renderer to opaque untextured
-// fills (platform::opaque_fills): the background and tiles are drawn with it, the labels without.
+// fills (platform::opaque_fills): the tiles are drawn with it, the labels without.
 // `images`, when given, draws the tiles as images (TileImages above); without it, every tile's
 // triangles go into the draw list each frame (tests and tools without GL).
 DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cache, const Camera& camera,

@@ -156,7 +156,8 @@ struct View {
     // The part (u0, v0)-(u1, v1) of an image (fractions of its side) on the square, corners on
     // whole pixels so that neighbouring tiles meet without a seam and texels land on pixels. The
     // image's pieces that meet the part: solid ones as plain fills straight into the draw list
-    // (among the opaque fills: tiles never overlap), the others as parts of the image. Every
+    // (among the opaque fills: tiles never overlap) or not at all where they are the land, which
+    // the ground shows, the others as parts of the image. Every
     // piece edge is placed by one expression, so pieces meet without a seam at any scale.
     void add_image(const TileImages::Impl::Entry& e, Square sq, float u0 = 0, float v0 = 0, float u1 = 1, float v1 = 1) {
         const ImVec2 a(std::round(sq.x), std::round(sq.y)), b(std::round(sq.x + sq.size), std::round(sq.y + sq.size));
@@ -170,7 +171,7 @@ struct View {
         for (const ImagePiece& p : e.pieces) {
             const float x0 = std::max((float)p.x0, px0), y0 = std::max((float)p.y0, py0);
             const float x1 = std::min((float)p.x1, px1), y1 = std::min((float)p.y1, py1);
-            if (x0 >= x1 || y0 >= y1) continue;
+            if (x0 >= x1 || y0 >= y1 || p.rgba == kLand) continue;
             const ImVec2 pa(a.x + (x0 - px0) * kx, a.y + (y0 - py0) * ky), pb(a.x + (x1 - px0) * kx, a.y + (y1 - py0) * ky);
             if (p.rgba) dl->AddRectFilled(pa, pb, p.rgba);
             else quads.push_back({e.image->texture(), pa, pb, ImVec2(x0 / side, y0 / side), ImVec2(x1 / side, y1 / side)});
@@ -188,7 +189,6 @@ bool image_stand_in(View& v, TileId id, Square sq) {
             const float fx = (float)(id.x - a.x * k), fy = (float)(id.y - a.y * k);
             v.add_image(*e, sq, fx / k, fy / k, (fx + 1) / k, (fy + 1) / k);
             v.add_ancestor_labels(a);
-            v.stats.tiles_covered++;
             return true;
         }
     }
@@ -202,7 +202,6 @@ bool image_stand_in(View& v, TileId id, Square sq) {
             found++;
         }
     }
-    v.stats.tiles_covered += found == 4;
     return found > 0;
 }
 
@@ -232,7 +231,6 @@ void draw_tile(View& v, TileId id) {
     if (v.images) {
         if (const TileImages::Impl::Entry* e = own_image(v, id, sq, mesh)) {
             v.add_image(*e, sq);
-            v.stats.tiles_covered++;
             if (mesh) v.add_labels(*mesh, sq);
             v.stats.tiles_own++;
             return;
@@ -283,7 +281,7 @@ DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cac
                TileImages* images) {
     const ImVec2 view_min(x0, y0), view_max(x0 + w, y0 + h);
     dl->PushClipRect(view_min, view_max, true);
-    // Every colour of the background and the tiles is opaque: no blend, no texture fetch needed.
+    // Every colour of the tiles is opaque: no blend, no texture fetch needed.
     if (opaque) dl->AddCallback(opaque, nullptr);
     const TileSetInfo& info = cache.info();
     // The zoom's own level, as MapLibre chooses it: its tiles are drawn at 1 to 2 times their size,
@@ -303,32 +301,9 @@ DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cac
     const int ty0 = tile_of(std::max(tl.y, bmin.y)), ty1 = tile_of(std::min(br.y, bmax.y));
     const bool any = tl.x < bmax.x && br.x > bmin.x && tl.y < bmax.y && br.y > bmin.y;
     const long count = any ? (long)(tx1 - tx0 + 1) * (ty1 - ty0 + 1) : 0;
-    const bool tiles = count > 0 && count <= kMaxTilesPerFrame;
-    // The background only where no tile image will be (llvmpipe fills every pixel a quad covers,
-    // hidden or not): around the tiles' grid now, and under the grid a quad that is made empty
-    // below once each of its tiles drew an image.
-    int grid_vertex = -1;
-    if (tiles) {
-        const Square a = v.square(TileId{z, tx0, ty0}), b = v.square(TileId{z, tx1, ty1});
-        auto px = [](float p, float lo, float hi) { return std::clamp(std::round(p), lo, hi); };
-        const ImVec2 gmin(px(a.x, x0, x0 + w), px(a.y, y0, y0 + h));
-        const ImVec2 gmax(px(b.x + b.size, gmin.x, x0 + w), px(b.y + b.size, gmin.y, y0 + h));
-        auto fill = [&](ImVec2 p, ImVec2 q) {
-            if (p.x < q.x && p.y < q.y) dl->AddRectFilled(p, q, kBackground);
-        };
-        fill(view_min, ImVec2(view_max.x, gmin.y));
-        fill(ImVec2(x0, gmax.y), view_max);
-        fill(ImVec2(x0, gmin.y), ImVec2(gmin.x, gmax.y));
-        fill(ImVec2(gmax.x, gmin.y), ImVec2(view_max.x, gmax.y));
-        grid_vertex = dl->VtxBuffer.Size;
-        dl->AddRectFilled(gmin, gmax, kBackground);
+    if (count > 0 && count <= kMaxTilesPerFrame)
         for (int ty = ty0; ty <= ty1; ty++)
             for (int tx = tx0; tx <= tx1; tx++) draw_tile(v, TileId{z, tx, ty});
-    } else {
-        dl->AddRectFilled(view_min, view_max, kBackground);
-    }
-    if (grid_vertex >= 0 && v.stats.tiles_covered == count && dl->VtxBuffer.Size >= grid_vertex + 4)
-        for (int k = 0; k < 4; k++) dl->VtxBuffer[grid_vertex + k].pos = view_min;
     // The images' texels are opaque too: with a callback for them, drawn without blending.
     const OpaqueCallback opaque_images = v.images && !v.quads.empty() ? v.images->config.opaque : nullptr;
     if (opaque_images) dl->AddCallback(opaque_images, nullptr);

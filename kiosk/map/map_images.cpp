@@ -70,7 +70,7 @@ TileImages::Impl::Entry* TileImages::Impl::render(TileId id, const TileMesh& mes
   }
   renders_left--;
   pixels.resize((size_t)size * size);
-  raster_mesh(mesh, size, kBackground, pixels.data());
+  raster_mesh(mesh, size, kLand, pixels.data());
   std::unique_ptr<TileImage> image = upload(pixels.data(), size);
   if (!image) {
     failed = true;

@@ -21,7 +21,7 @@ namespace map {
 constexpr uint32_t rgba(uint32_t r, uint32_t g, uint32_t b, uint32_t a = 255) {
     return (a << 24) | (b << 16) | (g << 8) | r;   // IM_COL32's layout
 }
-constexpr uint32_t kBackground = rgba(242, 239, 233);   // land where no feature is drawn
+static_assert(kLand == rgba(242, 239, 233));
 
 // The style table (style.cpp): how a feature of (layer, class) is drawn at a tile zoom.
 enum class Paint : uint8_t { Fill, Line, Marker };

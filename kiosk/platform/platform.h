@@ -135,6 +135,9 @@ public:
 
   void begin_frame(float dt_seconds);       // ImGui::NewFrame with the backends
   void end_frame();                         // render ImGui's draw data and present
+  // The colour every frame starts from (IM_COL32), until changed: a screen's ground costs nothing
+  // as a clear, where a full-screen fill costs llvmpipe a millisecond or more a frame.
+  void set_clear_colour(uint32_t rgba) { clear_rgba_ = rgba; }
   void discard_frame();                     // end the ImGui frame without drawing or presenting it
   void finish();                            // wait until the GPU (or llvmpipe) has drawn it (benchmarks)
   // The last frame, RGBA top-down rows. Call after end_frame(), before the next begin_frame().
@@ -149,6 +152,7 @@ private:
   int width_ = 0, height_ = 0;
   int swap_interval_ = 0;                   // for every frame after the first
   bool presented_ = false;
+  uint32_t clear_rgba_ = 0xFFF2F7F7u;       // IM_COL32(247, 247, 242, 255)
   std::unique_ptr<Texture> imgui_font_;     // ImGui's own atlas (its white pixel), as coverage
   float px_per_mm_ = 96.0f / 25.4f;
   std::string error_;

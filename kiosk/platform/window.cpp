@@ -151,6 +151,13 @@ static void delete_opaque(Opaque& o) {
   o.imgui_projection = -1;
   o.failed = false;
 }
+// The whole framebuffer to one IM_COL32 colour.
+static void clear(uint32_t rgba) {
+  auto channel = [&](int shift) { return (float)((rgba >> shift) & 0xFF) / 255.0f; };
+  api.ClearColor(channel(0), channel(8), channel(16), channel(24));
+  api.Clear(COLOR_BUFFER_BIT);
+}
+
 }  // namespace gl
 
 void opaque_fills(const ImDrawList*, const ImDrawCmd*) { gl::use_opaque(gl::opaque_fill, "fill"); }
@@ -305,8 +312,7 @@ void Window::begin_frame(float dt_seconds) {
 void Window::end_frame() {
   ImGui::Render();
   gl::api.Viewport(0, 0, width_, height_);
-  gl::api.ClearColor(0.97f, 0.97f, 0.95f, 1.0f);
-  gl::api.Clear(gl::COLOR_BUFFER_BIT);
+  gl::clear(clear_rgba_);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
   // Swapping a window flushes the frame to the driver; an offscreen pbuffer has nothing to swap,
   // and Mesa then keeps every frame's orphaned vertex buffers until something flushes (2 GB
@@ -325,8 +331,7 @@ void Window::finish() { gl::api.Finish(); }
 bool Window::read_pixels(std::vector<uint8_t>* rgba) const {
   // Double buffered: after the swap the back buffer is undefined, so redraw what ImGui holds.
   gl::api.Viewport(0, 0, width_, height_);
-  gl::api.ClearColor(0.97f, 0.97f, 0.95f, 1.0f);
-  gl::api.Clear(gl::COLOR_BUFFER_BIT);
+  gl::clear(clear_rgba_);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
   std::vector<uint8_t> bottom_up((size_t)width_ * height_ * 4);
   gl::api.PixelStorei(gl::PACK_ALIGNMENT, 1);

@@ -6,11 +6,13 @@
 
 #include <catch2/catch.hpp>
 #include <sodium.h>
+#include <stb/stb_image.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 
 using harness::element;
@@ -139,6 +141,21 @@ void set_line(const std::string& path, const std::string& prefix, const std::str
 // Lines zbarimg decodes from a PNG ("" when it finds nothing or is missing).
 std::string zbar(const std::string& png) {
   return harness::capture({"/bin/sh", "-c", "zbarimg --quiet --raw '" + png + "' 2>/dev/null || true"});
+}
+
+// The share of a screenshot's pixels in the rectangle that are exactly of `rgb` (stb_image reads
+// the PNG; -1 when it cannot).
+double share_of(const std::string& png, int x0, int y0, int x1, int y1, uint8_t r, uint8_t g, uint8_t b) {
+  int w = 0, h = 0, channels = 0;
+  std::unique_ptr<stbi_uc, void (*)(void*)> px(stbi_load(png.c_str(), &w, &h, &channels, 3), stbi_image_free);
+  if (!px || x0 < 0 || y0 < 0 || x1 > w || y1 > h || x0 >= x1 || y0 >= y1) return -1;
+  size_t same = 0;
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++) {
+      const stbi_uc* p = px.get() + ((size_t)y * w + x) * 3;
+      same += p[0] == r && p[1] == g && p[2] == b;
+    }
+  return (double)same / ((double)(x1 - x0) * (y1 - y0));
 }
 
 }  // namespace
@@ -330,7 +347,7 @@ TEST_CASE("a corrupt tile file gives the schematic map and a staff message, not 
   harness::write_file(tiles, "SQLite format 3" + junk);   // a header, then garbage
   std::string corner = "tap staff.corner\ntap staff.corner\ntap staff.corner\ntap staff.corner\ntap staff.corner\n";
   harness::Run run = harness::run_kiosk_in(
-      dir, to_map("it") + "dump map\ndrag 900 600 1100 600 300\npinch 900 600 200 400 300\ndump moved\ntap nav.home\n" +
+      dir, to_map("it") + "dump map\nshot map\ndrag 900 600 1100 600 300\npinch 900 600 200 400 300\ndump moved\ntap nav.home\n" +
                corner + "tap key.2\ntap key.4\ntap key.6\ntap key.8\ntap key.1\ntap key.0\ntap key.done\ndump staff\n",
       {"--content", demo_pack(), "--map", tiles, "--staff-pin-hash", hash, "--staff-lock-file", dir + "/lock.json"});
   INFO(run.stderr_text);
@@ -345,6 +362,13 @@ TEST_CASE("a corrupt tile file gives the schematic map and a staff message, not 
   std::string why = element(staff, "staff.map")["text"];
   CHECK(why.find("corrupt.mbtiles") != std::string::npos);
   CHECK(why.find("schematica") != std::string::npos);
+  // The schematic's ground is the frame's clear colour; the page's background is kept above it.
+  const Camera c = camera(map);
+  const std::string png = run.out_dir + "/map.png";
+  const int x0 = (int)c.vx, y0 = (int)c.vy, x1 = (int)(c.vx + c.vw), y1 = (int)(c.vy + c.vh);
+  CHECK(share_of(png, x0, 0, x1, 4, 247, 247, 242) > 0.9);
+  CHECK(share_of(png, x0, y0, x1, y1, 233, 238, 236) > 0.5);
+  CHECK(share_of(png, x0, y0, x1, y1, 247, 247, 242) == 0);
 }
 
 TEST_CASE("the --map and --position are documented and validated, in flags and in the config file", "[e2e][map]") {
@@ -395,4 +419,15 @@ TEST_CASE("with tiles that cover the offices the map draws them, every visible t
     CHECK(element(d, "map.attribution").is_object());
   }
   CHECK(harness::load_dump(run, "me")["map"]["first_complete_ms"].get<double>() >= 0);
+  // The map's land is the frame's ground (the clear colour), and the page's background is kept
+  // above the map, under the navigation bar: no pixel of the map is the page's colour.
+  for (const char* name : {"me", "moved"}) {
+    INFO(name);
+    const Camera c = camera(harness::load_dump(run, name));
+    const std::string png = run.out_dir + "/" + name + ".png";
+    const int x0 = (int)c.vx, y0 = (int)c.vy, x1 = (int)(c.vx + c.vw), y1 = (int)(c.vy + c.vh);
+    CHECK(share_of(png, x0, 0, x1, 4, 247, 247, 242) > 0.9);      // above the bar's buttons
+    CHECK(share_of(png, x0, y0, x1, y1, 242, 239, 233) > 0.3);    // the land
+    CHECK(share_of(png, x0, y0, x1, y1, 247, 247, 242) == 0);
+  }
 }

@@ -1,7 +1,6 @@
 // draw(): tiles from their own meshes once ready, their ancestors scaled while not, the max-zoom
 // tiles scaled above the file's zooms, and labels placed through the text engine, stable.
 #include "map/map.h"
-#include "map/map_internal.h"   // kBackground
 #include "map_test_util.h"
 
 #include "text.h"
@@ -78,8 +77,8 @@ struct FakeRenderer {
     }
 };
 
-// How many quads of `colour` (all corners) cover the point: llvmpipe fills each. The images'
-// draws are quads (6 indices each), plain fills and parts of images alike.
+// How many quads of `colour` (all corners; 0: of any colour) cover the point: llvmpipe fills
+// each. The images' draws are quads (6 indices each), plain fills and parts of images alike.
 int fills_at(const ImDrawList& l, ImVec2 p, ImU32 colour) {
     auto covers = [&](const ImDrawVert& a, const ImDrawVert& b, const ImDrawVert& c) {
         auto side = [&](ImVec2 u, ImVec2 v) { return (v.x - u.x) * (p.y - u.y) - (v.y - u.y) * (p.x - u.x); };
@@ -93,7 +92,7 @@ int fills_at(const ImDrawList& l, ImVec2 p, ImU32 colour) {
         bool same = true;
         for (int k = 0; k < 6; k++) {
             v[k] = &l.VtxBuffer[l.IdxBuffer[i + k]];
-            same = same && v[k]->col == colour;
+            same = same && (colour == 0 || v[k]->col == colour);
         }
         if (same && (covers(*v[0], *v[1], *v[2]) || covers(*v[3], *v[4], *v[5]))) n++;
     }
@@ -336,7 +335,7 @@ TEST_CASE("draw with images: the images never hold more than their byte bound, a
     CHECK(renderer.sizes.size() > 5);   // images were let go for the new views' tiles
 }
 
-TEST_CASE("draw with images: no background is drawn under a view the tiles' images cover, but around them", "[map][draw][images]") {
+TEST_CASE("draw with images: the land is never drawn, the ground under the view shows it", "[map][draw][images]") {
     REQUIRE(engine().ok());
     Waker waker;
     auto cache = labelled_cache("background.mbtiles", waker);
@@ -346,13 +345,16 @@ TEST_CASE("draw with images: no background is drawn under a view the tiles' imag
     cam.center = World{0.4, 0.4};
     cam.zoom = 2.0;   // the world is 1024 px: the 800 x 600 view lies inside it
     const ImVec2 middle(400, 300), corner(2, 2);
-    {   // Before any tile is ready, the background is everywhere.
+    auto land_vertices = [](const ImDrawList& l) {
+        return std::count_if(l.VtxBuffer.begin(), l.VtxBuffer.end(), [](const ImDrawVert& v) { return v.col == kLand; });
+    };
+    {   // Before any tile is ready, nothing is drawn.
         DrawList d;
         DrawStats s = draw(&d.list, engine(), nullptr, *cache, cam, 0, 0, 800, 600, "en", nullptr, &images);
         cache->end_frame();
-        CHECK(s.tiles_covered < s.tiles_visible);
-        CHECK(fills_at(d.list, middle, kBackground) == 1);
-        CHECK(fills_at(d.list, corner, kBackground) == 1);
+        CHECK(s.tiles_own < s.tiles_visible);
+        CHECK(fills_at(d.list, middle, 0) == 0);
+        CHECK(fills_at(d.list, corner, 0) == 0);
     }
     int most = 0;
     DrawStats s = draw_images_until_done(*cache, waker, images, cam, &most);
@@ -360,19 +362,20 @@ TEST_CASE("draw with images: no background is drawn under a view the tiles' imag
     DrawList covered;
     s = draw(&covered.list, engine(), nullptr, *cache, cam, 0, 0, 800, 600, "en", nullptr, &images);
     cache->end_frame();
-    CHECK(s.tiles_covered == s.tiles_visible);
-    // The middle lies in a tile's water, the corner in a tile's land: that land is the tile's own
-    // piece of one colour, with no background under it.
-    CHECK(fills_at(covered.list, middle, kBackground) == 0);
-    CHECK(fills_at(covered.list, corner, kBackground) == 1);
+    // The middle lies in a tile's water, drawn once; the corner in a tile's land, a piece of one
+    // colour that is left to the ground.
+    CHECK(fills_at(covered.list, middle, IM_COL32(170, 211, 223, 255)) == 1);
+    CHECK(fills_at(covered.list, middle, 0) == 1);
+    CHECK(fills_at(covered.list, corner, 0) == 0);
+    CHECK(land_vertices(covered.list) == 0);
 
-    // Past the world's edge there is no tile: the background is drawn there, not under the tiles.
+    // Past the world's edge there is no tile, and nothing is drawn.
     cam.center = World{0.1, 0.4};   // the world's left edge at x = 400 - 0.1 * 1024 = 297.6
     draw_images_until_done(*cache, waker, images, cam, &most);
     DrawList edge;
     s = draw(&edge.list, engine(), nullptr, *cache, cam, 0, 0, 800, 600, "en", nullptr, &images);
     cache->end_frame();
-    CHECK(s.tiles_covered == s.tiles_visible);
-    CHECK(fills_at(edge.list, ImVec2(100, 300), kBackground) == 1);
-    CHECK(fills_at(edge.list, ImVec2(500, 300), kBackground) == 0);   // water
+    CHECK(fills_at(edge.list, ImVec2(100, 300), 0) == 0);
+    CHECK(fills_at(edge.list, ImVec2(500, 300), 0) == 1);   // water
+    CHECK(land_vertices(edge.list) == 0);
 }
