@@ -451,7 +451,7 @@ void Kiosk::draw_map() {
     }
     ground_ = map::kLand;
     map::DrawStats st = map::draw(dl, engine_, ui_.atlas(), *services_.map_tiles, cam, 0, top, W, H, session_.lang,
-                                  platform::opaque_fills, map_images_.get());
+                                  platform::opaque_fills, map_images_.get(), platform::halo_text);
     services_.map_tiles->end_frame();
     v.tiles_visible = st.tiles_visible;
     v.tiles_own = st.tiles_own;

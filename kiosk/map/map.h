@@ -195,8 +195,9 @@ struct DrawStats {
   int tiles_rendered = 0;       // tile images rendered this frame (TileImages)
 };
 
-// An ImDrawList callback that switches the renderer to an opaque program (platform::opaque_fills).
-using OpaqueCallback = void (*)(const ImDrawList*, const ImDrawCmd*);
+// An ImDrawList callback that switches the renderer to another program (platform::opaque_fills,
+// platform::halo_text).
+using ProgramCallback = void (*)(const ImDrawList*, const ImDrawCmd*);
 
 // An image of one tile, uploaded once (by the platform, into a GL texture), freed with the object.
 class TileImage {
@@ -223,7 +224,7 @@ public:
     size_t max_bytes = 20u << 20;
     int renders_per_frame = 1;
     double rescale = 0.1;
-    OpaqueCallback opaque = nullptr;  // draws the images opaque (platform::opaque_images), if given
+    ProgramCallback opaque = nullptr; // draws the images opaque (platform::opaque_images), if given
   };
   TileImages(TileUploader upload, Config config);
   ~TileImages();
@@ -248,8 +249,10 @@ private:
 // fills (platform::opaque_fills): the tiles are drawn with it, the labels without.
 // `images`, when given, draws the tiles as images (TileImages above); without it, every tile's
 // triangles go into the draw list each frame (tests and tools without GL).
+// Labels are drawn with a halo, one quad a glyph (text::draw_layout_haloed): `halo_text` is the
+// callback that draws them (platform::halo_text); tests without GL may leave it out.
 DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cache, const Camera& camera,
-               float x0, float y0, float w, float h, const std::string& lang, OpaqueCallback opaque = nullptr,
-               TileImages* images = nullptr);
+               float x0, float y0, float w, float h, const std::string& lang, ProgramCallback opaque = nullptr,
+               TileImages* images = nullptr, ProgramCallback halo_text = nullptr);
 
 }  // namespace map

@@ -46,11 +46,15 @@ struct Box {
     bool overlaps(const Box& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
 };
 
+// A halo in the land's light colour keeps a name legible over roads and fills. Static: the
+// renderer reads it through the callback's pointer when the frame is drawn.
+const uint32_t kHalo = IM_COL32(250, 248, 244, 235);
+
 void draw_labels(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cache, std::vector<Candidate>& cands,
-                 float x0, float y0, float w, float h, DrawStats* stats) {
-    // A halo in the background's light colour keeps a name legible over roads and fills: one
-    // quad a glyph under it (llvmpipe's cost goes with the triangles).
-    const ImU32 halo = IM_COL32(250, 248, 244, 235);
+                 float x0, float y0, float w, float h, ProgramCallback halo_text, DrawStats* stats) {
+    // Each glyph and its halo in one quad (llvmpipe's cost goes with the triangles as much as
+    // with the pixels: two quads a glyph were half of a map frame's vertices).
+    if (halo_text) dl->AddCallback(halo_text, (void*)&kHalo);
     TileCache::LabelMemory& memory = cache.label_memory();
     const std::unordered_set<std::string> kept(memory.kept.begin(), memory.kept.end());
     for (Candidate& c : cands) c.kept = kept.count(c.label->text) > 0;
@@ -85,9 +89,9 @@ void draw_labels(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& c
         memory.kept.push_back(c.label->text);
         const ImVec2 tl(std::round(box.x0 + kLabelPad), std::round(box.y0 + kLabelPad));
         stats->labels_drawn++;
-        text::draw_layout_halo(dl, engine, atlas, *layout, tl, layout->width, text::Align::Start, halo);
-        text::draw_layout(dl, engine, atlas, *layout, tl, layout->width, text::Align::Start, c.label->rgba);
+        text::draw_layout_haloed(dl, engine, atlas, *layout, tl, layout->width, text::Align::Start, c.label->rgba);
     }
+    if (halo_text) dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
 }
 
 }  // namespace
@@ -129,7 +133,7 @@ struct View {
     float x0, y0, w, h;
     double world;                       // world_px(camera.zoom)
     TileImages::Impl* images;           // null: triangles only
-    OpaqueCallback opaque;              // draws opaque fills without blending, if given
+    ProgramCallback opaque;              // draws opaque fills without blending, if given
     DrawStats stats;
     std::vector<Candidate> cands;
     std::vector<TileId> drawn_ancestors;
@@ -277,8 +281,8 @@ void draw_tile(View& v, TileId id) {
 }  // namespace
 
 DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cache, const Camera& camera,
-               float x0, float y0, float w, float h, const std::string& lang, OpaqueCallback opaque,
-               TileImages* images) {
+               float x0, float y0, float w, float h, const std::string& lang, ProgramCallback opaque,
+               TileImages* images, ProgramCallback halo_text) {
     const ImVec2 view_min(x0, y0), view_max(x0 + w, y0 + h);
     dl->PushClipRect(view_min, view_max, true);
     // Every colour of the tiles is opaque: no blend, no texture fetch needed.
@@ -305,12 +309,12 @@ DrawStats draw(ImDrawList* dl, text::Engine& engine, void* atlas, TileCache& cac
         for (int ty = ty0; ty <= ty1; ty++)
             for (int tx = tx0; tx <= tx1; tx++) draw_tile(v, TileId{z, tx, ty});
     // The images' texels are opaque too: with a callback for them, drawn without blending.
-    const OpaqueCallback opaque_images = v.images && !v.quads.empty() ? v.images->config.opaque : nullptr;
+    const ProgramCallback opaque_images = v.images && !v.quads.empty() ? v.images->config.opaque : nullptr;
     if (opaque_images) dl->AddCallback(opaque_images, nullptr);
     else if (opaque) dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
     for (const View::Quad& q : v.quads) dl->AddImage(q.texture, q.a, q.b, q.uv0, q.uv1);
     if (opaque_images) dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
-    draw_labels(dl, engine, atlas, cache, v.cands, x0, y0, w, h, &v.stats);
+    draw_labels(dl, engine, atlas, cache, v.cands, x0, y0, w, h, halo_text, &v.stats);
     dl->PopClipRect();
     return v.stats;
 }

@@ -53,6 +53,7 @@ struct Api {
   void (*UseProgram)(GLuint);
   void (*DeleteProgram)(GLuint);
   void (*UniformMatrix4fv)(GLint, GLsizei, unsigned char, const float*);
+  void (*Uniform4f)(GLint, float, float, float, float);
   void (*Disable)(GLenum);
   void (*GenFramebuffers)(GLsizei, GLuint*);
   void (*DeleteFramebuffers)(GLsizei, const GLuint*);

@@ -167,6 +167,12 @@ void opaque_fills(const ImDrawList* list, const ImDrawCmd* cmd);
 // The same for images whose every texel is opaque (the map's tiles): the texel's
 // colour as it is, no blend, no vertex colour.
 void opaque_images(const ImDrawList* list, const ImDrawCmd* cmd);
+// An ImDrawList callback after which the list's quads are text::draw_layout_haloed's: each
+// texel's two coverages drawn as the halo, of the colour cmd->UserCallbackData points at
+// (IM_COL32, kept alive until the frame is rendered), and the glyph in the vertex colour over
+// it, blended as ImGui blends. Until ImDrawCallback_ResetRenderState. If its shader cannot be
+// built, ImGui's stays (the glyphs then show as their halo's shape, in the vertex colour).
+void halo_text(const ImDrawList* list, const ImDrawCmd* cmd);
 
 // A coverage texture (the glyph atlas; ImGui's own atlas): one byte of coverage per pixel, held
 // by GL as R8 and swizzled to white with that alpha (what ImGui's shader expects). Needs the

@@ -39,7 +39,7 @@ bool load_all() {
          load(&api.GetUniformLocation, "glGetUniformLocation") &&
          load(&api.GetUniformfv, "glGetUniformfv") && load(&api.UseProgram, "glUseProgram") &&
          load(&api.DeleteProgram, "glDeleteProgram") &&
-         load(&api.UniformMatrix4fv, "glUniformMatrix4fv") && load(&api.Disable, "glDisable") &&
+         load(&api.UniformMatrix4fv, "glUniformMatrix4fv") && load(&api.Uniform4f, "glUniform4f") && load(&api.Disable, "glDisable") &&
          load(&api.GenFramebuffers, "glGenFramebuffers") && load(&api.DeleteFramebuffers, "glDeleteFramebuffers") &&
          load(&api.BindFramebuffer, "glBindFramebuffer") &&
          load(&api.FramebufferTexture2D, "glFramebufferTexture2D") &&
@@ -51,29 +51,51 @@ bool load_all() {
 constexpr GLenum VERTEX_SHADER = 0x8B31, FRAGMENT_SHADER = 0x8B30, COMPILE_STATUS = 0x8B81, LINK_STATUS = 0x8B82,
                  CURRENT_PROGRAM = 0x8B8D;
 
-// The opaque programs: ImGui's vertex layout (its program's attribute locations, bound before
-// linking, so ImGui's vertex array serves them), blending off. One takes the vertex colour
-// (fills), the other the texel (opaque images, such as the map's tiles).
-struct Opaque {
+// Our programs beside ImGui's: ImGui's vertex layout (its program's attribute locations, bound
+// before linking, so ImGui's vertex array serves them). The opaque ones, blending off, take the
+// vertex colour (fills) or the texel (opaque images, such as the map's tiles); the haloed text's
+// takes both and blends as ImGui's does.
+struct Program {
   const char* vs;
   const char* fs;
   const char* attribute;          // the one beside Position: Color or UV
+  const char* attribute2;         // a third, or null
+  bool blend;
   GLuint program = 0;
   GLuint imgui_program = 0;       // whose attribute locations and projection it shares
   GLint projection = -1;
   GLint imgui_projection = -1;
+  GLint halo = -1;                // the haloed text's halo colour
   bool failed = false;
 };
-static Opaque opaque_fill{
+static Program opaque_fill{
     "#version 150\nuniform mat4 ProjMtx;\nin vec2 Position;\nin vec4 Color;\nout vec4 Frag_Color;\n"
     "void main() { Frag_Color = Color; gl_Position = ProjMtx * vec4(Position.xy, 0, 1); }\n",
-    "#version 150\nin vec4 Frag_Color;\nout vec4 Out_Color;\nvoid main() { Out_Color = Frag_Color; }\n", "Color"};
+    "#version 150\nin vec4 Frag_Color;\nout vec4 Out_Color;\nvoid main() { Out_Color = Frag_Color; }\n", "Color", nullptr,
+    false};
 // The sampler is left at unit 0, the one ImGui's renderer binds each command's texture to.
-static Opaque opaque_image{
+static Program opaque_image{
     "#version 150\nuniform mat4 ProjMtx;\nin vec2 Position;\nin vec2 UV;\nout vec2 Frag_UV;\n"
     "void main() { Frag_UV = UV; gl_Position = ProjMtx * vec4(Position.xy, 0, 1); }\n",
     "#version 150\nuniform sampler2D Texture;\nin vec2 Frag_UV;\nout vec4 Out_Color;\n"
-    "void main() { Out_Color = vec4(texture(Texture, Frag_UV).rgb, 1); }\n", "UV"};
+    "void main() { Out_Color = vec4(texture(Texture, Frag_UV).rgb, 1); }\n", "UV", nullptr, false};
+// A haloed glyph's texel holds the halo's coverage in its high four bits and the glyph's in its
+// low four (text::halo_texel; the atlas is sampled nearest, one texel a pixel, so the byte
+// arrives whole). The output is the halo (colour Halo) with the glyph (the vertex colour) over
+// it, as one colour and alpha: ImGui's blend then gives exactly the two drawn one after the other.
+static Program halo_text_program{
+    "#version 150\nuniform mat4 ProjMtx;\nin vec2 Position;\nin vec2 UV;\nin vec4 Color;\nout vec2 Frag_UV;\n"
+    "out vec4 Frag_Color;\n"
+    "void main() { Frag_UV = UV; Frag_Color = Color; gl_Position = ProjMtx * vec4(Position.xy, 0, 1); }\n",
+    "#version 150\nuniform sampler2D Texture;\nuniform vec4 Halo;\nin vec2 Frag_UV;\nin vec4 Frag_Color;\n"
+    "out vec4 Out_Color;\n"
+    "void main() {\n"
+    "  float t = floor(texture(Texture, Frag_UV).a * 255.0 + 0.5);\n"
+    "  float halo = floor(t / 16.0) / 15.0 * Halo.a, glyph = mod(t, 16.0) / 15.0 * Frag_Color.a;\n"
+    "  float a = glyph + (1.0 - glyph) * halo;\n"
+    "  vec3 c = Frag_Color.rgb * glyph + Halo.rgb * halo * (1.0 - glyph);\n"
+    "  Out_Color = a > 0.0 ? vec4(c / a, a) : vec4(0.0);\n"
+    "}\n", "UV", "Color", true};
 
 static GLuint compile(GLenum type, const char* source) {
   GLuint s = api.CreateShader(type);
@@ -88,10 +110,11 @@ static GLuint compile(GLenum type, const char* source) {
   return s;
 }
 
-static bool build_opaque(Opaque& o, GLuint imgui_program) {
+static bool build_program(Program& o, GLuint imgui_program) {
   const GLint position = api.GetAttribLocation(imgui_program, "Position");
   const GLint other = api.GetAttribLocation(imgui_program, o.attribute);
-  if (position < 0 || other < 0) return false;
+  const GLint third = o.attribute2 ? api.GetAttribLocation(imgui_program, o.attribute2) : 0;
+  if (position < 0 || other < 0 || third < 0) return false;
   GLuint v = compile(VERTEX_SHADER, o.vs), f = compile(FRAGMENT_SHADER, o.fs);
   if (!v || !f) {
     if (v) api.DeleteShader(v);
@@ -103,6 +126,7 @@ static bool build_opaque(Opaque& o, GLuint imgui_program) {
   api.AttachShader(p, f);
   api.BindAttribLocation(p, (GLuint)position, "Position");
   api.BindAttribLocation(p, (GLuint)other, o.attribute);
+  if (o.attribute2) api.BindAttribLocation(p, (GLuint)third, o.attribute2);
   api.LinkProgram(p);
   api.DeleteShader(v);   // flagged: freed with the program
   api.DeleteShader(f);
@@ -120,17 +144,17 @@ static bool build_opaque(Opaque& o, GLuint imgui_program) {
 }
 
 // Switches to `o` (built on first use) with ImGui's projection for this draw data.
-static void use_opaque(Opaque& o, const char* what) {
+static void use_program(Program& o, const char* what) {
   if (o.failed) return;
   if (!o.program) {
     // ImGui's program, unless another of these callbacks ran since ImGui's last reset.
     GLint current = 0;
     api.GetIntegerv(CURRENT_PROGRAM, &current);
-    for (const Opaque* other : {&opaque_fill, &opaque_image})
+    for (const Program* other : {&opaque_fill, &opaque_image, &halo_text_program})
       if (other->program && (GLuint)current == other->program) current = (GLint)other->imgui_program;
-    if (!build_opaque(o, (GLuint)current)) {
+    if (!build_program(o, (GLuint)current)) {
       o.failed = true;
-      log(LogLevel::Warn, "window", "the opaque %s shader did not build: ImGui's draws them", what);
+      log(LogLevel::Warn, "window", "the %s shader did not build: ImGui's draws them", what);
       return;
     }
   }
@@ -140,15 +164,16 @@ static void use_opaque(Opaque& o, const char* what) {
   api.GetUniformfv(o.imgui_program, o.imgui_projection, m);
   api.UseProgram(o.program);
   api.UniformMatrix4fv(o.projection, 1, 0, m);
-  api.Disable(BLEND);
+  if (!o.blend) api.Disable(BLEND);
 }
 
-static void delete_opaque(Opaque& o) {
+static void delete_program(Program& o) {
   if (o.program) api.DeleteProgram(o.program);
   o.program = 0;
   o.imgui_program = 0;
   o.projection = -1;
   o.imgui_projection = -1;
+  o.halo = -1;
   o.failed = false;
 }
 // The whole framebuffer to one IM_COL32 colour.
@@ -160,8 +185,17 @@ static void clear(uint32_t rgba) {
 
 }  // namespace gl
 
-void opaque_fills(const ImDrawList*, const ImDrawCmd*) { gl::use_opaque(gl::opaque_fill, "fill"); }
-void opaque_images(const ImDrawList*, const ImDrawCmd*) { gl::use_opaque(gl::opaque_image, "image"); }
+void opaque_fills(const ImDrawList*, const ImDrawCmd*) { gl::use_program(gl::opaque_fill, "fill"); }
+void opaque_images(const ImDrawList*, const ImDrawCmd*) { gl::use_program(gl::opaque_image, "image"); }
+void halo_text(const ImDrawList*, const ImDrawCmd* cmd) {
+  gl::Program& o = gl::halo_text_program;
+  gl::use_program(o, "haloed text");
+  if (!o.program) return;
+  if (o.halo < 0) o.halo = gl::api.GetUniformLocation(o.program, "Halo");
+  const uint32_t rgba = cmd && cmd->UserCallbackData ? *(const uint32_t*)cmd->UserCallbackData : 0xFFFFFFFFu;
+  auto channel = [&](int shift) { return (float)((rgba >> shift) & 0xFF) / 255.0f; };
+  gl::api.Uniform4f(o.halo, channel(0), channel(8), channel(16), channel(24));
+}
 
 std::unique_ptr<Window> Window::open(const WindowConfig& config) {
   std::unique_ptr<Window> w(new Window());  // private constructor: make_unique cannot reach it
@@ -257,9 +291,10 @@ std::unique_ptr<Window> Window::open(const WindowConfig& config) {
 }
 
 Window::~Window() {
-  // The opaque programs belong to this context: a later window's context must build its own.
-  gl::delete_opaque(gl::opaque_fill);
-  gl::delete_opaque(gl::opaque_image);
+  // Our programs belong to this context: a later window's context must build its own.
+  gl::delete_program(gl::opaque_fill);
+  gl::delete_program(gl::opaque_image);
+  gl::delete_program(gl::halo_text_program);
   if (gl_context_) gl::image_textures_context_closing();
   imgui_font_.reset();   // deleted while its context is current
   if (imgui_gl_) ImGui_ImplOpenGL3_Shutdown();

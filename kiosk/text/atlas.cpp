@@ -11,9 +11,9 @@
 // atlas_max) or, at the maximum, evicts the least recently used glyphs and repacks the others.
 // Engine::needs_redraw() tells the app to draw one more frame.
 // Sizes are rasterized exactly at the quarter-pixel size of the layout (quantize_size), and at
-// one of four horizontal quarter-pixel phases (the outline is shifted before rendering). A halo is
-// the glyph's bitmap grown by a pixel on every side, each pixel the most covered of itself and its
-// four neighbours.
+// one of four horizontal quarter-pixel phases (the outline is shifted before rendering). A haloed
+// glyph's box is the bitmap grown by a pixel on every side; its halo there is each pixel's most
+// covered of itself and its four neighbours, packed with the glyph's own coverage (halo_texel).
 #include "text_internal.h"
 
 #include <algorithm>
@@ -153,7 +153,8 @@ bool Engine::Impl::rasterize(uint16_t font, uint32_t glyph_id, int size_q, int p
         }
         for (int c = 0; c < w; c++) {
             const int bc = c - 1, br = r - 1;
-            dst[c] = std::max({at(bc, br), at(bc - 1, br), at(bc + 1, br), at(bc, br - 1), at(bc, br + 1)});
+            dst[c] = halo_texel(std::max({at(bc, br), at(bc - 1, br), at(bc + 1, br), at(bc, br - 1), at(bc, br + 1)}),
+                                at(bc, br));
         }
     }
     atlas.mark_dirty(x, y, x + w, y + h);

@@ -97,7 +97,7 @@ bool Engine::glyph(uint16_t font, uint32_t glyph_id, float size_px, int x_phase,
     return impl_->atlas_glyph(font, glyph_id, size_px, x_phase, false, out);
 }
 
-bool Engine::halo_glyph(uint16_t font, uint32_t glyph_id, float size_px, int x_phase, AtlasGlyph* out) {
+bool Engine::haloed_glyph(uint16_t font, uint32_t glyph_id, float size_px, int x_phase, AtlasGlyph* out) {
     return impl_->atlas_glyph(font, glyph_id, size_px, x_phase, true, out);
 }
 

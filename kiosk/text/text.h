@@ -101,6 +101,11 @@ struct AtlasGlyph {
     uint16_t x = 0, y = 0, w = 0, h = 0;
     int16_t bearing_x = 0, bearing_y = 0;    // offset of the bitmap's top-left from (pen x, baseline)
 };
+// A texel of haloed_glyph(): the halo's coverage (0-255) in the high four bits, the glyph's in
+// the low four, each rounded to the nearest of 16 levels.
+constexpr uint8_t halo_texel(uint8_t halo, uint8_t glyph) {
+    return (uint8_t)(((halo * 15 + 127) / 255) << 4 | (glyph * 15 + 127) / 255);
+}
 
 // The atlas bitmap: one byte of coverage per pixel (the texture samples it as white with that
 // alpha, so ImGui's default shader tints it by the vertex colour). The platform uploads
@@ -144,9 +149,12 @@ public:
     // The same, rasterized x_phase quarter pixels to the right (0..3): draw_layout places glyphs at
     // quarter-pixel precision so cursive joins and spacing do not jitter by rounding.
     bool glyph(uint16_t font, uint32_t glyph_id, float size_px, int x_phase, AtlasGlyph* out);
-    // The same glyph's halo: its coverage grown by one pixel left, right, up and down (a pixel is
-    // the most covered of itself and those four), so that one quad under the glyph outlines it.
-    bool halo_glyph(uint16_t font, uint32_t glyph_id, float size_px, int x_phase, AtlasGlyph* out);
+    // The same glyph with its halo, for names over a busy background (the map), in one entry on
+    // the halo's box. The halo is the glyph's coverage grown by one pixel left, right, up and down
+    // (a pixel is the most covered of itself and those four). Each texel holds both coverages,
+    // four bits each (halo_texel): a program that takes them apart (platform::halo_text) draws the
+    // halo and the glyph over it with one quad, half the quads and blended pixels of two.
+    bool haloed_glyph(uint16_t font, uint32_t glyph_id, float size_px, int x_phase, AtlasGlyph* out);
 
     void begin_frame();                       // frame boundary: growth and eviction happen only here
     bool needs_redraw() const;                // a glyph did not fit the atlas this frame (drawn

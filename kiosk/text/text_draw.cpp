@@ -27,7 +27,7 @@ static void draw_glyphs(ImDrawList* draw_list, Engine& engine, ImTextureID atlas
                 float ix = std::floor(qx / 4.0f);
                 int phase = (int)(qx - ix * 4.0f);
                 AtlasGlyph ag;
-                const bool has = halo ? engine.halo_glyph(g.font, g.glyph_id, size, phase, &ag)
+                const bool has = halo ? engine.haloed_glyph(g.font, g.glyph_id, size, phase, &ag)
                                       : engine.glyph(g.font, g.glyph_id, size, phase, &ag);
                 if (!has) continue;
                 float x = ix + ag.bearing_x;
@@ -48,8 +48,8 @@ void draw_layout(ImDrawList* draw_list, Engine& engine, ImTextureID atlas, const
     draw_glyphs(draw_list, engine, atlas, layout, top_left, box_width, align, color, false);
 }
 
-void draw_layout_halo(ImDrawList* draw_list, Engine& engine, ImTextureID atlas, const Layout& layout,
-                      ImVec2 top_left, float box_width, Align align, ImU32 color) {
+void draw_layout_haloed(ImDrawList* draw_list, Engine& engine, ImTextureID atlas, const Layout& layout,
+                        ImVec2 top_left, float box_width, Align align, ImU32 color) {
     draw_glyphs(draw_list, engine, atlas, layout, top_left, box_width, align, color, true);
 }
 

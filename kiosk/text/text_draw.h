@@ -13,10 +13,11 @@ namespace text {
 void draw_layout(ImDrawList* draw_list, Engine& engine, ImTextureID atlas, const Layout& layout,
                  ImVec2 top_left, float box_width, Align align, ImU32 color);
 
-// The layout's halo at the same place (Engine::halo_glyph: each glyph grown by a pixel), one quad
-// a glyph. Drawn before the layout in a contrasting colour, it keeps text legible over a busy
-// background such as the map's.
-void draw_layout_halo(ImDrawList* draw_list, Engine& engine, ImTextureID atlas, const Layout& layout,
-                      ImVec2 top_left, float box_width, Align align, ImU32 color);
+// The layout with a halo around each glyph (Engine::haloed_glyph), one quad a glyph: the halo in
+// a contrasting colour keeps text legible over a busy background such as the map's. The quads'
+// texels hold two coverages: they need a program that takes them apart (platform::halo_text,
+// which also gives the halo's colour), set with a draw list callback before these quads.
+void draw_layout_haloed(ImDrawList* draw_list, Engine& engine, ImTextureID atlas, const Layout& layout,
+                        ImVec2 top_left, float box_width, Align align, ImU32 color);
 
 }  // namespace text

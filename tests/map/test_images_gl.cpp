@@ -7,6 +7,7 @@
 #include "map_test_util.h"
 #include "platform.h"
 #include "text.h"
+#include "text_draw.h"
 
 #include <catch2/catch.hpp>
 
@@ -240,4 +241,81 @@ TEST_CASE("tile images on GL: a tile drawn as its pieces shows its image's pixel
         }
     CHECK(off == 0);
     images.clear();   // the textures go while their context is there
+}
+
+TEST_CASE("map labels on GL: each glyph and its halo from one quad, as the halo drawn and the glyph over it", "[map][gl]") {
+    std::unique_ptr<text::Engine> engine = font_engine();
+    REQUIRE(engine->ok());
+    std::unique_ptr<platform::Window> window = headless_window(400, 120);
+    REQUIRE(window->ok());
+    const uint32_t kGround = IM_COL32(20, 110, 40, 255), kHaloColour = IM_COL32(255, 250, 240, 235);
+    const uint32_t kInk = IM_COL32(30, 40, 120, 255);
+    text::Style style;
+    style.size_px = 40;
+    style.lang = "it";
+    auto layout = engine->layout("Via Gràsse", style);
+    REQUIRE(layout);
+    platform::Texture atlas;
+    std::vector<uint8_t> screen;
+    auto frame = [&] {
+        window->set_clear_colour(kGround);
+        window->begin_frame(1.0f / 60);
+        engine->begin_frame();
+        ImDrawList* dl = ImGui::GetBackgroundDrawList();
+        dl->AddCallback(platform::halo_text, (void*)&kHaloColour);
+        text::draw_layout_haloed(dl, *engine, atlas.imgui_id(), *layout, ImVec2(20, 30), 400, text::Align::Start, kInk);
+        dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
+        const text::AtlasPixels& px = engine->atlas();
+        atlas.resize(px.width, px.height);
+        atlas.upload(0, 0, px.width, px.height, px.coverage, px.width);
+        const int vertices = dl->VtxBuffer.Size;
+        window->end_frame();
+        REQUIRE(window->read_pixels(&screen));
+        return vertices;
+    };
+    frame();   // the glyphs go into the atlas
+    REQUIRE_FALSE(engine->needs_redraw());
+    const int vertices = frame();
+    CHECK(vertices <= 4 * (int)layout->glyphs.size());   // one quad a glyph at most (none for the space)
+
+    // Every pixel against the two drawn one after the other over the ground (ImGui's blend: src
+    // alpha, one minus src alpha), from the atlas's texels as the quads place them.
+    std::vector<float> want(400 * 120 * 3);
+    for (int i = 0; i < 400 * 120; i++)
+        for (int c = 0; c < 3; c++) want[(size_t)i * 3 + c] = (float)((kGround >> (8 * c)) & 0xFF);
+    const text::AtlasPixels& px = engine->atlas();
+    const ImDrawList* dl = ImGui::GetDrawData()->CmdLists[0];
+    int quads = 0, halo_only = 0;
+    for (int v = 0; v + 3 < dl->VtxBuffer.Size; v += 4) {
+        const ImDrawVert& a = dl->VtxBuffer[v];
+        const ImDrawVert& b = dl->VtxBuffer[v + 2];
+        const int x0 = (int)a.pos.x, y0 = (int)a.pos.y, w = (int)(b.pos.x - a.pos.x), h = (int)(b.pos.y - a.pos.y);
+        const int u0 = (int)std::lround(a.uv.x * px.width), v0 = (int)std::lround(a.uv.y * px.height);
+        quads++;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                const int t = px.coverage[(size_t)(v0 + y) * px.width + u0 + x];
+                const float halo = (float)(t >> 4) / 15 * (235 / 255.0f), glyph = (float)(t & 15) / 15;
+                halo_only += (t >> 4) == 15 && (t & 15) == 0;
+                float* d = &want[((size_t)(y0 + y) * 400 + x0 + x) * 3];
+                for (int c = 0; c < 3; c++) {
+                    const float hc = (float)((kHaloColour >> (8 * c)) & 0xFF), ic = (float)((kInk >> (8 * c)) & 0xFF);
+                    d[c] = hc * halo + d[c] * (1 - halo);
+                    d[c] = ic * glyph + d[c] * (1 - glyph);
+                }
+            }
+    }
+    CHECK(quads >= 8);
+    CHECK(halo_only > 50);   // the halo shows around the glyphs
+    int off = 0, ink = 0, ground = 0;
+    for (int i = 0; i < 400 * 120; i++) {
+        bool far = false;
+        for (int c = 0; c < 3; c++) far = far || std::fabs(screen[(size_t)i * 4 + c] - want[(size_t)i * 3 + c]) > 2.5f;
+        off += far;
+        ink += pixel(screen, 400, i % 400, i / 400) == kInk;
+        ground += pixel(screen, 400, i % 400, i / 400) == kGround;
+    }
+    CHECK(off == 0);
+    CHECK(ink > 100);
+    CHECK(ground > 400 * 60);
 }

@@ -126,7 +126,7 @@ TEST_CASE("draw: lines outside the clip rectangle are not drawn", "[text][draw]"
     }
 }
 
-TEST_CASE("atlas: a halo is the glyph grown by one pixel in the four directions, drawn one quad a glyph", "[text][atlas]") {
+TEST_CASE("atlas: a haloed glyph holds the glyph grown by one pixel in the four directions and the glyph, drawn one quad a glyph", "[text][atlas]") {
     REQUIRE(engine().ok());
     engine().begin_frame();
     auto L = engine().layout("Sàg", style("it", 30));
@@ -136,7 +136,7 @@ TEST_CASE("atlas: a halo is the glyph grown by one pixel in the four directions,
         for (int phase = 0; phase < 4; phase++) {
             text::AtlasGlyph plain, halo;
             REQUIRE(engine().glyph(g.font, g.glyph_id, 30, phase, &plain));
-            REQUIRE(engine().halo_glyph(g.font, g.glyph_id, 30, phase, &halo));
+            REQUIRE(engine().haloed_glyph(g.font, g.glyph_id, 30, phase, &halo));
             INFO("glyph " << g.glyph_id << " phase " << phase);
             CHECK((halo.x != plain.x || halo.y != plain.y));   // an atlas entry of its own
             CHECK(halo.w == plain.w + 2);
@@ -148,24 +148,29 @@ TEST_CASE("atlas: a halo is the glyph grown by one pixel in the four directions,
                 if (x < 0 || y < 0 || x >= plain.w || y >= plain.h) return 0;
                 return px.coverage[(size_t)(plain.y + y) * px.width + plain.x + x];
             };
-            int wrong = 0, grown = 0;
+            // Each texel: the halo's coverage to 4 bits (the high ones), the glyph's (the low ones).
+            auto four_bits = [](int c) { return (int)std::lround(c * 15 / 255.0); };
+            int wrong = 0, grown = 0, inked = 0;
             for (int y = 0; y < halo.h; y++)
                 for (int x = 0; x < halo.w; x++) {
                     const int gx = x - 1, gy = y - 1;   // the same pixel in the glyph's box
-                    const int want = std::max({cov(gx, gy), cov(gx - 1, gy), cov(gx + 1, gy), cov(gx, gy - 1), cov(gx, gy + 1)});
+                    const int grown_cov = std::max({cov(gx, gy), cov(gx - 1, gy), cov(gx + 1, gy), cov(gx, gy - 1), cov(gx, gy + 1)});
                     const int got = px.coverage[(size_t)(halo.y + y) * px.width + halo.x + x];
-                    wrong += got != want;
-                    grown += got > cov(gx, gy);
+                    wrong += (got >> 4) != four_bits(grown_cov) || (got & 15) != four_bits(cov(gx, gy));
+                    grown += (got >> 4) > (got & 15);
+                    inked += (got & 15) == 15;
                 }
             CHECK(wrong == 0);
             CHECK(grown > 0);
+            CHECK(inked > 0);
         }
     }
-    // Drawn: one quad a glyph with a bitmap, the halo's rectangle one pixel around the glyph's.
+    // Drawn: one quad a glyph with a bitmap, the halo's rectangle one pixel around the glyph's,
+    // in the text's colour (the halo's is the program's).
     DrawList plain_list, halo_list;
     ImTextureID tex = (ImTextureID)(intptr_t)7;
     text::draw_layout(&plain_list.list, engine(), tex, *L, ImVec2(10, 20), 500, text::Align::Start, IM_COL32(0, 0, 0, 255));
-    text::draw_layout_halo(&halo_list.list, engine(), tex, *L, ImVec2(10, 20), 500, text::Align::Start, IM_COL32(255, 255, 255, 255));
+    text::draw_layout_haloed(&halo_list.list, engine(), tex, *L, ImVec2(10, 20), 500, text::Align::Start, IM_COL32(0, 0, 0, 255));
     REQUIRE(halo_list.list.VtxBuffer.Size == plain_list.list.VtxBuffer.Size);
     REQUIRE(plain_list.list.VtxBuffer.Size == 3 * 4);
     for (int v = 0; v < plain_list.list.VtxBuffer.Size; v += 4) {
@@ -173,6 +178,6 @@ TEST_CASE("atlas: a halo is the glyph grown by one pixel in the four directions,
         CHECK(halo_list.list.VtxBuffer[v].pos.y == plain_list.list.VtxBuffer[v].pos.y - 1);
         CHECK(halo_list.list.VtxBuffer[v + 2].pos.x == plain_list.list.VtxBuffer[v + 2].pos.x + 1);
         CHECK(halo_list.list.VtxBuffer[v + 2].pos.y == plain_list.list.VtxBuffer[v + 2].pos.y + 1);
-        CHECK(halo_list.list.VtxBuffer[v].col == IM_COL32(255, 255, 255, 255));
+        CHECK(halo_list.list.VtxBuffer[v].col == IM_COL32(0, 0, 0, 255));
     }
 }
