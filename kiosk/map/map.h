@@ -211,11 +211,11 @@ using TileUploader = std::function<std::unique_ptr<TileImage>(const uint32_t* pi
 
 // The tile images of one map: each tile's mesh rendered once at the view's scale (raster_mesh)
 // and uploaded, then drawn each frame as its pieces (split_image): plain fills where a piece is of
-// one colour (nothing where it is the land), parts of the image elsewhere. Least recently used images go beyond a
-// byte bound (4 bytes a pixel). At most `renders_per_frame` renders a frame (a render takes
-// 0.1 ms for most tiles, up to 4 ms for the densest, on the frame's thread): the other tiles are
-// shown by images that stand in (an ancestor's part, the children) or as triangles, and pending()
-// asks for the next frame.
+// one colour (nothing where it is the land), parts of the image elsewhere. Least recently used
+// images go beyond a byte bound (4 bytes a pixel). At most `renders_per_frame` renders a frame
+// (a render takes 0.1 ms for most tiles, up to 4 ms for the densest, on the frame's thread): the
+// other tiles are shown by images that stand in (an ancestor's part, the children) or as
+// triangles, and pending() asks for the next frame.
 // An image drawn at a scale off its own by more than `rescale` is rendered again once the zoom
 // stays still for a frame (while pinching, the images are drawn scaled).
 class TileImages {

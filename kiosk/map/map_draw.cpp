@@ -133,7 +133,7 @@ struct View {
     float x0, y0, w, h;
     double world;                       // world_px(camera.zoom)
     TileImages::Impl* images;           // null: triangles only
-    ProgramCallback opaque;              // draws opaque fills without blending, if given
+    ProgramCallback opaque;             // draws opaque fills without blending, if given
     DrawStats stats;
     std::vector<Candidate> cands;
     std::vector<TileId> drawn_ancestors;
@@ -160,8 +160,8 @@ struct View {
     // The part (u0, v0)-(u1, v1) of an image (fractions of its side) on the square, corners on
     // whole pixels so that neighbouring tiles meet without a seam and texels land on pixels. The
     // image's pieces that meet the part: solid ones as plain fills straight into the draw list
-    // (among the opaque fills: tiles never overlap) or not at all where they are the land, which
-    // the ground shows, the others as parts of the image. Every
+    // (among the opaque fills: tiles never overlap), or not at all where they are the land, which
+    // the ground shows; the others as parts of the image. Every
     // piece edge is placed by one expression, so pieces meet without a seam at any scale.
     void add_image(const TileImages::Impl::Entry& e, Square sq, float u0 = 0, float v0 = 0, float u1 = 1, float v1 = 1) {
         const ImVec2 a(std::round(sq.x), std::round(sq.y)), b(std::round(sq.x + sq.size), std::round(sq.y + sq.size));
