@@ -176,10 +176,12 @@ static void delete_program(Program& o) {
   o.halo = -1;
   o.failed = false;
 }
+// One channel of an IM_COL32 colour (shift 0 red, 8 green, 16 blue, 24 alpha) as GL takes it.
+static float channel(uint32_t rgba, int shift) { return (float)((rgba >> shift) & 0xFF) / 255.0f; }
+
 // The whole framebuffer to one IM_COL32 colour.
 static void clear(uint32_t rgba) {
-  auto channel = [&](int shift) { return (float)((rgba >> shift) & 0xFF) / 255.0f; };
-  api.ClearColor(channel(0), channel(8), channel(16), channel(24));
+  api.ClearColor(channel(rgba, 0), channel(rgba, 8), channel(rgba, 16), channel(rgba, 24));
   api.Clear(COLOR_BUFFER_BIT);
 }
 
@@ -193,8 +195,7 @@ void halo_text(const ImDrawList*, const ImDrawCmd* cmd) {
   if (!o.program) return;
   if (o.halo < 0) o.halo = gl::api.GetUniformLocation(o.program, "Halo");
   const uint32_t rgba = cmd && cmd->UserCallbackData ? *(const uint32_t*)cmd->UserCallbackData : 0xFFFFFFFFu;
-  auto channel = [&](int shift) { return (float)((rgba >> shift) & 0xFF) / 255.0f; };
-  gl::api.Uniform4f(o.halo, channel(0), channel(8), channel(16), channel(24));
+  gl::api.Uniform4f(o.halo, gl::channel(rgba, 0), gl::channel(rgba, 8), gl::channel(rgba, 16), gl::channel(rgba, 24));
 }
 
 std::unique_ptr<Window> Window::open(const WindowConfig& config) {

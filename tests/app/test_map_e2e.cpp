@@ -158,6 +158,16 @@ double share_of(const std::string& png, int x0, int y0, int x1, int y1, uint8_t 
   return (double)same / ((double)(x1 - x0) * (y1 - y0));
 }
 
+// A screenshot's map view (the dump's camera) is of the ground's colour for more than
+// `min_share` of its pixels, and never of the page's background, which stays above the view
+// (its top rows, above the navigation bar's buttons).
+void check_ground(const std::string& png, const Camera& c, uint8_t r, uint8_t g, uint8_t b, double min_share) {
+  const int x0 = (int)c.vx, y0 = (int)c.vy, x1 = (int)(c.vx + c.vw), y1 = (int)(c.vy + c.vh);
+  CHECK(share_of(png, x0, 0, x1, 4, 247, 247, 242) > 0.9);
+  CHECK(share_of(png, x0, y0, x1, y1, r, g, b) > min_share);
+  CHECK(share_of(png, x0, y0, x1, y1, 247, 247, 242) == 0);
+}
+
 }  // namespace
 
 TEST_CASE("markers sit where the projection puts their offices at every zoom, gestures keep the point under the fingers",
@@ -362,13 +372,8 @@ TEST_CASE("a corrupt tile file gives the schematic map and a staff message, not 
   std::string why = element(staff, "staff.map")["text"];
   CHECK(why.find("corrupt.mbtiles") != std::string::npos);
   CHECK(why.find("schematica") != std::string::npos);
-  // The schematic's ground is the frame's clear colour; the page's background is kept above it.
-  const Camera c = camera(map);
-  const std::string png = run.out_dir + "/map.png";
-  const int x0 = (int)c.vx, y0 = (int)c.vy, x1 = (int)(c.vx + c.vw), y1 = (int)(c.vy + c.vh);
-  CHECK(share_of(png, x0, 0, x1, 4, 247, 247, 242) > 0.9);
-  CHECK(share_of(png, x0, y0, x1, y1, 233, 238, 236) > 0.5);
-  CHECK(share_of(png, x0, y0, x1, y1, 247, 247, 242) == 0);
+  // The schematic's ground is the frame's clear colour.
+  check_ground(run.out_dir + "/map.png", camera(map), 233, 238, 236, 0.5);
 }
 
 TEST_CASE("the --map and --position are documented and validated, in flags and in the config file", "[e2e][map]") {
@@ -419,15 +424,9 @@ TEST_CASE("with tiles that cover the offices the map draws them, every visible t
     CHECK(element(d, "map.attribution").is_object());
   }
   CHECK(harness::load_dump(run, "me")["map"]["first_complete_ms"].get<double>() >= 0);
-  // The map's land is the frame's ground (the clear colour), and the page's background is kept
-  // above the map, under the navigation bar: no pixel of the map is the page's colour.
+  // The map's land is the frame's ground (the clear colour).
   for (const char* name : {"me", "moved"}) {
     INFO(name);
-    const Camera c = camera(harness::load_dump(run, name));
-    const std::string png = run.out_dir + "/" + name + ".png";
-    const int x0 = (int)c.vx, y0 = (int)c.vy, x1 = (int)(c.vx + c.vw), y1 = (int)(c.vy + c.vh);
-    CHECK(share_of(png, x0, 0, x1, 4, 247, 247, 242) > 0.9);      // above the bar's buttons
-    CHECK(share_of(png, x0, y0, x1, y1, 242, 239, 233) > 0.3);    // the land
-    CHECK(share_of(png, x0, y0, x1, y1, 247, 247, 242) == 0);
+    check_ground(run.out_dir + "/" + name + ".png", camera(harness::load_dump(run, name)), 242, 239, 233, 0.3);
   }
 }

@@ -3,7 +3,6 @@
 // pixels, the right way up, in the texture and on screen once draw() has put the image there.
 #include "map/map.h"
 #include "map/map_images.h"
-#include "map/map_internal.h"
 #include "map_test_util.h"
 #include "platform.h"
 #include "text.h"
@@ -295,7 +294,7 @@ TEST_CASE("map labels on GL: each glyph and its halo from one quad, as the halo 
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
                 const int t = px.coverage[(size_t)(v0 + y) * px.width + u0 + x];
-                const float halo = (float)(t >> 4) / 15 * (235 / 255.0f), glyph = (float)(t & 15) / 15;
+                const float halo = (float)(t >> 4) / 15 * (float)(kHaloColour >> 24) / 255, glyph = (float)(t & 15) / 15;
                 halo_only += (t >> 4) == 15 && (t & 15) == 0;
                 float* d = &want[((size_t)(y0 + y) * 400 + x0 + x) * 3];
                 for (int c = 0; c < 3; c++) {
