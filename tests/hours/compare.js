@@ -3,6 +3,7 @@
 // Run with TZ=Europe/Rome: the reference evaluates in the process's local time.
 //
 //   node compare.js extract < file.opl            opening_hours values of an OPL dump, one a line
+//   node compare.js examples                      the values the reference's own README shows that it accepts
 //   node compare.js moments FROM DAYS             the moments to ask about (UTC seconds)
 //   node compare.js compare FROM DAYS OURS.jsonl  compares; exit 1 on any wrong answer
 //
@@ -33,6 +34,26 @@ function extract() {
   for (const m of text.matchAll(/(?:^| |,)opening_hours=([^, \n]*)/gm)) {
     const v = m[1].replace(/%([0-9a-fA-F]+)%/g, (_, h) => String.fromCodePoint(parseInt(h, 16)));
     if (v && !seen.has(v) && !v.includes('\n')) { seen.add(v); console.log(v); }
+  }
+}
+
+// The reference ships no test suite in its npm package; its README walks through the syntax it
+// supports, a value in backquotes at each step. Those it accepts are its own examples, read from
+// the installed package at test time (its text stays out of this repository).
+function examples() {
+  const path = require('path');
+  const readme = path.join(path.dirname(require.resolve('opening_hours')), '..', 'README.md');
+  const seen = new Set();
+  for (const m of fs.readFileSync(readme, 'utf8').matchAll(/`([^`\n]+)`/g)) {
+    const v = m[1].trim();
+    if (seen.has(v)) continue;
+    seen.add(v);
+    try {
+      new OpeningHours(v, nominatim, { mode: 0 });
+    } catch (e) {
+      continue;
+    }
+    console.log(v);
   }
 }
 
@@ -176,6 +197,7 @@ function compare(from, days, oursPath) {
 const [cmd, ...args] = process.argv.slice(2);
 if (process.env.TZ !== 'Europe/Rome') { console.error('run with TZ=Europe/Rome'); process.exit(2); }
 if (cmd === 'extract') extract();
+else if (cmd === 'examples') examples();
 else if (cmd === 'moments') moments(args[0], Number(args[1]));
 else if (cmd === 'compare') compare(args[0], Number(args[1]), args[2]);
 else { console.error('usage: see the top of compare.js'); process.exit(2); }

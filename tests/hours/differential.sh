@@ -1,9 +1,10 @@
 #!/bin/sh
 # The differential test of opening hours: every opening_hours value of the OSM extracts in
-# tests/data/osm and the categories of values.txt, evaluated by Sportello (hours-probe) and by
-# the reference implementation (opening_hours.js, installed here with npm ci from the pinned
-# lock file), compared over a window of 14 months and at every moment compare.js lists, in
-# Europe/Rome with Italian public holidays. Fails on any wrong answer, and when npm ci fails.
+# tests/data/osm, the categories of values.txt and the examples of the reference's own README,
+# evaluated by Sportello (hours-probe) and by the reference implementation (opening_hours.js,
+# installed here with npm ci from the pinned lock file), compared over a window of 14 months and at
+# every moment compare.js lists, in Europe/Rome with Italian public holidays. Fails on any wrong
+# answer, and when npm ci fails.
 # usage: differential.sh HOURS_PROBE TESTS_HOURS_DIR OSM_DIR
 set -u
 probe=$1 here=$2 osm=$3
@@ -26,10 +27,13 @@ done > "$tmp/all.opl"
 (cd "$tmp" && node compare.js extract < all.opl > osm-values.txt) || fail "extracting the values"
 n_osm=$(wc -l < "$tmp/osm-values.txt")
 [ "$n_osm" -ge 50 ] || fail "only $n_osm opening_hours values in the extracts"
-cat "$tmp/osm-values.txt" "$here/values.txt" | awk '!seen[$0]++' > "$tmp/values.txt"
+(cd "$tmp" && node compare.js examples > examples.txt) || fail "reading the reference's examples"
+n_examples=$(wc -l < "$tmp/examples.txt")
+[ "$n_examples" -ge 50 ] || fail "only $n_examples examples in the reference's README"
+cat "$tmp/osm-values.txt" "$here/values.txt" "$tmp/examples.txt" | awk '!seen[$0]++' > "$tmp/values.txt"
 (cd "$tmp" && node compare.js moments $from $days > moments.txt) || fail "listing the moments"
 
 "$probe" --from $from --days $days --values "$tmp/values.txt" --moments "$tmp/moments.txt" > "$tmp/ours.jsonl" ||
   fail "hours-probe"
-echo "values: $n_osm from the OSM extracts, $(wc -l < "$here/values.txt") of the categories; moments: $(wc -l < "$tmp/moments.txt")"
+echo "values: $n_osm from the OSM extracts, $(wc -l < "$here/values.txt") of the categories, $n_examples of the reference's README; moments: $(wc -l < "$tmp/moments.txt")"
 (cd "$tmp" && node compare.js compare $from $days ours.jsonl)
