@@ -70,7 +70,7 @@ function moments(from, days) {
   const special = [];
   const [y0] = from.split('-').map(Number);
   for (const y of [y0, y0 + 1]) {
-    for (const md of ['01-01', '01-06', '04-25', '05-01', '06-02', '08-15', '11-01', '12-08', '12-25', '12-26']) special.push(`${y}-${md}`);
+    for (const md of ['01-01', '01-06', '04-25', '05-01', '06-02', '08-15', '10-04', '11-01', '12-08', '12-25', '12-26']) special.push(`${y}-${md}`);
     for (let mo = 1; mo <= 12; mo++) special.push(`${y}-${String(mo).padStart(2, '0')}-01`);
   }
   special.push('2027-03-28', '2027-03-29', '2027-10-31', '2026-04-06', '2027-03-28');   // DST, Easter Monday 2027
