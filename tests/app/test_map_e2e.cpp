@@ -1,6 +1,7 @@
 // The map screen on the demo pack, through the headless harness: markers where the projection
 // puts their offices at every zoom, gestures that keep the point under the fingers, a tap that
-// opens the office's card, right-to-left UI around a map that does not mirror, QR codes a real
+// puts their offices at every zoom, gestures that keep the point under the fingers, a procedure's
+// "where to go" fitted to its offices, a tap that
 // decoder (zbarimg) reads, and a broken tile file that gives the schematic instead of a crash.
 #include "harness.h"
 
@@ -179,23 +180,29 @@ TEST_CASE("markers sit where the projection puts their offices at every zoom, ge
                                             "dump fit\ntap map.back_to_me\ndump me\ntap map.zoom_out\ndump out\n"
                                             "double-tap 400 800\ndump dbl\npinch 1000 650 200 300 300\ndump pinch\n"
                                             "tap map.zoom_in\ndump in\ndrag 900 600 1300 700 1500\ndump dragged\n"
-                                            "wait 3000\ndump glided\n",
+                                            "wait 3000\ndump glided\ntap map.back_to_me\ndump near\n",
                                         {"--content", demo_pack(), "--position", kPosition});
   INFO(run.stderr_text);
   REQUIRE(run.exit_code == 0);
   nlohmann::json fit = harness::load_dump(run, "fit"), me = harness::load_dump(run, "me"), out = harness::load_dump(run, "out"),
                  dbl = harness::load_dump(run, "dbl"), pinch = harness::load_dump(run, "pinch"), in = harness::load_dump(run, "in"),
-                 dragged = harness::load_dump(run, "dragged"), glided = harness::load_dump(run, "glided");
+                 dragged = harness::load_dump(run, "dragged"), glided = harness::load_dump(run, "glided"),
+                 near = harness::load_dump(run, "near");
   CHECK(fit["screen"] == "map");
   // The first view shows every office (they all have coordinates) and the kiosk.
   CHECK(check_markers(fit, offices) == (int)offices.size());
   CHECK(check_markers(me, offices) >= 5);
   CHECK(check_markers(out, offices) >= 5);
-  check_markers(dbl, offices);
-  check_markers(pinch, offices);
+  // Some offices stay in view after the double tap and the pinch; the zoom-in button and the drag
+  // leave them behind, and "back to me" at that zoom (the highest the test tries) brings markers
+  // back to measure.
+  CHECK(check_markers(dbl, offices) >= 1);
+  CHECK(check_markers(pinch, offices) >= 1);
   check_markers(in, offices);
   check_markers(dragged, offices);
   check_markers(glided, offices);
+  CHECK(camera(near).zoom == Approx(camera(in).zoom));
+  CHECK(check_markers(near, offices) >= 1);
   // "You are here" where the projection puts the configured position.
   nlohmann::json here = element(me, "map.here");
   REQUIRE(here.is_object());
@@ -306,6 +313,47 @@ TEST_CASE("the map is reached from an office card, centred on it with its card o
   CHECK_FALSE(element(map, "map.here").is_object());   // no --position: no "you are here"
   CHECK_FALSE(element(map, "map.back_to_me").is_object());
   CHECK(harness::load_dump(run, "back")["screen"] == "services");
+}
+
+TEST_CASE("a procedure's \"where to go\" opens the map fitted to that procedure's offices", "[e2e][map]") {
+  REQUIRE_FALSE(demo_pack().empty());
+  auto offices = demo_offices();
+  // A first permit's four offices are all in the town of Grosseto; the demo's others reach from
+  // Follonica on the coast to Monte Amiata, so a view fitted to all of them would show the four
+  // as one cluster.
+  const std::vector<std::string> its = {"prefettura-grosseto", "questura-grosseto", "poste-grosseto-centro",
+                                        "infoimmigrati-grosseto"};
+  harness::Run run = harness::run_kiosk(
+      "tap home.start\ntap lang.it\ntap welcome.start\ntap topic.permits\ntap proc.first-permit\n"
+      // Two slow drags up bring "where to go" into view.
+      "drag 960 900 960 300 3000\nwait 3000\ndrag 960 900 960 300 3000\nwait 3000\ndump proc\n"
+      "tap proc.where.map\ndump map\ntap nav.back\ndump back\n",
+      {"--content", demo_pack(), "--position", kPosition});
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+  REQUIRE(element(harness::load_dump(run, "proc"), "proc.where.map").is_object());
+  nlohmann::json map = harness::load_dump(run, "map");
+  REQUIRE(map["screen"] == "map");
+  CHECK(check_markers(map, offices) >= (int)its.size());
+  // Every office of the procedure on screen, none selected (no card open), spread over more than
+  // half of the view's width or height; Follonica's offices far outside it.
+  Camera c = camera(map);
+  double x0 = 1e9, y0 = 1e9, x1 = -1e9, y1 = -1e9;
+  for (const std::string& id : its) {
+    nlohmann::json marker = element(map, "map.office." + id);
+    INFO(id);
+    REQUIRE(marker.is_object());
+    CHECK(marker["selected"] != true);
+    x0 = std::min(x0, centre_x(marker)), x1 = std::max(x1, centre_x(marker));
+    y0 = std::min(y0, centre_y(marker)), y1 = std::max(y1, centre_y(marker));
+  }
+  CHECK(x0 > c.vx);
+  CHECK(x1 < c.vx + c.vw);
+  CHECK(y0 > c.vy);
+  CHECK(y1 < c.vy + c.vh);
+  CHECK((x1 - x0 > c.vw / 2 || y1 - y0 > c.vh / 2));
+  CHECK_FALSE(element(map, "map.office.comune-follonica").is_object());
+  CHECK(harness::load_dump(run, "back")["screen"] == "procedure");
 }
 
 TEST_CASE("Arabic mirrors the controls and the card around the map, not the map", "[e2e][map]") {
