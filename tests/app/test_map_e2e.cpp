@@ -1,8 +1,8 @@
 // The map screen on the demo pack, through the headless harness: markers where the projection
-// puts their offices at every zoom, gestures that keep the point under the fingers, a tap that
 // puts their offices at every zoom, gestures that keep the point under the fingers, a procedure's
-// "where to go" fitted to its offices, a tap that
-// decoder (zbarimg) reads, and a broken tile file that gives the schematic instead of a crash.
+// "where to go" fitted to its offices, a tap that opens the office's card, right-to-left UI around
+// a map that does not mirror, QR codes a real decoder (zbarimg) reads, and a broken tile file that
+// gives the schematic instead of a crash.
 #include "harness.h"
 
 #include <catch2/catch.hpp>
