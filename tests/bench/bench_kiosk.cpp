@@ -39,27 +39,6 @@ static double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-// Reads stderr until a line contains `needle` or the deadline passes; what was read goes to `out`.
-static bool wait_for(int fd, const char* needle, double timeout_ms, std::string* out = nullptr) {
-  std::string local;
-  std::string& seen = out ? *out : local;
-  auto t0 = Clock::now();
-  char buf[4096];
-  while (ms_since(t0) < timeout_ms) {
-    fd_set set;
-    FD_ZERO(&set);
-    FD_SET(fd, &set);
-    timeval tv{0, 50000};
-    if (select(fd + 1, &set, nullptr, nullptr, &tv) > 0) {
-      ssize_t n = read(fd, buf, sizeof buf);
-      if (n <= 0) return false;
-      seen.append(buf, (size_t)n);
-      if (seen.find(needle) != std::string::npos) return true;
-    }
-  }
-  return false;
-}
-
 // The kiosk's --trace-startup lines (ms since its process started, per phase), indented.
 static void print_trace(const std::string& stderr_text, const char* title) {
   if (stderr_text.find("sportello[startup] ") == std::string::npos) return;  // the floor has none
@@ -68,20 +47,6 @@ static void print_trace(const std::string& stderr_text, const char* title) {
   std::string line;
   while (std::getline(in, line))
     if (line.rfind("sportello[startup] ", 0) == 0) printf("    %s\n", line.c_str() + strlen("sportello[startup] "));
-}
-
-// A field of /proc/PID/FILE in kB ("VmRSS:" of status, "Pss:" of smaps_rollup), -1 if absent.
-static long proc_kb(pid_t pid, const char* file, const char* field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/" + file);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + strlen(field));
-  return -1;
-}
-
-static void stop(pid_t pid) {
-  kill(pid, SIGTERM);
-  waitpid(pid, nullptr, 0);
 }
 
 // Stops a process group as systemd stops a unit: SIGTERM to all of it, then waits for its leader.
@@ -157,20 +122,9 @@ static void print_load(const char* when) {
 static void bench_x11(const std::vector<std::string>& base, const std::vector<std::string>& deployed, int runs,
                       int idle_seconds, const std::string& who) {
   const char* display = ":93";
-  pid_t xvfb = fork();
-  if (xvfb == 0) {
-    int null = open("/dev/null", 0);
-    dup2(null, 2);
-    dup2(null, 1);
-    execlp("Xvfb", "Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp", nullptr);
-    _exit(127);
-  }
-  auto t_x = Clock::now();
-  while (access("/tmp/.X11-unix/X93", F_OK) != 0 && ms_since(t_x) < 10000) usleep(20000);
-  if (access("/tmp/.X11-unix/X93", F_OK) != 0) {
+  pid_t xvfb = start_xvfb(93, "1920x1080x24");
+  if (xvfb < 0) {
     printf("  X11: Xvfb did not start (is the xvfb package installed?)\n");
-    kill(xvfb, SIGTERM);
-    waitpid(xvfb, nullptr, 0);
     return;
   }
   std::vector<std::string> args = base;

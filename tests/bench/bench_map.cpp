@@ -12,10 +12,13 @@
 //            bytes a pixel), and the same delta for the
 //            schematic (no tile file), which is llvmpipe's and the screen's share without tiles
 //            (both runs wait for each frame to be drawn, as on a screen: see `without` below)
-//   idle     frames drawn while the map is open and still for 60 s (virtual clock)
+//   idle     frames drawn while the map is open and still for 60 s (virtual clock), and the CPU
+//            the real kiosk uses with the map open and still, over 30 s on X11 (Xvfb), reached as
+//            a visitor would, by clicks (xdotool) on the places the headless run's UI tree gives
 //   schematic  the same walk's frame time without a tile file (the schematic screen)
 // Usage: bench-map [--rounds N]
 #include "harness.h"
+#include "proc.h"
 
 #include <algorithm>
 #include <cmath>
@@ -25,6 +28,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -90,6 +94,72 @@ static double pct(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1, (size_t)(p * v.size()))];
+}
+
+// The real kiosk on X11 (Xvfb, where SDL can sleep until an event), the map opened by clicks
+// where the headless kiosk's UI tree puts each button, then still: the kiosk's CPU over
+// `seconds`. Resident memory before and after the clicks tells that the map did open (its tiles
+// add tens of MiB). Prints the figure or why there is none.
+static void idle_on_x11(const std::string& dir, const std::vector<std::string>& args, int seconds) {
+  const std::vector<std::pair<std::string, std::string>> path = {
+      {"home", "home.start"}, {"lang", "lang.it"}, {"welcome", "welcome.start"}, {"top", "nav.services"},
+      {"services", "services.map"}};
+  std::string script;
+  for (const auto& [dump, id] : path) script += "dump " + dump + "\ntap " + id + "\n";
+  harness::Run where = harness::run_kiosk(script, args);
+  std::vector<std::pair<int, int>> clicks;
+  for (const auto& [dump, id] : path) {
+    const nlohmann::json tree = harness::load_dump(where, dump);
+    for (const auto& e : tree["elements"])
+      if (e["id"] == id)
+        clicks.emplace_back((int)(e["rect"][0].get<double>() + e["rect"][2].get<double>() / 2),
+                            (int)(e["rect"][1].get<double>() + e["rect"][3].get<double>() / 2));
+  }
+  if (where.exit_code != 0 || clicks.size() != path.size()) {
+    printf("  map open and still on X11: the headless run did not find the way to the map\n");
+    return;
+  }
+  pid_t xvfb = start_xvfb(94, "1920x1080x24");
+  if (xvfb < 0) {
+    printf("  map open and still on X11: Xvfb did not start (is the xvfb package installed?)\n");
+    return;
+  }
+  std::vector<std::string> argv = {SPORTELLO_KIOSK_BIN, "--windowed", "1920x1080", "--idle-timeout", "3600"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  int fd = -1;
+  pid_t kiosk = spawn(argv, &fd, ":94");
+  if (!wait_for(fd, "first frame presented (", 20000)) {
+    printf("  map open and still on X11: the kiosk did not present a frame within 20 s\n");
+  } else {
+    std::this_thread::sleep_for(std::chrono::seconds(2));   // start-up's own work done
+    const long before = proc_kb(kiosk, "status", "VmRSS:");
+    bool clicked = true;
+    for (auto [x, y] : clicks) {
+      const std::string cmd = "DISPLAY=:94 xdotool mousemove " + std::to_string(x) + " " + std::to_string(y) +
+                              " click 1 > '" + dir + "/xdotool.log' 2>&1";
+      clicked = clicked && system(cmd.c_str()) == 0;
+      std::this_thread::sleep_for(std::chrono::milliseconds(800));   // the screen's transition
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(3));   // the view's tiles rendered
+    const long opened = proc_kb(kiosk, "status", "VmRSS:");
+    const double c0 = cpu_seconds(kiosk);
+    const auto t0 = std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(std::chrono::seconds(seconds));
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double cpu = (cpu_seconds(kiosk) - c0) / wall * 100.0;
+    if (!clicked)
+      printf("  map open and still on X11: xdotool failed (is the xdotool package installed? see %s/xdotool.log)\n",
+             dir.c_str());
+    else if (opened - before < 10 * 1024)
+      printf("  map open and still on X11: the clicks did not open the map (resident memory %+.1f MiB)\n",
+             (opened - before) / 1024.0);
+    else
+      printf("  map open and still, %d s, X11/Xvfb: CPU %.3f %%  (goal 0; the map added %.1f MiB of resident memory)\n",
+             seconds, cpu, (opened - before) / 1024.0);
+  }
+  stop(kiosk);
+  close(fd);
+  stop(xvfb);
 }
 
 int main(int argc, char** argv) {
@@ -172,5 +242,6 @@ int main(int argc, char** argv) {
          "    schematic, no tiles   %6.1f MiB  (the same walk without tiles)\n",
          delta_mib(with), cache_mib, images_mib, delta_mib(without));
   printf("  map open and still for 60 s: %llu frames drawn  (goal 0)\n", (unsigned long long)(idle - still));
+  idle_on_x11(dir, {"--content", pack, "--position", kPosition, "--map", tiles}, 30);
   return 0;
 }

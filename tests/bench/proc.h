@@ -1,15 +1,21 @@
-// Processes for the benchmark programs: start one with its stderr on a pipe, find the child it
-// started (the kiosk's uploader), read its CPU time.
+// Processes for the benchmark programs: start one with its stderr on a pipe, wait for a line of
+// it, find the child it started (the kiosk's uploader), read its CPU time and memory, start an
+// X server (Xvfb) for it.
 #pragma once
 
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <grp.h>
 #include <sstream>
 #include <string>
+#include <sys/select.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
@@ -34,6 +40,61 @@ inline pid_t spawn(const std::vector<std::string>& args, int* err_fd, const char
   close(fds[1]);
   *err_fd = fds[0];
   return pid;
+}
+
+// Reads fd (a child's stderr) until a line contains `needle` or the deadline passes; what was
+// read goes to `out`.
+inline bool wait_for(int fd, const char* needle, double timeout_ms, std::string* out = nullptr) {
+  std::string local;
+  std::string& seen = out ? *out : local;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double, std::milli>(timeout_ms);
+  char buf[4096];
+  while (std::chrono::steady_clock::now() < deadline) {
+    fd_set set;
+    FD_ZERO(&set);
+    FD_SET(fd, &set);
+    timeval tv{0, 50000};
+    if (select(fd + 1, &set, nullptr, nullptr, &tv) > 0) {
+      ssize_t n = read(fd, buf, sizeof buf);
+      if (n <= 0) return false;
+      seen.append(buf, (size_t)n);
+      if (seen.find(needle) != std::string::npos) return true;
+    }
+  }
+  return false;
+}
+
+inline void stop(pid_t pid) {
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
+}
+
+// Xvfb on display :number with one screen of `screen` (WxHxDEPTH); its pid once its socket is
+// there (within 10 s), else -1.
+inline pid_t start_xvfb(int number, const char* screen) {
+  const std::string display = ":" + std::to_string(number), socket = "/tmp/.X11-unix/X" + std::to_string(number);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, 2);
+    dup2(null, 1);
+    execlp("Xvfb", "Xvfb", display.c_str(), "-screen", "0", screen, "-nolisten", "tcp", nullptr);
+    _exit(127);
+  }
+  if (pid < 0) return -1;
+  for (int i = 0; i < 500 && access(socket.c_str(), F_OK) != 0; i++) usleep(20000);
+  if (access(socket.c_str(), F_OK) == 0) return pid;
+  stop(pid);
+  return -1;
+}
+
+// A field of /proc/PID/FILE in kB ("VmRSS:" of status, "Pss:" of smaps_rollup), -1 if absent.
+inline long proc_kb(pid_t pid, const char* file, const char* field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/" + file);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + strlen(field));
+  return -1;
 }
 
 // User + system CPU seconds of a process so far (/proc/PID/stat utime + stime), 0 when it is gone.
