@@ -94,6 +94,11 @@ void FaultProxy::set(Fault f) {
   mode_ = f;
   generation_++;  // workers of the old mode close their connections
   if (f == Fault::Down && listen_fd_ >= 0) {
+    // close() alone leaves the socket listening while the acceptor's poll() still holds it (up
+    // to 20 ms, longer on a loaded machine): a connection made then is accepted by the kernel and
+    // reset when the socket goes, a failure after connecting rather than "connection refused".
+    // shutdown() takes the socket out of LISTEN at once (Linux: inet_csk_listen_stop).
+    shutdown(listen_fd_, SHUT_RDWR);
     close(listen_fd_);
     listen_fd_ = -1;
   } else if (f != Fault::Down && listen_fd_ < 0) {
