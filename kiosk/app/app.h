@@ -368,6 +368,7 @@ private:
     content::Service svc;
     content::HoursTable hours;        // the intervals the compiler evaluated
     int64_t minute = -1;              // the wall-clock minute open_line was computed for
+    int64_t next_change_ms = 0;       // wall-clock ms from which open_line, open or note may differ
     std::string open_line;
     std::string open_lang;            // the language open_line is in (a fallback may be English)
     bool open = false;
@@ -384,7 +385,9 @@ private:
   std::unique_ptr<MapSource> map_next_;   // a new release's map, opened, waiting for the swap
   bool map_opening_ = false;
   std::vector<std::string> extra_holidays_;       // the pack's extra public holidays, read at start (mediator desk days)
-  int64_t hours_minute_ = -1;         // the wall-clock minute the office hours on screen were drawn for
+  // The wall-clock ms at which an office's hours drawn in the last frame change (it opens or
+  // closes): the screen wakes then, and only then, to draw them again.
+  int64_t hours_change_ms_ = INT64_MAX;
   std::vector<uint64_t> corner_taps_; // five quick taps on home's corner open the PIN screen
   std::string staff_pin_;             // digits typed on the PIN screen; wiped when it is left
   ui::KeyboardState staff_keypad_;

@@ -125,16 +125,9 @@ bool Kiosk::update_timers(uint64_t now) {
     staff_next_refresh_ = now + kStaffRefreshMs;
     refresh_staff();
   }
-  // Office hours on screen are drawn again when the wall-clock minute turns: "open now" becomes
+  // Office hours on screen are drawn again when one of them changes: "open now" becomes
   // "closed" at the closing minute even while the visitor reads without touching.
-  bool minute_turned = false;
-  if (shows_office_hours()) {
-    int64_t minute = platform::wall_clock_unix_ms() / 60000;
-    minute_turned = hours_minute_ >= 0 && minute != hours_minute_;
-    hours_minute_ = minute;
-  } else {
-    hours_minute_ = -1;
-  }
+  const bool hours_changed = shows_office_hours() && platform::wall_clock_unix_ms() >= hours_change_ms_;
   uint64_t last = ui_.last_input_ms();
   if (idle_prompt_ && last > idle_prompt_since_) {  // any touch answers the prompt
     idle_prompt_ = false;
@@ -150,7 +143,7 @@ bool Kiosk::update_timers(uint64_t now) {
     home_and_forget();
     return true;
   }
-  return idle_prompt_ || minute_turned || lock_turned;  // the countdown changes every second
+  return idle_prompt_ || hours_changed || lock_turned;  // the countdown changes every second
 }
 
 uint64_t Kiosk::next_deadline_ms(uint64_t now) const {
@@ -160,8 +153,8 @@ uint64_t Kiosk::next_deadline_ms(uint64_t now) const {
     return now + (1000 - elapsed % 1000);  // next second of the countdown
   }
   uint64_t deadline = ui_.last_input_ms() + (uint64_t)options_.idle_timeout_s * 1000;
-  if (shows_office_hours())  // the next wall-clock minute: one wake a minute, and only here
-    deadline = std::min(deadline, now + (uint64_t)(60000 - platform::wall_clock_unix_ms() % 60000));
+  if (shows_office_hours() && hours_change_ms_ != INT64_MAX)   // the next opening or closing on screen
+    deadline = std::min(deadline, now + (uint64_t)std::max<int64_t>(0, hours_change_ms_ - platform::wall_clock_unix_ms()));
   if (screen_ == Screen::Staff) deadline = std::min(deadline, std::max(now, staff_next_refresh_));
   int64_t locked_left = staff_lock_.locked_until_unix_ms - platform::wall_clock_unix_ms();
   if (screen_ == Screen::StaffPin && locked_left > 0)  // when the minutes shown change
@@ -174,6 +167,7 @@ void Kiosk::frame(int width, int height, float px_per_mm, uint64_t now) {
   if (services_.tasks) services_.tasks->drain();
   swap_content();  // before anything is laid out: a frame shows one release, never two
   if (screen_ != Screen::StaffPin && !staff_pin_.empty()) wipe(staff_pin_);
+  hours_change_ms_ = INT64_MAX;   // the office cards this frame draws set it
   ImDrawList* dl = ImGui::GetBackgroundDrawList();
   ui_.begin_frame(dl, (float)width, (float)height, ui::metrics_for(width, height, px_per_mm), rtl(), now);
   // The background is the GL clear colour (platform::Window, from ground()), not a full-screen

@@ -49,7 +49,10 @@ const Kiosk::OfficeCard* Kiosk::office_card(const std::string& id, const content
     card.open_lang = t_lang(key);
     card.open = st.open;
     card.minute = minute;
+    // Lines are worked out for a minute at a time: the next look is never before the next minute.
+    card.next_change_ms = std::max(st.same_until_ms, (minute + 1) * 60000);
   }
+  hours_change_ms_ = std::min(hours_change_ms_, card.next_change_ms);
   return &card;
 }
 

@@ -177,7 +177,7 @@ void Kiosk::reset_content_caches() {
   services_key_.clear();
   office_cards_.clear();
   office_cards_lang_.clear();
-  hours_minute_ = -1;
+  hours_change_ms_ = INT64_MAX;
   extra_holidays_ = services_.pack ? services_.pack->extra_holidays() : std::vector<std::string>{};
   staff_ = StaffView{};
 }

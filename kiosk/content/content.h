@@ -250,6 +250,10 @@ struct OpenState {
     Weekday change_day = Weekday::Mo;              // local weekday of change_at (Europe/Rome)
     int change_minutes = 0;                        // local minutes since midnight of change_at
     bool change_today = false;                     // same local date as now
+    // Unix ms until which open_state gives the same answer, all but change_today (which turns at
+    // local midnight): the next change, the moment it comes within the two weeks announced, the
+    // end of this interval's comment, the window's start or end. INT64_MAX: never.
+    int64_t same_until_ms = INT64_MAX;
 };
 OpenState open_state(const HoursTable& hours, double now_udate, std::string_view tz = "Europe/Rome");
 

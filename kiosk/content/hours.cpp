@@ -80,13 +80,20 @@ static LocalDate local_date(icu::Calendar& cal) {
 OpenState open_state(const HoursTable& hours, double now, std::string_view tz) {
     OpenState os;
     const int64_t t = int64_t(now / 1000.0 >= 0 ? now / 1000.0 : now / 1000.0 - 1);   // floor to seconds
-    if (hours.valid_to <= hours.valid_from || t < hours.valid_from || t >= hours.valid_to) return os;
+    if (hours.valid_to <= hours.valid_from || t >= hours.valid_to) return os;
+    if (t < hours.valid_from) {
+        os.same_until_ms = hours.valid_from * 1000;
+        return os;
+    }
     os.known = true;
     const auto& iv = hours.intervals;
     auto it = std::upper_bound(iv.begin(), iv.end(), t, [](int64_t v, const OpenInterval& x) { return v < x.from; });
     const OpenInterval* cur = it != iv.begin() && t < std::prev(it)->to ? &*std::prev(it) : nullptr;
     int64_t change = -1;
     constexpr int64_t kHorizon = 14 * 86400;
+    // The answer holds until the change, or until the change comes within the horizon; with no
+    // change in the window, until the window ends (from then on it is not known).
+    auto holds_until = [&](int64_t c) { return (c < 0 ? hours.valid_to : c - t > kHorizon ? c - kHorizon : c) * 1000; };
     if (cur) {
         os.open = !cur->unknown;
         os.unknown = cur->unknown;
@@ -96,9 +103,11 @@ OpenState open_state(const HoursTable& hours, double now, std::string_view tz) {
         for (auto next = std::next(std::prev(it)); next != iv.end() && next->from == change && next->unknown == cur->unknown; ++next)
             change = next->to;
         if (change >= hours.valid_to) change = -1;               // the window ends before it closes
+        os.same_until_ms = std::min(holds_until(change), cur->to * 1000);   // the comment is this interval's
         if (os.open && (change < 0 || change - t > kHorizon)) { os.always = true; return os; }
-    } else if (it != iv.end()) {
-        change = it->from;
+    } else {
+        if (it != iv.end()) change = it->from;
+        os.same_until_ms = holds_until(change);
     }
     if (change < 0 || change - t > kHorizon) return os;
     CalendarPtr cal = make_calendar(tz);

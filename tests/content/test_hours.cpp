@@ -49,6 +49,11 @@ std::string refusal(const char* text, const std::vector<std::string>& extra = kN
     return err;
 }
 
+bool same_answer(const content::OpenState& a, const content::OpenState& b) {
+    return a.known == b.known && a.unknown == b.unknown && a.open == b.open && a.always == b.always &&
+           a.comment == b.comment && a.change_known == b.change_known && (!a.change_known || a.change_at == b.change_at);
+}
+
 }  // namespace
 
 TEST_CASE("hours: values KOpeningHours refuses are refused with a reason", "[content][hours]") {
@@ -256,4 +261,47 @@ TEST_CASE("hours: the kiosk does not know outside the window, nor from an empty 
     CHECK(s.unknown);
     CHECK_FALSE(s.open);
     CHECK(s.comment == "su appuntamento");
+}
+
+TEST_CASE("hours: the answer holds exactly until same_until_ms", "[content][hours]") {
+    // Each value at moments around the year (and before and after its window): the same answer
+    // at every minute up to same_until_ms (checked over up to three days), a different one at it.
+    // The kiosk sleeps until then, so a late same_until_ms would leave a wrong "open now" on
+    // screen and an early one would wake it for nothing.
+    const char* values[] = {"Mo-Fr 08:30-12:30,14:30-17:00; PH off", "Jul,Aug: Mo-Fr 08:00-13:00", "24/7",
+                            "Mo-Fr 09:00-12:00 \"su appuntamento\"; PH off", "22:00-02:00", "Mo-Su off",
+                            "Mo-Fr 09:00-12:00; Sa 09:00-12:00 \"solo il sabato\"",
+                            "Mo 00:00-24:00 \"lunedì\"; Tu 00:00-24:00 \"martedì\""};   // one stretch, two comments
+    std::vector<double> moments = {utc(2025, 12, 31, 22, 59), utc(2027, 12, 31, 22, 30), utc(2028, 3, 1, 0, 0),
+                                   utc(2026, 3, 28, 23, 0), utc(2026, 6, 16, 7, 59)};
+    for (double t = utc(2026, 1, 1, 0, 0); t < utc(2027, 12, 31, 0, 0); t += 19.0 * 86400000 + 7 * 3600000 + 13 * 60000)
+        moments.push_back(t);
+    int ends_seen = 0;
+    for (const char* v : values) {
+        content::HoursTable h = table(v);
+        for (double t : moments) {
+            INFO(v << " at " << t);
+            content::OpenState a = content::open_state(h, t);
+            const double until = a.same_until_ms == INT64_MAX ? 1e300 : double(a.same_until_ms);
+            REQUIRE(until > t);
+            for (double u = t + 60000; u < until && u < t + 3 * 86400000.0; u += 60000) {
+                INFO("differs at " << u);
+                REQUIRE(same_answer(a, content::open_state(h, u)));
+            }
+            if (a.same_until_ms == INT64_MAX) continue;
+            CHECK(same_answer(a, content::open_state(h, until - 1000)));
+            CHECK_FALSE(same_answer(a, content::open_state(h, until)));
+            ends_seen++;
+        }
+    }
+    CHECK(ends_seen > 100);
+    // Summer hours seen on 1 June: closed, nothing announced; the answer changes when the
+    // opening of 1 July, 08:00 CEST, comes within the two weeks, on 17 June at 08:00.
+    content::OpenState june = content::open_state(table("Jul,Aug: Mo-Fr 08:00-13:00"), utc(2026, 6, 1, 8, 0));
+    CHECK_FALSE(june.change_known);
+    CHECK(double(june.same_until_ms) == utc(2026, 6, 17, 6, 0));
+    // 24/7 holds until the window ends; before the window, until it starts.
+    CHECK(double(content::open_state(table("24/7"), utc(2026, 6, 1, 8, 0)).same_until_ms) == utc(2027, 12, 31, 23, 0));
+    CHECK(double(content::open_state(table("24/7"), utc(2025, 12, 1, 8, 0)).same_until_ms) == utc(2025, 12, 31, 23, 0));
+    CHECK(content::open_state(table("24/7"), utc(2028, 6, 1, 8, 0)).same_until_ms == INT64_MAX);
 }
