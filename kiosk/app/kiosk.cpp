@@ -153,8 +153,10 @@ uint64_t Kiosk::next_deadline_ms(uint64_t now) const {
     return now + (1000 - elapsed % 1000);  // next second of the countdown
   }
   uint64_t deadline = ui_.last_input_ms() + (uint64_t)options_.idle_timeout_s * 1000;
-  if (shows_office_hours() && hours_change_ms_ != INT64_MAX)   // the next opening or closing on screen
-    deadline = std::min(deadline, now + (uint64_t)std::max<int64_t>(0, hours_change_ms_ - platform::wall_clock_unix_ms()));
+  if (shows_office_hours() && hours_change_ms_ != INT64_MAX) {   // the next opening or closing on screen
+    const int64_t wait = std::max<int64_t>(0, hours_change_ms_ - platform::wall_clock_unix_ms());
+    deadline = std::min(deadline, now + (uint64_t)wait);
+  }
   if (screen_ == Screen::Staff) deadline = std::min(deadline, std::max(now, staff_next_refresh_));
   int64_t locked_left = staff_lock_.locked_until_unix_ms - platform::wall_clock_unix_ms();
   if (screen_ == Screen::StaffPin && locked_left > 0)  // when the minutes shown change

@@ -39,7 +39,8 @@ bool load_all() {
          load(&api.GetUniformLocation, "glGetUniformLocation") &&
          load(&api.GetUniformfv, "glGetUniformfv") && load(&api.UseProgram, "glUseProgram") &&
          load(&api.DeleteProgram, "glDeleteProgram") &&
-         load(&api.UniformMatrix4fv, "glUniformMatrix4fv") && load(&api.Uniform4f, "glUniform4f") && load(&api.Disable, "glDisable") &&
+         load(&api.UniformMatrix4fv, "glUniformMatrix4fv") && load(&api.Uniform4f, "glUniform4f") &&
+         load(&api.Disable, "glDisable") &&
          load(&api.GenFramebuffers, "glGenFramebuffers") && load(&api.DeleteFramebuffers, "glDeleteFramebuffers") &&
          load(&api.BindFramebuffer, "glBindFramebuffer") &&
          load(&api.FramebufferTexture2D, "glFramebufferTexture2D") &&
